@@ -1,0 +1,1 @@
+"""SMS platforms: the `log` provider (default) and Twilio."""

@@ -1,0 +1,119 @@
+"""Embedded stand-in for the work-order system: keeps orders and flow logs in the hub's database.
+
+Every call is written to `standin_ledger`, so tests can count effects per idempotency key.
+Faults can be injected (`fail_next`, `unavailable`) to exercise the hub's retries.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.db.engine import Database
+from hub.db.tables import standin_ledger, support_flow_log, support_orders
+from hub.errors import NotFound, PermanentAdapterError, TransientAdapterError
+from schemas.v1 import FlowLogEntry
+
+SYSTEM = "support"
+
+
+class EmbeddedWorkOrderSystem:
+    """Implements `hub.ports.WorkOrderSystem` against tables in the hub's own database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.unavailable = False
+        self.fail_next = 0
+
+    async def upsert_order(self, order_id: str, *, status: str, payload: dict[str, Any]) -> None:
+        self._maybe_fail()
+        async with self._db.write() as conn:
+            await self._record(conn, "upsert_order", f"upsert:{order_id}:{status}")
+            now = datetime.now(UTC)
+            exists = await conn.scalar(
+                select(support_orders.c.order_id).where(support_orders.c.order_id == order_id)
+            )
+            if exists:
+                await conn.execute(
+                    update(support_orders)
+                    .where(support_orders.c.order_id == order_id)
+                    .values(status=status, payload=payload, updated_at=now)
+                )
+            else:
+                await conn.execute(
+                    insert(support_orders).values(
+                        order_id=order_id, status=status, payload=payload, updated_at=now
+                    )
+                )
+
+    async def append_flow_log(self, entry: FlowLogEntry, *, idempotency_key: str) -> None:
+        self._maybe_fail()
+        async with self._db.write() as conn:
+            await self._record(conn, "append_flow_log", idempotency_key)
+            stmt = self._db.insert_ignoring_conflicts(support_flow_log).values(
+                order_id=entry.order_id,
+                idempotency_key=idempotency_key,
+                entry=entry.model_dump(mode="json"),
+                received_at=datetime.now(UTC),
+            )
+            await conn.execute(stmt)
+
+    async def archive(self, order_id: str, *, idempotency_key: str) -> None:
+        self._maybe_fail()
+        async with self._db.write() as conn:
+            await self._record(conn, "archive", idempotency_key)
+            status = await conn.scalar(
+                select(support_orders.c.status).where(support_orders.c.order_id == order_id)
+            )
+            if status is None:
+                raise PermanentAdapterError(f"support system has no order {order_id}")
+            if status != "archived":
+                await conn.execute(
+                    update(support_orders)
+                    .where(support_orders.c.order_id == order_id)
+                    .values(status="archived", archived_at=datetime.now(UTC))
+                )
+
+    async def get_order(self, order_id: str) -> dict[str, Any]:
+        async with self._db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(support_orders).where(support_orders.c.order_id == order_id)
+                )
+            ).mappings().first()
+        if row is None:
+            raise NotFound(f"support system has no order {order_id}")
+        return {
+            "order_id": row["order_id"],
+            "status": row["status"],
+            "payload": row["payload"],
+            "archived_at": row["archived_at"].isoformat() if row["archived_at"] else None,
+        }
+
+    async def flow_log(self, order_id: str) -> list[dict[str, Any]]:
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(support_flow_log.c.entry)
+                .where(support_flow_log.c.order_id == order_id)
+                .order_by(support_flow_log.c.id)
+            )
+            entries = [r.entry for r in rows]
+        return sorted(entries, key=lambda e: e["seq"])
+
+    def _maybe_fail(self) -> None:
+        if self.unavailable:
+            raise TransientAdapterError("support system unavailable (injected)")
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            raise TransientAdapterError("support system failed (injected)")
+
+    async def _record(self, conn: AsyncConnection, operation: str, key: str) -> None:
+        await conn.execute(
+            insert(standin_ledger).values(
+                system=SYSTEM, operation=operation, idempotency_key=key, at=datetime.now(UTC)
+            )
+        )
+

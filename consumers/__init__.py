@@ -1,0 +1,1 @@
+"""One FastStream router per flow; each subscriber is message in → one handler call."""

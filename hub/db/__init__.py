@@ -1,0 +1,1 @@
+"""Persistence: tables, engine, and the unit of work (the only door to the database)."""

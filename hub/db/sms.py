@@ -1,0 +1,148 @@
+"""Outgoing SMS as rows: recorded before the provider call and after it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.db.tables import sms_messages
+from schemas.v1 import SendSms
+
+
+class SmsState(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+# Provider delivery statuses in the order they can only move forward (monotonic).
+DELIVERY_RANK: dict[str, int] = {
+    "accepted": 1,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "failed": 5,
+    "undelivered": 5,
+    "delivered": 6,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SmsRecord:
+    sms_id: str
+    to_phone: str
+    body: str
+    state: SmsState
+    attempts: int
+    lease_until: datetime | None
+    provider_message_id: str | None
+    delivery_status: str | None
+    created_at: datetime
+
+
+class SmsRepository:
+    """State of each SMS by its idempotency key."""
+
+    def __init__(self, conn: AsyncConnection, *, now: datetime) -> None:
+        self._conn = conn
+        self._now = now
+
+    async def find(self, sms_id: str) -> SmsRecord | None:
+        row = (
+            await self._conn.execute(
+                select(sms_messages).where(sms_messages.c.sms_id == sms_id)
+            )
+        ).mappings().first()
+        if row is None:
+            return None
+        return SmsRecord(
+            sms_id=row["sms_id"],
+            to_phone=row["to_phone"],
+            body=row["body"],
+            state=SmsState(row["state"]),
+            attempts=row["attempts"],
+            lease_until=row["lease_until"],
+            provider_message_id=row["provider_message_id"],
+            delivery_status=row["delivery_status"],
+            created_at=row["created_at"],
+        )
+
+    async def start_attempt(self, cmd: SendSms, *, provider: str, lease: timedelta) -> None:
+        """Record that a send is about to happen, leased so no one else sends meanwhile."""
+        existing = await self.find(cmd.sms_id)
+        if existing is None:
+            await self._conn.execute(
+                insert(sms_messages).values(
+                    sms_id=cmd.sms_id,
+                    order_id=cmd.order_id,
+                    purpose=cmd.purpose,
+                    to_phone=cmd.to,
+                    body=cmd.body,
+                    provider=provider,
+                    state=SmsState.SENDING.value,
+                    attempts=1,
+                    lease_until=self._now + lease,
+                    delivery_rank=0,
+                    created_at=self._now,
+                    updated_at=self._now,
+                )
+            )
+            return
+        await self._conn.execute(
+            update(sms_messages)
+            .where(sms_messages.c.sms_id == cmd.sms_id)
+            .values(
+                attempts=existing.attempts + 1,
+                lease_until=self._now + lease,
+                updated_at=self._now,
+            )
+        )
+
+    async def mark_sent(self, sms_id: str, provider_message_id: str) -> None:
+        await self._conn.execute(
+            update(sms_messages)
+            .where(sms_messages.c.sms_id == sms_id)
+            .values(
+                state=SmsState.SENT.value,
+                provider_message_id=provider_message_id,
+                lease_until=None,
+                updated_at=self._now,
+            )
+        )
+
+    async def release_lease(self, sms_id: str) -> None:
+        """The attempt ended without a result; the next one may start at once (and reconcile)."""
+        await self._conn.execute(
+            update(sms_messages)
+            .where(sms_messages.c.sms_id == sms_id)
+            .values(lease_until=None, updated_at=self._now)
+        )
+
+    async def mark_failed(self, sms_id: str, error_code: str) -> None:
+        await self._conn.execute(
+            update(sms_messages)
+            .where(sms_messages.c.sms_id == sms_id)
+            .values(
+                state=SmsState.FAILED.value,
+                error_code=error_code[:32],
+                lease_until=None,
+                updated_at=self._now,
+            )
+        )
+
+    async def record_delivery_status(self, provider_message_id: str, status: str) -> bool:
+        """Store a provider status only if it moves forward; True if it changed anything."""
+        rank = DELIVERY_RANK.get(status)
+        if rank is None:
+            return False
+        result = await self._conn.execute(
+            update(sms_messages)
+            .where(sms_messages.c.provider_message_id == provider_message_id)
+            .where(sms_messages.c.delivery_rank < rank)
+            .values(delivery_status=status, delivery_rank=rank, updated_at=self._now)
+        )
+        return result.rowcount == 1

@@ -1,0 +1,148 @@
+"""Work orders and their flow log in the database, with optimistic locking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.db.tables import flow_log, work_orders
+from hub.domain.flow_log import entry_for
+from hub.domain.work_order import CheckInRecord, Status, WorkOrder
+from hub.errors import ConcurrencyConflict, NotFound
+from schemas.v1 import CreateWorkOrder, FlowLogEntry, Technician, WorkOrderEvent
+
+
+class WorkOrderRepository:
+    """Loads and saves `WorkOrder`s; a save whose version moved raises `ConcurrencyConflict`."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def find(self, order_id: str) -> WorkOrder | None:
+        row = (
+            await self._conn.execute(select(work_orders).where(work_orders.c.order_id == order_id))
+        ).mappings().first()
+        return _to_domain(row) if row else None
+
+    async def get(self, order_id: str) -> WorkOrder:
+        order = await self.find(order_id)
+        if order is None:
+            raise NotFound(f"work order {order_id} does not exist")
+        return order
+
+    async def add(self, order: WorkOrder, *, now: datetime) -> None:
+        await self._conn.execute(
+            insert(work_orders).values(**_to_row(order), created_at=now, updated_at=now)
+        )
+
+    async def save(self, order: WorkOrder, *, expected_version: int, now: datetime) -> None:
+        result = await self._conn.execute(
+            update(work_orders)
+            .where(work_orders.c.order_id == order.order_id)
+            .where(work_orders.c.version == expected_version)
+            .values(**_to_row(order), updated_at=now)
+        )
+        if result.rowcount != 1:
+            raise ConcurrencyConflict(
+                f"work order {order.order_id} changed since version {expected_version}"
+            )
+
+    async def count_by_status(self) -> dict[str, int]:
+        rows = await self._conn.execute(
+            select(work_orders.c.status, func.count()).group_by(work_orders.c.status)
+        )
+        return {status: count for status, count in rows.all()}
+
+
+class FlowLogRepository:
+    """Appends flow-log entries; `seq` runs 1, 2, 3... per order."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def append(self, event: WorkOrderEvent) -> FlowLogEntry:
+        last = await self._conn.scalar(
+            select(func.max(flow_log.c.seq)).where(flow_log.c.order_id == event.order_id)
+        )
+        entry = entry_for(event, seq=(last or 0) + 1)
+        await self._conn.execute(
+            insert(flow_log).values(
+                order_id=entry.order_id,
+                seq=entry.seq,
+                at=entry.at,
+                step=entry.step.value,
+                actor=entry.actor,
+                summary=entry.summary,
+                details=entry.details,
+            )
+        )
+        return entry
+
+    async def list(self, order_id: str) -> list[FlowLogEntry]:
+        rows = await self._conn.execute(
+            select(flow_log).where(flow_log.c.order_id == order_id).order_by(flow_log.c.seq)
+        )
+        return [
+            FlowLogEntry(
+                order_id=r.order_id,
+                seq=r.seq,
+                at=r.at,
+                step=r.step,
+                actor=r.actor,
+                summary=r.summary,
+                details=r.details,
+            )
+            for r in rows
+        ]
+
+
+def _to_row(order: WorkOrder) -> dict[str, Any]:
+    check_in = order.check_in
+    return {
+        "order_id": order.order_id,
+        "status": order.status.value,
+        "version": order.version,
+        "technician_id": order.technician.id if order.technician else None,
+        "details": order.details.model_dump(mode="json"),
+        "technician": order.technician.model_dump(mode="json") if order.technician else None,
+        "appointment_start": order.appointment_start,
+        "appointment_end": order.appointment_end,
+        "check_in": None
+        if check_in is None
+        else {
+            "at": check_in.at.isoformat(),
+            "lat": check_in.lat,
+            "lon": check_in.lon,
+            "distance_m": check_in.distance_m,
+            "within_radius": check_in.within_radius,
+        },
+        "completed_at": order.completed_at,
+        "archived_at": order.archived_at,
+    }
+
+
+def _to_domain(row: Any) -> WorkOrder:
+    check_in = row["check_in"]
+    return WorkOrder(
+        order_id=row["order_id"],
+        status=Status(row["status"]),
+        version=row["version"],
+        details=CreateWorkOrder.model_validate(row["details"]),
+        technician=Technician.model_validate(row["technician"]) if row["technician"] else None,
+        appointment_start=row["appointment_start"],
+        appointment_end=row["appointment_end"],
+        check_in=None
+        if check_in is None
+        else CheckInRecord(
+            at=datetime.fromisoformat(check_in["at"]),
+            lat=check_in["lat"],
+            lon=check_in["lon"],
+            distance_m=check_in["distance_m"],
+            within_radius=check_in["within_radius"],
+        ),
+        completed_at=row["completed_at"],
+        archived_at=row["archived_at"],
+    )

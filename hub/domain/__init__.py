@@ -1,0 +1,1 @@
+"""Pure domain code: state machines and rules, no I/O."""

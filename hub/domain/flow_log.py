@@ -1,0 +1,77 @@
+"""Turn work-order events into flow-log entries (流水): one readable line per step."""
+
+from __future__ import annotations
+
+from schemas.v1 import (
+    CheckInOverdue,
+    FlowLogEntry,
+    FlowStep,
+    TechnicianCheckedIn,
+    WorkOrderArchived,
+    WorkOrderCompleted,
+    WorkOrderCreated,
+    WorkOrderDispatched,
+    WorkOrderEvent,
+)
+
+
+def entry_for(event: WorkOrderEvent, *, seq: int) -> FlowLogEntry:
+    """The flow-log entry an event writes at position `seq` (no phone numbers or names)."""
+    step, actor, summary, details = _describe(event)
+    return FlowLogEntry(
+        order_id=event.order_id,
+        seq=seq,
+        at=event.occurred_at,
+        step=step,
+        actor=actor,
+        summary=summary,
+        details=details,
+    )
+
+
+def _describe(event: WorkOrderEvent) -> tuple[FlowStep, str, str, dict[str, object]]:
+    match event:
+        case WorkOrderCreated(order=order):
+            return (
+                FlowStep.CREATED,
+                "support-system",
+                f"工单创建：{order.product} {order.bandwidth_mbps}M",
+                {"product": order.product, "bandwidth_mbps": order.bandwidth_mbps},
+            )
+        case WorkOrderDispatched(technician=tech, appointment_start=start, appointment_end=end):
+            return (
+                FlowStep.DISPATCHED,
+                "dispatcher",
+                f"派单给装维人员 {tech.id}，预约 {start:%Y-%m-%d %H:%M}–{end:%H:%M}",
+                {
+                    "technician_id": tech.id,
+                    "appointment_start": start.isoformat(),
+                    "appointment_end": end.isoformat(),
+                },
+            )
+        case TechnicianCheckedIn() as e:
+            where = "范围内" if e.within_radius else "超出范围"
+            return (
+                FlowStep.CHECKED_IN,
+                e.technician_id,
+                f"现场签到，距装机地址 {e.distance_m:.0f} 米（{where}）",
+                {
+                    "lat": e.position.lat,
+                    "lon": e.position.lon,
+                    "distance_m": e.distance_m,
+                    "radius_m": e.radius_m,
+                    "within_radius": e.within_radius,
+                },
+            )
+        case CheckInOverdue() as e:
+            return (
+                FlowStep.CHECK_IN_OVERDUE,
+                "hub",
+                f"预约时段已过，装维人员 {e.technician_id} 未签到",
+                {"appointment_end": e.appointment_end.isoformat()},
+            )
+        case WorkOrderCompleted() as e:
+            return FlowStep.COMPLETED, e.technician_id, "施工完成", {"note_length": len(e.note)}
+        case WorkOrderArchived() as e:
+            return FlowStep.ARCHIVED, "hub", "工单归档", {"reason": e.reason}
+    raise TypeError(f"no flow-log entry for {type(event).__name__}")  # pragma: no cover

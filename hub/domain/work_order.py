@@ -1,0 +1,208 @@
+"""The work-order lifecycle as a pure state machine.
+
+    created ──dispatch──▶ dispatched ──check in──▶ checked_in ──complete──▶ completed ──archive──▶ archived
+                          ▲      │ (re-dispatch)
+                          └──────┘
+
+`decide(order, command, ...)` returns the new order and the events to publish; it never mutates
+its input and does no I/O. An illegal step raises `IllegalTransition` with a readable reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from hub.domain.geo import distance_m
+from hub.errors import IllegalTransition, NotAssigned
+from schemas.v1 import (
+    ArchiveWorkOrder,
+    CheckIn,
+    CheckInOverdue,
+    CompleteWorkOrder,
+    CreateWorkOrder,
+    DispatchWorkOrder,
+    Technician,
+    TechnicianCheckedIn,
+    WorkOrderArchived,
+    WorkOrderCompleted,
+    WorkOrderCreated,
+    WorkOrderDispatched,
+    WorkOrderEvent,
+)
+
+
+class Status(StrEnum):
+    CREATED = "created"
+    DISPATCHED = "dispatched"
+    CHECKED_IN = "checked_in"
+    COMPLETED = "completed"
+    ARCHIVED = "archived"
+
+
+FINAL_STATUSES = frozenset({Status.ARCHIVED})
+
+Command = DispatchWorkOrder | CheckIn | CompleteWorkOrder | ArchiveWorkOrder
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInRecord:
+    """Where and when the technician checked in."""
+
+    at: datetime
+    lat: float
+    lon: float
+    distance_m: float
+    within_radius: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrder:
+    """A work order's current state; `version` counts committed changes."""
+
+    order_id: str
+    status: Status
+    version: int
+    details: CreateWorkOrder
+    technician: Technician | None = None
+    appointment_start: datetime | None = None
+    appointment_end: datetime | None = None
+    check_in: CheckInRecord | None = None
+    completed_at: datetime | None = None
+    archived_at: datetime | None = None
+
+
+def create(cmd: CreateWorkOrder, *, now: datetime) -> tuple[WorkOrder, list[WorkOrderEvent]]:
+    """Open a new order."""
+    order = WorkOrder(order_id=cmd.order_id, status=Status.CREATED, version=1, details=cmd)
+    return order, [WorkOrderCreated(order_id=cmd.order_id, version=1, occurred_at=now, order=cmd)]
+
+
+def decide(
+    order: WorkOrder, cmd: Command, *, now: datetime, radius_m: float
+) -> tuple[WorkOrder, list[WorkOrderEvent]]:
+    """Apply one command to an order: the new order and its events, or a domain error."""
+    if order.status in FINAL_STATUSES:
+        raise IllegalTransition(f"order {order.order_id} is {order.status}; no further steps")
+    match cmd:
+        case DispatchWorkOrder():
+            return _dispatch(order, cmd, now)
+        case CheckIn():
+            return _check_in(order, cmd, now, radius_m)
+        case CompleteWorkOrder():
+            return _complete(order, cmd, now)
+        case ArchiveWorkOrder():
+            return _archive(order, cmd, now)
+    raise TypeError(f"unknown command {type(cmd).__name__}")  # pragma: no cover
+
+
+def check_in_overdue(order: WorkOrder, *, now: datetime) -> list[WorkOrderEvent]:
+    """The overdue event if the appointment window passed with no check-in, else nothing."""
+    if order.status is not Status.DISPATCHED or order.technician is None:
+        return []
+    if order.appointment_end is None or now < order.appointment_end:
+        return []
+    return [
+        CheckInOverdue(
+            order_id=order.order_id,
+            version=order.version,
+            occurred_at=now,
+            technician_id=order.technician.id,
+            appointment_end=order.appointment_end,
+        )
+    ]
+
+
+def _require(order: WorkOrder, allowed: set[Status], step: str) -> None:
+    if order.status not in allowed:
+        wanted = " or ".join(sorted(allowed))
+        raise IllegalTransition(
+            f"cannot {step} order {order.order_id}: it is {order.status}, must be {wanted}"
+        )
+
+
+def _require_assignee(order: WorkOrder, technician_id: str, step: str) -> None:
+    if order.technician is None or order.technician.id != technician_id:
+        raise NotAssigned(
+            f"cannot {step} order {order.order_id}: not dispatched to technician {technician_id}"
+        )
+
+
+def _dispatch(
+    order: WorkOrder, cmd: DispatchWorkOrder, now: datetime
+) -> tuple[WorkOrder, list[WorkOrderEvent]]:
+    _require(order, {Status.CREATED, Status.DISPATCHED}, "dispatch")
+    new = replace(
+        order,
+        status=Status.DISPATCHED,
+        version=order.version + 1,
+        technician=cmd.technician,
+        appointment_start=cmd.appointment_start,
+        appointment_end=cmd.appointment_end,
+    )
+    event = WorkOrderDispatched(
+        order_id=order.order_id,
+        version=new.version,
+        occurred_at=now,
+        technician=cmd.technician,
+        appointment_start=cmd.appointment_start,
+        appointment_end=cmd.appointment_end,
+    )
+    return new, [event]
+
+
+def _check_in(
+    order: WorkOrder, cmd: CheckIn, now: datetime, radius_m: float
+) -> tuple[WorkOrder, list[WorkOrderEvent]]:
+    _require(order, {Status.DISPATCHED}, "check in")
+    _require_assignee(order, cmd.technician_id, "check in")
+    target = order.details.install_address.coordinates
+    distance = round(distance_m(cmd.position.lat, cmd.position.lon, target.lat, target.lon), 1)
+    at = cmd.at or now
+    record = CheckInRecord(
+        at=at,
+        lat=cmd.position.lat,
+        lon=cmd.position.lon,
+        distance_m=distance,
+        within_radius=distance <= radius_m,
+    )
+    new = replace(order, status=Status.CHECKED_IN, version=order.version + 1, check_in=record)
+    event = TechnicianCheckedIn(
+        order_id=order.order_id,
+        version=new.version,
+        occurred_at=at,
+        technician_id=cmd.technician_id,
+        position=cmd.position,
+        distance_m=distance,
+        radius_m=radius_m,
+        within_radius=record.within_radius,
+    )
+    return new, [event]
+
+
+def _complete(
+    order: WorkOrder, cmd: CompleteWorkOrder, now: datetime
+) -> tuple[WorkOrder, list[WorkOrderEvent]]:
+    _require(order, {Status.CHECKED_IN}, "complete")
+    _require_assignee(order, cmd.technician_id, "complete")
+    new = replace(order, status=Status.COMPLETED, version=order.version + 1, completed_at=now)
+    event = WorkOrderCompleted(
+        order_id=order.order_id,
+        version=new.version,
+        occurred_at=now,
+        technician_id=cmd.technician_id,
+        note=cmd.note,
+    )
+    return new, [event]
+
+
+def _archive(
+    order: WorkOrder, cmd: ArchiveWorkOrder, now: datetime
+) -> tuple[WorkOrder, list[WorkOrderEvent]]:
+    _require(order, {Status.COMPLETED}, "archive")
+    new = replace(order, status=Status.ARCHIVED, version=order.version + 1, archived_at=now)
+    event = WorkOrderArchived(
+        order_id=order.order_id, version=new.version, occurred_at=now, reason=cmd.reason
+    )
+    return new, [event]

@@ -1,0 +1,1 @@
+"""Handlers: `(message, uow)` functions that load state, call the domain, and record outcomes."""

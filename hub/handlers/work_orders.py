@@ -1,0 +1,35 @@
+"""Handlers of the work-order lifecycle commands."""
+
+from __future__ import annotations
+
+from hub.db.uow import UnitOfWork
+from hub.domain import work_order
+from hub.errors import IllegalTransition
+from hub.handlers.reactions import record_events
+from schemas.v1 import CreateWorkOrder, VerifyCheckIn
+
+
+async def create_work_order(cmd: CreateWorkOrder, uow: UnitOfWork) -> None:
+    """Open an order; the same create sent again is accepted without effect."""
+    existing = await uow.orders.find(cmd.order_id)
+    if existing is not None:
+        if existing.details == cmd:
+            return
+        raise IllegalTransition(f"order {cmd.order_id} already exists with different data")
+    order, events = work_order.create(cmd, now=uow.now)
+    await uow.orders.add(order, now=uow.now)
+    await record_events(uow, events)
+
+
+async def apply_command(cmd: work_order.Command, uow: UnitOfWork, *, radius_m: float) -> None:
+    """Dispatch, check in, complete or archive an order."""
+    order = await uow.orders.get(cmd.order_id)
+    new, events = work_order.decide(order, cmd, now=uow.now, radius_m=radius_m)
+    await uow.orders.save(new, expected_version=order.version, now=uow.now)
+    await record_events(uow, events)
+
+
+async def verify_check_in(cmd: VerifyCheckIn, uow: UnitOfWork) -> None:
+    """Flag an order whose appointment window passed without a check-in."""
+    order = await uow.orders.get(cmd.order_id)
+    await record_events(uow, work_order.check_in_overdue(order, now=uow.now))

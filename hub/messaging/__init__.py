@@ -1,0 +1,1 @@
+"""The messaging core: topology, outbox and relay, inbox, failure policy, timers."""

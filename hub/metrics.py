@@ -1,0 +1,37 @@
+"""Prometheus metrics of the hub (one registry per process, passed around explicitly)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+
+class Metrics:
+    """Counters and gauges the hub updates; exposed on `/metrics`."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.outbox_published = Counter(
+            "hub_outbox_published", "Outbox rows confirmed by the broker", registry=r
+        )
+        self.outbox_publish_failures = Counter(
+            "hub_outbox_publish_failures", "Outbox publishes that failed or were unroutable",
+            registry=r,
+        )
+        self.outbox_backlog = Gauge(
+            "hub_outbox_backlog", "Outbox rows not yet confirmed by the broker", registry=r
+        )
+        self.duplicates_suppressed = Counter(
+            "hub_duplicates_suppressed", "Deliveries acked without effect (inbox hit)",
+            ["consumer"], registry=r,
+        )
+        self.messages_parked = Counter(
+            "hub_messages_parked", "Messages moved to a parking queue", ["consumer", "error_type"],
+            registry=r,
+        )
+        self.retries_scheduled = Counter(
+            "hub_retries_scheduled", "Delayed retries after a transient failure", ["consumer"],
+            registry=r,
+        )
+        self.timers_fired = Counter("hub_timers_fired", "Durable timers fired", registry=r)
+        self.sms_sent = Counter("hub_sms_sent", "SMS handed to the provider", ["provider"], registry=r)

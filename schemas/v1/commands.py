@@ -1,0 +1,94 @@
+"""Commands: requests to the hub, named imperatively. Each is consumed from its own queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from schemas.v1.common import (
+    AccountManager,
+    Contact,
+    Contract,
+    Coordinates,
+    InstallAddress,
+    OrderId,
+    Phone,
+    ShortText,
+    Technician,
+    TechnicianId,
+)
+
+
+class CreateWorkOrder(Contract):
+    """Open a work order for a new enterprise line (sent by the customer-support system)."""
+
+    order_id: OrderId
+    customer_name: ShortText = Field(description="Enterprise customer's registered name")
+    contact: Contact = Field(description="On-site contact who receives appointments and links")
+    product: ShortText = Field(description="Product, e.g. 数据专线 (leased line), 互联网专线")
+    bandwidth_mbps: int = Field(gt=0, le=400_000, description="Ordered bandwidth in Mbit/s")
+    install_address: InstallAddress
+    account_manager: AccountManager
+
+
+class DispatchWorkOrder(Contract):
+    """Assign a work order to a technician for an appointment window (派单)."""
+
+    order_id: OrderId
+    technician: Technician
+    appointment_start: AwareDatetime = Field(description="Start of the booked visit window")
+    appointment_end: AwareDatetime = Field(description="End of the booked visit window")
+
+    @model_validator(mode="after")
+    def _window_is_ordered(self) -> DispatchWorkOrder:
+        if self.appointment_end <= self.appointment_start:
+            raise ValueError("appointment_end must be after appointment_start")
+        return self
+
+
+class CheckIn(Contract):
+    """Record the technician's arrival on site with his GPS position (签到)."""
+
+    order_id: OrderId
+    technician_id: TechnicianId
+    position: Coordinates = Field(description="Technician's GPS position at check-in")
+    at: AwareDatetime | None = Field(
+        default=None, description="When the phone took the position; the hub's clock if absent"
+    )
+
+
+class CompleteWorkOrder(Contract):
+    """The technician reports the installation done (竣工)."""
+
+    order_id: OrderId
+    technician_id: TechnicianId
+    note: Annotated[str, Field(max_length=2000)] = Field(
+        default="", description="Free-text note from the technician"
+    )
+
+
+class ArchiveWorkOrder(Contract):
+    """Close a completed order for good (归档)."""
+
+    order_id: OrderId
+    reason: Annotated[str, Field(max_length=200)] = Field(
+        default="completed", description="Why the order is archived"
+    )
+
+
+class SendSms(Contract):
+    """Send one SMS; `sms_id` is the business idempotency key (one text per id, ever)."""
+
+    sms_id: Annotated[str, Field(min_length=8, max_length=128, description="Idempotency key")]
+    to: Phone
+    body: Annotated[str, Field(min_length=1, max_length=1600, description="Text of the SMS")]
+    purpose: ShortText = Field(description="Why it is sent, e.g. dispatch_notice")
+    order_id: OrderId | None = Field(default=None, description="Work order it concerns, if any")
+
+
+
+class VerifyCheckIn(Contract):
+    """Check, when the appointment window has passed, that the technician checked in."""
+
+    order_id: OrderId

@@ -1,0 +1,101 @@
+"""Shared fixtures: every test run gets its own vhost, queue prefix and databases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from hub.bootstrap import Hub, bootstrap
+from hub.config import Settings
+from hub.db.engine import Database
+from hub.db.migrate import upgrade
+from tests import services
+
+
+@pytest.fixture(scope="session")
+def vhost() -> Iterator[str]:
+    name = services.create_vhost()
+    yield name
+    services.delete_vhost(name)
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once; each test copies it."""
+    name = services.run_sync(services.create_database())
+
+    async def _migrate() -> None:
+        db = Database(services.pg_url(name))
+        await upgrade(db)
+        await db.dispose()
+
+    services.run_sync(_migrate())
+    yield name
+    services.run_sync(services.drop_database(name))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}"
+        db = Database(url)
+        await upgrade(db)
+        await db.dispose()
+        yield url
+        return
+    template = request.getfixturevalue("pg_template")
+    name = await services.create_database(template=template)
+    yield services.pg_url(name)
+    await services.drop_database(name)
+
+
+@pytest.fixture
+def settings(vhost: str, database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        amqp_url=services.amqp_url(vhost),
+        database_url=database_url,
+        data_dir=tmp_path,
+        queue_prefix=f"t{uuid.uuid4().hex[:8]}.",
+        retry_delays_ms=[200, 400, 800],
+        transient_attempts=4,
+        relay_poll_interval_s=0.05,
+        timer_poll_interval_s=0.1,
+        graceful_timeout_s=5,
+        http_timeout_s=2,
+    )
+
+
+@pytest.fixture
+async def hub(settings: Settings) -> AsyncIterator[Hub]:
+    the_hub = bootstrap(settings)
+    await the_hub.start()
+    yield the_hub
+    await the_hub.stop()
+    await _delete_queues(settings)
+
+
+async def _delete_queues(settings: Settings) -> None:
+    import aio_pika
+
+    conn = await aio_pika.connect(settings.amqp_url)
+    async with conn:
+        channel = await conn.channel()
+        from hub.messaging.declare import ALL_CONSUMERS
+        from hub.messaging.topology import Topology
+
+        topo = Topology(prefix=settings.queue_prefix, retry_delays_ms=tuple(settings.retry_delays_ms))
+        names = [topo.queue_name(c) for c in ALL_CONSUMERS]
+        names += [topo.parking_queue(c).name for c in ALL_CONSUMERS]
+        names += [topo.retry_queue(d).name for d in topo.retry_delays_ms]
+        for name in names:
+            await channel.queue_delete(name)
+        for exchange in (topo.bus.name, topo.dlx.name, topo.retry.name):
+            await channel.exchange_delete(exchange)
