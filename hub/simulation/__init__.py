@@ -1,0 +1,1 @@
+"""Simulated outside parties (dispatcher, technicians) that drive orders over the AMQP contracts."""

@@ -1,0 +1,205 @@
+"""The simulated field: a dispatcher and technicians reacting to the hub's events over AMQP.
+
+They use only the public contracts (events in, commands out), on queues of their own, exactly
+as an outside system would. Command message ids are derived from the order and step, so a
+redelivered event makes the same command again and the hub's inbox suppresses it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from faststream import AckPolicy
+from faststream.rabbit import QueueType, RabbitBroker, RabbitQueue, RabbitRouter
+from pydantic import BaseModel
+
+from hub.messaging.topology import Topology, message_type
+from schemas.v1 import (
+    AccountManager,
+    ArchiveWorkOrder,
+    CheckIn,
+    CompleteWorkOrder,
+    Contact,
+    Coordinates,
+    CreateWorkOrder,
+    DispatchWorkOrder,
+    InstallAddress,
+    Technician,
+    TechnicianCheckedIn,
+    WorkOrderArchived,
+    WorkOrderCompleted,
+    WorkOrderCreated,
+    WorkOrderDispatched,
+)
+
+STREETS = ("南京东路", "淮海中路", "世纪大道", "漕溪北路", "长寿路", "张江路", "虹桥路", "武宁路")
+PRODUCTS = ("数据专线", "互联网专线", "云网专线", "OTN 专线")
+CENTER = (31.2304, 121.4737)
+METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass
+class FieldStats:
+    """What the simulated parties did."""
+
+    dispatched: int = 0
+    checked_in: int = 0
+    far_check_ins: int = 0
+    completed: int = 0
+    archived: int = 0
+    archived_seen: int = 0
+    published: int = 0
+    step_latencies_s: list[float] = field(default_factory=list)
+
+
+@dataclass
+class SimulatedField:
+    """Builds the orders and reacts to events; `router()` attaches the reactions to a broker."""
+
+    topology: Topology
+    seed: int = 7
+    run_id: str = ""
+    technicians: int = 20
+    far_check_in_rate: float = 0.05
+    stats: FieldStats = field(default_factory=FieldStats)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._broker: RabbitBroker | None = None
+        self._sent_at: dict[str, float] = {}
+
+    def order(self, index: int) -> CreateWorkOrder:
+        """The `index`-th order of this seed: a plausible Shanghai line order."""
+        rng = random.Random(f"{self.seed}:{index}")
+        lat = CENTER[0] + rng.uniform(-0.15, 0.15)
+        lon = CENTER[1] + rng.uniform(-0.15, 0.15)
+        return CreateWorkOrder(
+            order_id=f"SIM{self.seed}{self.run_id}-{index:06d}",
+            customer_name=f"上海{rng.choice(('星海', '东方', '浦江', '申通', '华亭'))}科技有限公司",
+            contact=Contact(name="联系人", phone=f"+86139{rng.randrange(10**8):08d}"),
+            product=rng.choice(PRODUCTS),
+            bandwidth_mbps=rng.choice((50, 100, 200, 500, 1000)),
+            install_address=InstallAddress(
+                text=f"上海市{rng.choice(STREETS)}{rng.randint(1, 999)}号",
+                coordinates=Coordinates(lat=round(lat, 6), lon=round(lon, 6)),
+            ),
+            account_manager=AccountManager(name="客户经理", email="am@example.com"),
+        )
+
+    def router(self) -> RabbitRouter:
+        router = RabbitRouter()
+        t = self.topology
+
+        def queue(name: str, model: type[BaseModel]) -> RabbitQueue:
+            return RabbitQueue(
+                f"{t.prefix}sim.{name}",
+                queue_type=QueueType.QUORUM,
+                durable=True,
+                routing_key=t.route(model),
+            )
+
+        def sub(name: str, model: type[BaseModel]) -> object:
+            return router.subscriber(queue(name, model), t.bus, ack_policy=AckPolicy.NACK_ON_ERROR)
+
+        @sub("dispatcher.created", WorkOrderCreated)  # type: ignore[operator]
+        async def on_created(event: WorkOrderCreated) -> None:
+            self._observe(event.order_id, "create")
+            await self._send(self._dispatch(event), f"sim:{event.order_id}:dispatch")
+            self.stats.dispatched += 1
+
+        @sub("technician.dispatched", WorkOrderDispatched)  # type: ignore[operator]
+        async def on_dispatched(event: WorkOrderDispatched) -> None:
+            self._observe(event.order_id, "dispatch")
+            await self._send(self._check_in(event), f"sim:{event.order_id}:check_in")
+            self.stats.checked_in += 1
+
+        @sub("technician.checked_in", TechnicianCheckedIn)  # type: ignore[operator]
+        async def on_checked_in(event: TechnicianCheckedIn) -> None:
+            self._observe(event.order_id, "check_in")
+            if not event.within_radius:
+                self.stats.far_check_ins += 1
+            cmd = CompleteWorkOrder(
+                order_id=event.order_id, technician_id=event.technician_id, note="开通测试正常"
+            )
+            await self._send(cmd, f"sim:{event.order_id}:complete")
+            self.stats.completed += 1
+
+        @sub("dispatcher.completed", WorkOrderCompleted)  # type: ignore[operator]
+        async def on_completed(event: WorkOrderCompleted) -> None:
+            self._observe(event.order_id, "complete")
+            await self._send(ArchiveWorkOrder(order_id=event.order_id), f"sim:{event.order_id}:archive")
+            self.stats.archived += 1
+
+        @sub("observer.archived", WorkOrderArchived)  # type: ignore[operator]
+        async def on_archived(event: WorkOrderArchived) -> None:
+            self._observe(event.order_id, "archive")
+            self.stats.archived_seen += 1
+
+        return router
+
+    def attach(self, broker: RabbitBroker) -> None:
+        """Subscribe on `broker` (before it starts) and publish commands through it."""
+        self._broker = broker
+        broker.include_router(self.router())
+
+    def queue_names(self) -> list[str]:
+        names = ("dispatcher.created", "technician.dispatched", "technician.checked_in",
+                 "dispatcher.completed", "observer.archived")
+        return [f"{self.topology.prefix}sim.{n}" for n in names]
+
+    async def create(self, index: int) -> CreateWorkOrder:
+        order = self.order(index)
+        await self._send(order, f"sim:{order.order_id}:create")
+        return order
+
+    def _observe(self, order_id: str, step: str) -> None:
+        """Latency from our command to the hub's event for it (first sighting only)."""
+        sent = self._sent_at.pop(f"sim:{order_id}:{step}", None)
+        if sent is not None:
+            self.stats.step_latencies_s.append(time.monotonic() - sent)
+
+    async def _send(self, message: BaseModel, message_id: str) -> None:
+        assert self._broker is not None, "attach() the field to a broker first"
+        self._sent_at.setdefault(message_id, time.monotonic())
+        await self._broker.publish(
+            message.model_dump_json().encode(),
+            exchange=self.topology.bus,
+            routing_key=self.topology.route(type(message)),
+            message_id=message_id,
+            content_type="application/json",
+            message_type=message_type(type(message)),
+            persist=True,
+            mandatory=True,
+        )
+        self.stats.published += 1
+
+    def _dispatch(self, event: WorkOrderCreated) -> DispatchWorkOrder:
+        rng = random.Random(f"{self.seed}:{event.order_id}:tech")
+        number = rng.randrange(self.technicians)
+        start = datetime.now(UTC).replace(microsecond=0)
+        return DispatchWorkOrder(
+            order_id=event.order_id,
+            technician=Technician(
+                id=f"T{number:04d}", name=f"装维{number:02d}", phone=f"+86137{number:08d}"
+            ),
+            appointment_start=start,
+            appointment_end=start + timedelta(hours=2),
+        )
+
+    def _check_in(self, event: WorkOrderDispatched) -> CheckIn:
+        rng = random.Random(f"{self.seed}:{event.order_id}:pos")
+        far = rng.random() < self.far_check_in_rate
+        metres = rng.uniform(800, 3000) if far else rng.uniform(0, 150)
+        site = self._site(event.order_id)
+        return CheckIn(
+            order_id=event.order_id,
+            technician_id=event.technician.id,
+            position=Coordinates(lat=site.lat + metres / METRES_PER_DEGREE, lon=site.lon),
+        )
+
+    def _site(self, order_id: str) -> Coordinates:
+        index = int(order_id.rsplit("-", 1)[1])
+        return self.order(index).install_address.coordinates
