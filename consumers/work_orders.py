@@ -57,6 +57,6 @@ def work_order_router(
 
     @subscriber("workorder.verify_check_in", VerifyCheckIn)  # type: ignore[operator]
     async def verify_check_in(cmd: VerifyCheckIn, msg: RabbitMessage) -> None:
-        await processor.run("workorder.verify_check_in", msg.message_id, cmd, handlers.verify_check_in)
+        await processor.run("workorder.verify_check_in", msg.message_id, cmd, apply)
 
     return router

@@ -26,7 +26,9 @@ class Database:
         if self.is_sqlite:
             _ensure_sqlite_dir(url)
             self.engine: AsyncEngine = create_async_engine(
-                url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+                url,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                pool_reset_on_return=None,  # every transaction ends in commit or rollback
             )
             _tune_sqlite(self.engine)
         else:

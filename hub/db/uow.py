@@ -66,6 +66,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit() outside `async with`"
+        await self.outbox.flush()
         await self._conn.commit()
         self._committed = True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,9 @@ from hub.domain.flow_log import entry_for
 from hub.domain.work_order import CheckInRecord, Status, WorkOrder
 from hub.errors import ConcurrencyConflict, NotFound
 from schemas.v1 import CreateWorkOrder, FlowLogEntry, Technician, WorkOrderEvent
+
+
+_INSERT_ORDER = insert(work_orders)
 
 
 class WorkOrderRepository:
@@ -35,7 +39,7 @@ class WorkOrderRepository:
 
     async def add(self, order: WorkOrder, *, now: datetime) -> None:
         await self._conn.execute(
-            insert(work_orders).values(**_to_row(order), created_at=now, updated_at=now)
+            _INSERT_ORDER, {**_to_row(order), "created_at": now, "updated_at": now}
         )
 
     async def save(self, order: WorkOrder, *, expected_version: int, now: datetime) -> None:
@@ -50,6 +54,18 @@ class WorkOrderRepository:
                 f"work order {order.order_id} changed since version {expected_version}"
             )
 
+    async def list_for_technician(
+        self, technician_id: str, *, statuses: Collection[Status]
+    ) -> list[WorkOrder]:
+        """Orders dispatched to a technician in the given statuses, by appointment start."""
+        rows = await self._conn.execute(
+            select(work_orders)
+            .where(work_orders.c.technician_id == technician_id)
+            .where(work_orders.c.status.in_([s.value for s in statuses]))
+            .order_by(work_orders.c.appointment_start, work_orders.c.order_id)
+        )
+        return [_to_domain(row) for row in rows.mappings()]
+
     async def count_by_status(self) -> dict[str, int]:
         rows = await self._conn.execute(
             select(work_orders.c.status, func.count()).group_by(work_orders.c.status)
@@ -57,27 +73,28 @@ class WorkOrderRepository:
         return {status: count for status, count in rows.all()}
 
 
+_INSERT_FLOW_LOG = insert(flow_log)
+
+
 class FlowLogRepository:
-    """Appends flow-log entries; `seq` runs 1, 2, 3... per order."""
+    """Appends flow-log entries; `seq` is the order version the event produced (1, 2, 3...)."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
     async def append(self, event: WorkOrderEvent) -> FlowLogEntry:
-        last = await self._conn.scalar(
-            select(func.max(flow_log.c.seq)).where(flow_log.c.order_id == event.order_id)
-        )
-        entry = entry_for(event, seq=(last or 0) + 1)
+        entry = entry_for(event, seq=event.version)
         await self._conn.execute(
-            insert(flow_log).values(
-                order_id=entry.order_id,
-                seq=entry.seq,
-                at=entry.at,
-                step=entry.step.value,
-                actor=entry.actor,
-                summary=entry.summary,
-                details=entry.details,
-            )
+            _INSERT_FLOW_LOG,
+            {
+                "order_id": entry.order_id,
+                "seq": entry.seq,
+                "at": entry.at,
+                "step": entry.step.value,
+                "actor": entry.actor,
+                "summary": entry.summary,
+                "details": entry.details,
+            },
         )
         return entry
 

@@ -6,6 +6,7 @@
 
 `decide(order, command, ...)` returns the new order and the events to publish; it never mutates
 its input and does no I/O. An illegal step raises `IllegalTransition` with a readable reason.
+Every event bumps the order's version by one, so the version numbers the flow log.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from schemas.v1 import (
     DispatchWorkOrder,
     Technician,
     TechnicianCheckedIn,
+    VerifyCheckIn,
     WorkOrderArchived,
     WorkOrderCompleted,
     WorkOrderCreated,
@@ -43,7 +45,7 @@ class Status(StrEnum):
 
 FINAL_STATUSES = frozenset({Status.ARCHIVED})
 
-Command = DispatchWorkOrder | CheckIn | CompleteWorkOrder | ArchiveWorkOrder
+Command = DispatchWorkOrder | CheckIn | CompleteWorkOrder | ArchiveWorkOrder | VerifyCheckIn
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,8 @@ def decide(
     order: WorkOrder, cmd: Command, *, now: datetime, radius_m: float
 ) -> tuple[WorkOrder, list[WorkOrderEvent]]:
     """Apply one command to an order: the new order and its events, or a domain error."""
+    if isinstance(cmd, VerifyCheckIn):
+        return _verify_check_in(order, now)
     if order.status in FINAL_STATUSES:
         raise IllegalTransition(f"order {order.order_id} is {order.status}; no further steps")
     match cmd:
@@ -97,21 +101,21 @@ def decide(
     raise TypeError(f"unknown command {type(cmd).__name__}")  # pragma: no cover
 
 
-def check_in_overdue(order: WorkOrder, *, now: datetime) -> list[WorkOrderEvent]:
-    """The overdue event if the appointment window passed with no check-in, else nothing."""
+def _verify_check_in(order: WorkOrder, now: datetime) -> tuple[WorkOrder, list[WorkOrderEvent]]:
+    """Flag the order if its appointment window passed with no check-in; else nothing changes."""
     if order.status is not Status.DISPATCHED or order.technician is None:
-        return []
+        return order, []
     if order.appointment_end is None or now < order.appointment_end:
-        return []
-    return [
-        CheckInOverdue(
-            order_id=order.order_id,
-            version=order.version,
-            occurred_at=now,
-            technician_id=order.technician.id,
-            appointment_end=order.appointment_end,
-        )
-    ]
+        return order, []
+    new = replace(order, version=order.version + 1)
+    event = CheckInOverdue(
+        order_id=order.order_id,
+        version=new.version,
+        occurred_at=now,
+        technician_id=order.technician.id,
+        appointment_end=order.appointment_end,
+    )
+    return new, [event]
 
 
 def _require(order: WorkOrder, allowed: set[Status], step: str) -> None:

@@ -6,7 +6,7 @@ from hub.db.uow import UnitOfWork
 from hub.domain import work_order
 from hub.errors import IllegalTransition
 from hub.handlers.reactions import record_events
-from schemas.v1 import CreateWorkOrder, VerifyCheckIn
+from schemas.v1 import CreateWorkOrder
 
 
 async def create_work_order(cmd: CreateWorkOrder, uow: UnitOfWork) -> None:
@@ -22,14 +22,9 @@ async def create_work_order(cmd: CreateWorkOrder, uow: UnitOfWork) -> None:
 
 
 async def apply_command(cmd: work_order.Command, uow: UnitOfWork, *, radius_m: float) -> None:
-    """Dispatch, check in, complete or archive an order."""
+    """Dispatch, check in, complete, archive or verify the check-in of an order."""
     order = await uow.orders.get(cmd.order_id)
     new, events = work_order.decide(order, cmd, now=uow.now, radius_m=radius_m)
-    await uow.orders.save(new, expected_version=order.version, now=uow.now)
+    if new.version != order.version:
+        await uow.orders.save(new, expected_version=order.version, now=uow.now)
     await record_events(uow, events)
-
-
-async def verify_check_in(cmd: VerifyCheckIn, uow: UnitOfWork) -> None:
-    """Flag an order whose appointment window passed without a check-in."""
-    order = await uow.orders.get(cmd.order_id)
-    await record_events(uow, work_order.check_in_overdue(order, now=uow.now))

@@ -13,13 +13,20 @@ from hub.db.tables import outbox
 from hub.messaging.topology import Topology, message_type
 
 
+_INSERT = insert(outbox)
+
+
 class OutboxWriter:
-    """Adds messages to the outbox; the relay publishes them after commit."""
+    """Collects a transaction's outgoing messages and writes them in one statement at `flush()`.
+
+    The unit of work flushes before it commits; the relay publishes them after the commit.
+    """
 
     def __init__(self, conn: AsyncConnection, topology: Topology, *, now: datetime) -> None:
         self._conn = conn
         self._topology = topology
         self._now = now
+        self._pending: list[dict[str, object]] = []
         self.added = 0
 
     async def add(
@@ -31,19 +38,25 @@ class OutboxWriter:
     ) -> str:
         """Queue `message` for publishing; its outbox id becomes the AMQP `message_id`."""
         row_id = message_id or uuid.uuid4().hex
-        await self._conn.execute(
-            insert(outbox).values(
-                id=row_id,
-                exchange=self._topology.bus.name,
-                routing_key=self._topology.route(type(message)),
-                message_type=message_type(type(message)),
-                body=message.model_dump_json(),
-                headers={},
-                correlation_id=correlation_id,
-                created_at=self._now,
-                available_at=self._now,
-                attempts=0,
-            )
+        self._pending.append(
+            {
+                "id": row_id,
+                "exchange": self._topology.bus.name,
+                "routing_key": self._topology.route(type(message)),
+                "message_type": message_type(type(message)),
+                "body": message.model_dump_json(),
+                "headers": {},
+                "correlation_id": correlation_id,
+                "created_at": self._now,
+                "available_at": self._now,
+                "attempts": 0,
+            }
         )
         self.added += 1
         return row_id
+
+    async def flush(self) -> None:
+        """Write the collected messages (called by the unit of work before commit)."""
+        if self._pending:
+            await self._conn.execute(_INSERT, self._pending)
+            self._pending = []
