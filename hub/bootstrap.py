@@ -117,7 +117,7 @@ def bootstrap(
     )
     policy.broker = broker
     closers: list[object] = []
-    sms_sender = sms_sender or _sms_sender(settings, db)
+    sms_sender = sms_sender or _sms_sender(settings, db, closers)
     work_order_system = work_order_system or _work_order_system(settings, db, closers)
     processor = MessageProcessor(uow, metrics=metrics)
     if consumers:
@@ -142,9 +142,7 @@ def bootstrap(
         clock=clock,
     )
     uow.on_outbox_commit = relay.wake
-    scheduler = TimerScheduler(
-        uow, metrics=metrics, poll_interval_s=settings.timer_poll_interval_s
-    )
+    scheduler = TimerScheduler(uow, metrics=metrics, poll_interval_s=settings.timer_poll_interval_s)
     return Hub(
         settings=settings,
         topology=topology,
@@ -196,17 +194,17 @@ def _publish_via(publishers: dict[str, RabbitPublisher]):  # type: ignore[no-unt
     return publish
 
 
-def _sms_sender(settings: Settings, db: Database) -> SmsSender:
+def _sms_sender(settings: Settings, db: Database, closers: list[object]) -> SmsSender:
     if settings.sms_provider is SmsProvider.TWILIO:
         from adapters.sms.twilio_sender import TwilioSmsSender
 
-        return TwilioSmsSender.from_settings(settings)
+        twilio = TwilioSmsSender.from_settings(settings)
+        closers.append(twilio)  # its aiohttp session is opened lazily, closed on stop()
+        return twilio
     return LogSmsSender(db)
 
 
-def _work_order_system(
-    settings: Settings, db: Database, closers: list[object]
-) -> WorkOrderSystem:
+def _work_order_system(settings: Settings, db: Database, closers: list[object]) -> WorkOrderSystem:
     if settings.support_system_url is None:
         return EmbeddedWorkOrderSystem(db)
     client = httpx.AsyncClient(

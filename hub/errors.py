@@ -1,15 +1,15 @@
 """The hub's exception tree.
 
-    HubError
-    ├── DomainError                 an illegal step; permanent (parked, or HTTP 409)
-    │   ├── IllegalTransition
-    │   └── NotAssigned
-    ├── NotFound                    an unknown order or resource; permanent (parked, or HTTP 404)
-    ├── ConcurrencyConflict         optimistic lock lost; transient (retried at once)
-    ├── AdapterError                an external system failed
-    │   ├── TransientAdapterError   timeouts, 5xx, connection refused: retried with delays
-    │   └── PermanentAdapterError   4xx, refused by the other side: parked at once
-    └── InvalidMessage              a message that cannot be decoded or validated; parked
+HubError
+├── DomainError                 an illegal step; permanent (parked, or HTTP 409)
+│   ├── IllegalTransition
+│   └── NotAssigned
+├── NotFound                    an unknown order or resource; permanent (parked, or HTTP 404)
+├── ConcurrencyConflict         optimistic lock lost; transient (retried at once)
+├── AdapterError                an external system failed
+│   ├── TransientAdapterError   timeouts, 5xx, connection refused: retried with delays
+│   └── PermanentAdapterError   4xx, refused by the other side: parked at once
+└── InvalidMessage              a message that cannot be decoded or validated; parked
 """
 
 from __future__ import annotations

@@ -15,23 +15,32 @@ class Metrics:
             "hub_outbox_published", "Outbox rows confirmed by the broker", registry=r
         )
         self.outbox_publish_failures = Counter(
-            "hub_outbox_publish_failures", "Outbox publishes that failed or were unroutable",
+            "hub_outbox_publish_failures",
+            "Outbox publishes that failed or were unroutable",
             registry=r,
         )
         self.outbox_backlog = Gauge(
             "hub_outbox_backlog", "Outbox rows not yet confirmed by the broker", registry=r
         )
         self.duplicates_suppressed = Counter(
-            "hub_duplicates_suppressed", "Deliveries acked without effect (inbox hit)",
-            ["consumer"], registry=r,
+            "hub_duplicates_suppressed",
+            "Deliveries acked without effect (inbox hit)",
+            ["consumer"],
+            registry=r,
         )
         self.messages_parked = Counter(
-            "hub_messages_parked", "Messages moved to a parking queue", ["consumer", "error_type"],
+            "hub_messages_parked",
+            "Messages moved to a parking queue",
+            ["consumer", "error_type"],
             registry=r,
         )
         self.retries_scheduled = Counter(
-            "hub_retries_scheduled", "Delayed retries after a transient failure", ["consumer"],
+            "hub_retries_scheduled",
+            "Delayed retries after a transient failure",
+            ["consumer"],
             registry=r,
         )
         self.timers_fired = Counter("hub_timers_fired", "Durable timers fired", registry=r)
-        self.sms_sent = Counter("hub_sms_sent", "SMS handed to the provider", ["provider"], registry=r)
+        self.sms_sent = Counter(
+            "hub_sms_sent", "SMS handed to the provider", ["provider"], registry=r
+        )

@@ -43,7 +43,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+async def database_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}"
         db = Database(url)
@@ -91,7 +93,9 @@ async def _delete_queues(settings: Settings) -> None:
         from hub.messaging.declare import ALL_CONSUMERS
         from hub.messaging.topology import Topology
 
-        topo = Topology(prefix=settings.queue_prefix, retry_delays_ms=tuple(settings.retry_delays_ms))
+        topo = Topology(
+            prefix=settings.queue_prefix, retry_delays_ms=tuple(settings.retry_delays_ms)
+        )
         names = [topo.queue_name(c) for c in ALL_CONSUMERS]
         names += [topo.parking_queue(c).name for c in ALL_CONSUMERS]
         names += [topo.retry_queue(d).name for d in topo.retry_delays_ms]

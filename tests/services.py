@@ -42,8 +42,15 @@ def amqp_url(vhost: str) -> str:
 def list_queues(vhost: str) -> dict[str, tuple[int, int, int]]:
     """queue name → (messages_ready, messages_unacknowledged, consumers)."""
     out = rabbitmqctl(
-        "list_queues", "-q", "--no-table-headers", "-p", vhost,
-        "name", "messages_ready", "messages_unacknowledged", "consumers",
+        "list_queues",
+        "-q",
+        "--no-table-headers",
+        "-p",
+        vhost,
+        "name",
+        "messages_ready",
+        "messages_unacknowledged",
+        "consumers",
     )
     queues = {}
     for line in out.splitlines():

@@ -53,10 +53,10 @@ class SmsRepository:
 
     async def find(self, sms_id: str) -> SmsRecord | None:
         row = (
-            await self._conn.execute(
-                select(sms_messages).where(sms_messages.c.sms_id == sms_id)
-            )
-        ).mappings().first()
+            (await self._conn.execute(select(sms_messages).where(sms_messages.c.sms_id == sms_id)))
+            .mappings()
+            .first()
+        )
         if row is None:
             return None
         return SmsRecord(

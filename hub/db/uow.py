@@ -89,9 +89,7 @@ class UnitOfWork:
 class UnitOfWorkFactory:
     """Makes units of work bound to one database, topology and clock."""
 
-    def __init__(
-        self, db: Database, topology: Topology, *, clock: Clock = utc_now
-    ) -> None:
+    def __init__(self, db: Database, topology: Topology, *, clock: Clock = utc_now) -> None:
         self.db = db
         self.topology = topology
         self.clock = clock

@@ -15,7 +15,6 @@ from hub.domain.work_order import CheckInRecord, Status, WorkOrder
 from hub.errors import ConcurrencyConflict, NotFound
 from schemas.v1 import CreateWorkOrder, FlowLogEntry, Technician, WorkOrderEvent
 
-
 _INSERT_ORDER = insert(work_orders)
 
 
@@ -27,8 +26,14 @@ class WorkOrderRepository:
 
     async def find(self, order_id: str) -> WorkOrder | None:
         row = (
-            await self._conn.execute(select(work_orders).where(work_orders.c.order_id == order_id))
-        ).mappings().first()
+            (
+                await self._conn.execute(
+                    select(work_orders).where(work_orders.c.order_id == order_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
         return _to_domain(row) if row else None
 
     async def get(self, order_id: str) -> WorkOrder:

@@ -1,8 +1,8 @@
 """The work-order lifecycle as a pure state machine.
 
-    created ──dispatch──▶ dispatched ──check in──▶ checked_in ──complete──▶ completed ──archive──▶ archived
-                          ▲      │ (re-dispatch)
-                          └──────┘
+    created ─dispatch─▶ dispatched ─check in─▶ checked_in ─complete─▶ completed ─archive─▶ archived
+                        ▲      │ (re-dispatch)
+                        └──────┘
 
 `decide(order, command, ...)` returns the new order and the events to publish; it never mutates
 its input and does no I/O. An illegal step raises `IllegalTransition` with a readable reason.

@@ -1,10 +1,10 @@
 """What happens to a message whose handler failed: park it, retry it later, or redeliver it.
 
-    permanent (invalid, domain error, 4xx)  ─▶ parking queue now, with x-error-* headers
-    transient (timeouts, 5xx, lock lost)    ─▶ retry queue (delay tiers), parked after N attempts
-    anything else (a bug, a crash)          ─▶ nack + requeue; on the last allowed delivery,
-                                               parked with headers (the broker's delivery limit
-                                               and DLX remain the safety net, e.g. for kill -9)
+permanent (invalid, domain error, 4xx)  ─▶ parking queue now, with x-error-* headers
+transient (timeouts, 5xx, lock lost)    ─▶ retry queue (delay tiers), parked after N attempts
+anything else (a bug, a crash)          ─▶ nack + requeue; on the last allowed delivery,
+                                           parked with headers (the broker's delivery limit
+                                           and DLX remain the safety net, e.g. for kill -9)
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pydantic
 import structlog
 from faststream import BaseMiddleware
 from faststream.exceptions import HandlerException, NackMessage
-from faststream.rabbit import RabbitBroker
 from faststream.message import StreamMessage
+from faststream.rabbit import RabbitBroker
 
 from hub.errors import PERMANENT_ERRORS, TRANSIENT_ERRORS
 from hub.messaging.pii import describe_error
@@ -39,9 +39,7 @@ INVALID_MESSAGE_ERRORS: tuple[type[Exception], ...] = (
 class FailurePolicy:
     """Settles failed deliveries; needs the broker to publish to parking and retry queues."""
 
-    def __init__(
-        self, topology: Topology, *, metrics: Metrics, transient_attempts: int
-    ) -> None:
+    def __init__(self, topology: Topology, *, metrics: Metrics, transient_attempts: int) -> None:
         self.topology = topology
         self.metrics = metrics
         self.transient_attempts = transient_attempts

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.db.tables import outbox
 from hub.messaging.topology import Topology, message_type
 
-
 _INSERT = insert(outbox)
 
 

@@ -95,7 +95,9 @@ class OutboxRelay:
         # Rows stay locked (FOR UPDATE SKIP LOCKED) while they are published, so a second relay
         # picks other rows: no row is published twice by two relays.
         async with self._db.engine.begin() as conn:
-            rows = (await conn.execute(self._pending_query().with_for_update(skip_locked=True))).all()
+            rows = (
+                await conn.execute(self._pending_query().with_for_update(skip_locked=True))
+            ).all()
             if not rows:
                 return 0
             messages = [_to_message(row) for row in rows]
@@ -177,4 +179,3 @@ def _to_message(row: Row[tuple[object, ...]]) -> OutboxMessage:
         correlation_id=data["correlation_id"],
         attempts=data["attempts"],
     )
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,27 +81,29 @@ class TimerRepository:
 
     async def get(self, timer_id: str) -> Timer:
         row = (
-            await self._conn.execute(select(timers).where(timers.c.id == timer_id))
-        ).mappings().first()
+            (await self._conn.execute(select(timers).where(timers.c.id == timer_id)))
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFound(f"timer {timer_id} does not exist")
         return _to_timer(row)
 
     async def move(self, timer_id: str, due_at: datetime) -> Timer:
         await self._require_pending(timer_id, "move")
-        await self._conn.execute(update(timers).where(timers.c.id == timer_id).values(due_at=due_at))
+        await self._conn.execute(
+            update(timers).where(timers.c.id == timer_id).values(due_at=due_at)
+        )
         return await self.get(timer_id)
 
     async def cancel(self, timer_id: str) -> Timer:
         await self._require_pending(timer_id, "cancel")
         await self._conn.execute(
-            update(timers)
-            .where(timers.c.id == timer_id)
-            .values(status=TimerStatus.CANCELLED.value)
+            update(timers).where(timers.c.id == timer_id).values(status=TimerStatus.CANCELLED.value)
         )
         return await self.get(timer_id)
 
-    async def claim_due(self, limit: int) -> list[Timer]:
+    async def claim_due(self, limit: int) -> builtins.list[Timer]:
         """Pending timers due by now, marked fired (locked against other schedulers on PG)."""
         query = (
             select(timers)

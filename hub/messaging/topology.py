@@ -1,12 +1,12 @@
 """Exchanges, queues and routes: the one place that names things on the broker.
 
-    publishers ──▶ {p}bus (topic) ──cmd.*/evt.*──▶ {p}<consumer>   (quorum, x-delivery-limit,
-                                                        │           DLX {p}dlx)
-                   {p}dlx (direct) ◀── delivery limit ──┘
-                        └──{p}<consumer>──▶ {p}<consumer>.parking  (quorum; also written
-                                                                     directly, with x-error-*)
-                   {p}retry (headers, x-retry-tier) ──▶ {p}retry.<ms>ms  (TTL wait queue,
-                        dead-letters to "" with the consumer queue's name as routing key)
+publishers ──▶ {p}bus (topic) ──cmd.*/evt.*──▶ {p}<consumer>   (quorum, x-delivery-limit,
+                                                    │           DLX {p}dlx)
+               {p}dlx (direct) ◀── delivery limit ──┘
+                    └──{p}<consumer>──▶ {p}<consumer>.parking  (quorum; also written
+                                                                 directly, with x-error-*)
+               {p}retry (headers, x-retry-tier) ──▶ {p}retry.<ms>ms  (TTL wait queue,
+                    dead-letters to "" with the consumer queue's name as routing key)
 """
 
 from __future__ import annotations

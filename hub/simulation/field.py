@@ -130,7 +130,9 @@ class SimulatedField:
         @sub("dispatcher.completed", WorkOrderCompleted)  # type: ignore[operator]
         async def on_completed(event: WorkOrderCompleted) -> None:
             self._observe(event.order_id, "complete")
-            await self._send(ArchiveWorkOrder(order_id=event.order_id), f"sim:{event.order_id}:archive")
+            await self._send(
+                ArchiveWorkOrder(order_id=event.order_id), f"sim:{event.order_id}:archive"
+            )
             self.stats.archived += 1
 
         @sub("observer.archived", WorkOrderArchived)  # type: ignore[operator]
@@ -146,8 +148,13 @@ class SimulatedField:
         broker.include_router(self.router())
 
     def queue_names(self) -> list[str]:
-        names = ("dispatcher.created", "technician.dispatched", "technician.checked_in",
-                 "dispatcher.completed", "observer.archived")
+        names = (
+            "dispatcher.created",
+            "technician.dispatched",
+            "technician.checked_in",
+            "dispatcher.completed",
+            "observer.archived",
+        )
         return [f"{self.topology.prefix}sim.{n}" for n in names]
 
     async def create(self, index: int) -> CreateWorkOrder:

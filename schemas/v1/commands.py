@@ -87,7 +87,6 @@ class SendSms(Contract):
     order_id: OrderId | None = Field(default=None, description="Work order it concerns, if any")
 
 
-
 class VerifyCheckIn(Contract):
     """Check, when the appointment window has passed, that the technician checked in."""
 

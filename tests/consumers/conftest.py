@@ -29,7 +29,6 @@ async def memory_hub(tmp_path: Path) -> AsyncIterator[Hub]:
     hub = bootstrap(Settings(database_url=url, data_dir=tmp_path, queue_prefix="mem."))
     parked: list[RabbitMessage] = []
     for consumer in ALL_CONSUMERS:
-
         # Parking is published to the default exchange by queue name; the in-memory broker
         # matches on the queue's routing key, so subscribe by name only.
         @hub.broker.subscriber(

@@ -37,7 +37,11 @@ async def test_dispatch_queues_an_sms_notice_and_a_check_in_deadline(memory_hub:
 
 
 async def test_check_in_cancels_the_deadline_timer(memory_hub: Hub) -> None:
-    for cmd in (factories.create_order("WO-M3"), factories.dispatch("WO-M3"), factories.check_in("WO-M3")):
+    for cmd in (
+        factories.create_order("WO-M3"),
+        factories.dispatch("WO-M3"),
+        factories.check_in("WO-M3"),
+    ):
         await publish(memory_hub, cmd)
     async with memory_hub.uow() as uow:
         timers = await uow.timers.list()

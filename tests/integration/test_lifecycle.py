@@ -45,9 +45,9 @@ async def test_order_reaches_archived_with_flow_log_and_sms(hub: Hub) -> None:
     async def mirrored() -> bool:
         async with hub.db.read() as conn:
             n = await conn.scalar(
-                select(func.count()).select_from(support_flow_log).where(
-                    support_flow_log.c.order_id == oid
-                )
+                select(func.count())
+                .select_from(support_flow_log)
+                .where(support_flow_log.c.order_id == oid)
             )
         return n == 5
 

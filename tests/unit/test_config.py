@@ -11,7 +11,10 @@ from hub.config import SettingsError, load_settings
 
 def test_defaults_give_the_embedded_sqlite_database_under_the_data_dir(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path)
-    assert settings.resolved_database_url == f"sqlite+aiosqlite:///{tmp_path.resolve() / 'hub.sqlite3'}"
+    assert (
+        settings.resolved_database_url
+        == f"sqlite+aiosqlite:///{tmp_path.resolve() / 'hub.sqlite3'}"
+    )
     assert settings.amqp_url == "amqp://guest:guest@127.0.0.1:5672/"
 
 
@@ -29,7 +32,7 @@ def test_non_numeric_port_names_the_variable(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_twilio_without_credentials_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_SMS_PROVIDER", "twilio")
-    with pytest.raises(SettingsError, match="HUB_TWILIO_ACCOUNT_SID.*HUB_TWILIO_AUTH_TOKEN"):
+    with pytest.raises(SettingsError, match=r"HUB_TWILIO_ACCOUNT_SID.*HUB_TWILIO_AUTH_TOKEN"):
         load_settings()
 
 

@@ -27,7 +27,13 @@ def _all_events() -> list:
 def test_every_step_writes_one_entry_numbered_by_the_order_version() -> None:
     entries = [entry_for(e, seq=e.version) for e in _all_events()]
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
-    assert [e.step for e in entries] == ["created", "dispatched", "checked_in", "completed", "archived"]
+    assert [e.step for e in entries] == [
+        "created",
+        "dispatched",
+        "checked_in",
+        "completed",
+        "archived",
+    ]
 
 
 def test_check_in_entry_states_distance_and_that_it_was_outside_the_radius() -> None:

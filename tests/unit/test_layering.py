@@ -6,8 +6,19 @@ import ast
 from pathlib import Path
 
 FORBIDDEN = {
-    "faststream", "aio_pika", "aiormq", "sqlalchemy", "httpx", "twilio", "weasyprint",
-    "aiosmtplib", "fastapi", "asyncpg", "aiosqlite", "adapters", "consumers",
+    "faststream",
+    "aio_pika",
+    "aiormq",
+    "sqlalchemy",
+    "httpx",
+    "twilio",
+    "weasyprint",
+    "aiosmtplib",
+    "fastapi",
+    "asyncpg",
+    "aiosqlite",
+    "adapters",
+    "consumers",
 }
 DOMAIN = Path(__file__).resolve().parents[2] / "hub" / "domain"
 

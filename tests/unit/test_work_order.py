@@ -64,7 +64,12 @@ def test_full_lifecycle_moves_through_every_state_with_one_event_per_version() -
         kinds.append(type(events[0]))
         order = new
     assert order.status is Status.ARCHIVED
-    assert kinds == [WorkOrderDispatched, TechnicianCheckedIn, WorkOrderCompleted, WorkOrderArchived]
+    assert kinds == [
+        WorkOrderDispatched,
+        TechnicianCheckedIn,
+        WorkOrderCompleted,
+        WorkOrderArchived,
+    ]
 
 
 def test_decide_does_not_mutate_its_input() -> None:
@@ -103,7 +108,9 @@ def test_check_in_by_another_technician_is_refused() -> None:
 
 
 def test_redispatch_to_another_technician_replaces_the_assignee() -> None:
-    order = _step(_step(_created(), factories.dispatch("WO-1", "T001")), factories.dispatch("WO-1", "T002"))
+    order = _step(
+        _step(_created(), factories.dispatch("WO-1", "T001")), factories.dispatch("WO-1", "T002")
+    )
     assert order.status is Status.DISPATCHED
     assert order.technician is not None and order.technician.id == "T002"
 
@@ -120,7 +127,9 @@ def test_check_in_on_site_is_within_radius() -> None:
 def test_far_check_in_reports_distance_in_metres_and_is_flagged() -> None:
     dispatched = _step(_created(), factories.dispatch("WO-1"))
     # 0.01 degree of latitude is about 1,112 metres.
-    _, events = decide(dispatched, factories.check_in("WO-1", offset_deg=0.01), now=NOW, radius_m=RADIUS)
+    _, events = decide(
+        dispatched, factories.check_in("WO-1", offset_deg=0.01), now=NOW, radius_m=RADIUS
+    )
     event = events[0]
     assert isinstance(event, TechnicianCheckedIn)
     assert 1100 < event.distance_m < 1125
@@ -146,4 +155,7 @@ def test_verify_check_in_does_nothing_before_the_window_ends_or_after_check_in()
     assert (early, events) == (dispatched, [])
     checked = _checked_in()
     late = NOW + timedelta(days=1)
-    assert decide(checked, VerifyCheckIn(order_id="WO-1"), now=late, radius_m=RADIUS) == (checked, [])
+    assert decide(checked, VerifyCheckIn(order_id="WO-1"), now=late, radius_m=RADIUS) == (
+        checked,
+        [],
+    )
