@@ -1,11 +1,13 @@
 """Embedded stand-in for the work-order system: keeps orders and flow logs in the hub's database.
 
 Every call is written to `standin_ledger`, so tests can count effects per idempotency key.
-Faults can be injected (`fail_next`, `unavailable`) to exercise the hub's retries.
+Faults can be injected (`unavailable`, `fail_next`, `delay_ms`) to exercise the hub's retries;
+they apply to the three `WorkOrderSystem` operations, not to the read methods used for inspection.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +22,10 @@ from schemas.v1 import FlowLogEntry
 SYSTEM = "support"
 
 
+class UnknownOrder(PermanentAdapterError):
+    """The work-order system has no such order (HTTP 404 when served)."""
+
+
 class EmbeddedWorkOrderSystem:
     """Implements `hub.ports.WorkOrderSystem` against tables in the hub's own database."""
 
@@ -27,9 +33,10 @@ class EmbeddedWorkOrderSystem:
         self._db = db
         self.unavailable = False
         self.fail_next = 0
+        self.delay_ms = 0
 
     async def upsert_order(self, order_id: str, *, status: str, payload: dict[str, Any]) -> None:
-        self._maybe_fail()
+        await self._maybe_fail()
         async with self._db.write() as conn:
             await self._record(conn, "upsert_order", f"upsert:{order_id}:{status}")
             now = datetime.now(UTC)
@@ -50,7 +57,7 @@ class EmbeddedWorkOrderSystem:
                 )
 
     async def append_flow_log(self, entry: FlowLogEntry, *, idempotency_key: str) -> None:
-        self._maybe_fail()
+        await self._maybe_fail()
         async with self._db.write() as conn:
             await self._record(conn, "append_flow_log", idempotency_key)
             stmt = self._db.insert_ignoring_conflicts(support_flow_log).values(
@@ -62,28 +69,32 @@ class EmbeddedWorkOrderSystem:
             await conn.execute(stmt)
 
     async def archive(self, order_id: str, *, idempotency_key: str) -> None:
-        self._maybe_fail()
+        await self._maybe_fail()
         async with self._db.write() as conn:
             await self._record(conn, "archive", idempotency_key)
             status = await conn.scalar(
                 select(support_orders.c.status).where(support_orders.c.order_id == order_id)
             )
-            if status is None:
-                raise PermanentAdapterError(f"support system has no order {order_id}")
-            if status != "archived":
+            if status not in (None, "archived"):
                 await conn.execute(
                     update(support_orders)
                     .where(support_orders.c.order_id == order_id)
                     .values(status="archived", archived_at=datetime.now(UTC))
                 )
+        if status is None:  # raised after the commit, so the refused call stays in the ledger
+            raise UnknownOrder(f"support system has no order {order_id}")
 
     async def get_order(self, order_id: str) -> dict[str, Any]:
         async with self._db.read() as conn:
             row = (
-                await conn.execute(
-                    select(support_orders).where(support_orders.c.order_id == order_id)
+                (
+                    await conn.execute(
+                        select(support_orders).where(support_orders.c.order_id == order_id)
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
         if row is None:
             raise NotFound(f"support system has no order {order_id}")
         return {
@@ -103,7 +114,21 @@ class EmbeddedWorkOrderSystem:
             entries = [r.entry for r in rows]
         return sorted(entries, key=lambda e: e["seq"])
 
-    def _maybe_fail(self) -> None:
+    async def calls(self, operation: str | None = None) -> list[tuple[str, str]]:
+        """The recorded calls as (operation, key), oldest first; optionally one operation only."""
+        query = select(standin_ledger.c.operation, standin_ledger.c.idempotency_key).where(
+            standin_ledger.c.system == SYSTEM
+        )
+        if operation is not None:
+            query = query.where(standin_ledger.c.operation == operation)
+        async with self._db.read() as conn:
+            rows = await conn.execute(query.order_by(standin_ledger.c.id))
+            return [(row.operation, row.idempotency_key) for row in rows]
+
+    async def _maybe_fail(self) -> None:
+        if self.delay_ms > 0:
+            # A slow system is slow whether or not it then fails.
+            await asyncio.sleep(self.delay_ms / 1000)
         if self.unavailable:
             raise TransientAdapterError("support system unavailable (injected)")
         if self.fail_next > 0:
@@ -116,4 +141,3 @@ class EmbeddedWorkOrderSystem:
                 system=SYSTEM, operation=operation, idempotency_key=key, at=datetime.now(UTC)
             )
         )
-

@@ -50,15 +50,17 @@ class HttpWorkOrderSystem:
             response = await self._client.request(method, url, json=json, headers=headers)
         except httpx.TimeoutException as exc:
             raise TransientAdapterError(f"support system timed out on {method} {url}") from exc
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
+            # Transport failures, and also a response body that cannot be decoded.
             raise TransientAdapterError(
-                f"support system unreachable on {method} {url}: {type(exc).__name__}"
+                f"support system call {method} {url} failed: {type(exc).__name__}: {exc}"
             ) from exc
         if response.status_code == 429 or response.status_code >= 500:
             raise TransientAdapterError(
                 f"support system answered {response.status_code} to {method} {url}"
             )
-        if response.status_code >= 400:
+        if not response.is_success:
+            # 4xx, and also a 1xx/3xx: redirects are not followed, so the call had no effect.
             raise PermanentAdapterError(
                 f"support system refused {method} {url}: {response.status_code} "
                 f"{_detail(response)}"

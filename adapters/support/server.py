@@ -1,0 +1,198 @@
+"""The work-order system's REST contract served by the embedded stand-in.
+
+The contract is written up in `docs/support-system-api.md`; `HttpWorkOrderSystem` is its client.
+Paths are relative, so the router can be mounted under any prefix (`hub up` uses
+`/standin/support`). `PUT /_faults` is for tests and demos only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Header, HTTPException, Path, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from adapters.support.embedded import EmbeddedWorkOrderSystem, UnknownOrder
+from hub.db.engine import Database
+from hub.errors import (
+    DomainError,
+    HubError,
+    InvalidMessage,
+    NotFound,
+    PermanentAdapterError,
+    TransientAdapterError,
+)
+from schemas.v1 import FlowLogEntry
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 128  # the width of `support_flow_log.idempotency_key`
+
+OrderIdPath = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",  # as `schemas.v1.common.OrderId`
+        description="Work-order number (工单号)",
+    ),
+]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Client-chosen key; a repeated key is accepted without a second effect",
+    ),
+]
+
+# Most specific first: the first match decides the status code.
+_STATUS_BY_ERROR: tuple[tuple[type[HubError], int], ...] = (
+    (TransientAdapterError, 503),
+    (UnknownOrder, 404),
+    (NotFound, 404),
+    (PermanentAdapterError, 409),
+    (DomainError, 409),
+    (InvalidMessage, 422),
+)
+
+
+class OrderUpsert(BaseModel):
+    """Body of `PUT /api/v1/orders/{order_id}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: str = Field(min_length=1, max_length=20, description="The order's status")
+    payload: dict[str, Any] = Field(description="The order's data as the hub knows it")
+
+
+class SupportOrder(BaseModel):
+    """An order as the work-order system keeps it."""
+
+    order_id: str
+    status: str
+    payload: dict[str, Any]
+    archived_at: AwareDatetime | None = Field(description="When it was archived (归档), if so")
+
+
+class FlowLog(BaseModel):
+    """An order's flow log (流水), ordered by `seq`."""
+
+    order_id: str
+    entries: list[FlowLogEntry]
+
+
+class Faults(BaseModel):
+    """Injected faults; a PUT replaces all three."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unavailable: bool = Field(default=False, description="Answer 503 to every operation")
+    fail_next: int = Field(default=0, ge=0, description="Answer 503 to the next N operations")
+    delay_ms: int = Field(default=0, ge=0, le=60_000, description="Sleep before each operation")
+
+
+class _StandInRoute(APIRoute):
+    """Answers the stand-in's errors with the status code a real system would send."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except HubError as exc:
+                return _error_response(exc)
+
+        return handle
+
+
+def support_system_router(system: EmbeddedWorkOrderSystem) -> APIRouter:
+    """The REST contract of the work-order system, backed by `system`."""
+    router = APIRouter(route_class=_StandInRoute)
+    _add_order_routes(router, system)
+    _add_flow_log_routes(router, system)
+    _add_fault_routes(router, system)
+    return router
+
+
+def create_support_app(db: Database) -> FastAPI:
+    """An app serving only the stand-in; the caller owns (and disposes) `db`."""
+    system = EmbeddedWorkOrderSystem(db)
+    app = FastAPI(title="Work-order system stand-in (客保)", version="1")
+    app.include_router(support_system_router(system))
+    app.state.support_system = system
+    return app
+
+
+def _add_order_routes(router: APIRouter, system: EmbeddedWorkOrderSystem) -> None:
+    @router.put("/api/v1/orders/{order_id}", response_model=SupportOrder, tags=["orders"])
+    async def upsert_order(order_id: OrderIdPath, body: OrderUpsert) -> dict[str, Any]:
+        """Create or update an order."""
+        await system.upsert_order(order_id, status=body.status, payload=body.payload)
+        return await system.get_order(order_id)
+
+    @router.get("/api/v1/orders/{order_id}", response_model=SupportOrder, tags=["orders"])
+    async def get_order(order_id: OrderIdPath) -> dict[str, Any]:
+        """Read an order."""
+        return await system.get_order(order_id)
+
+    @router.post("/api/v1/orders/{order_id}/archive", response_model=SupportOrder, tags=["orders"])
+    async def archive(
+        order_id: OrderIdPath, idempotency_key: IdempotencyKeyHeader = None
+    ) -> dict[str, Any]:
+        """Archive (归档) an order; archiving an archived order changes nothing."""
+        await system.archive(order_id, idempotency_key=_required_key(idempotency_key))
+        return await system.get_order(order_id)
+
+
+def _add_flow_log_routes(router: APIRouter, system: EmbeddedWorkOrderSystem) -> None:
+    @router.post("/api/v1/orders/{order_id}/flow-log", status_code=204, tags=["flow log"])
+    async def append_flow_log(
+        order_id: OrderIdPath, entry: FlowLogEntry, idempotency_key: IdempotencyKeyHeader = None
+    ) -> Response:
+        """Append one flow-log entry; a repeated Idempotency-Key is accepted without effect."""
+        key = _required_key(idempotency_key)
+        if entry.order_id != order_id:
+            raise HTTPException(
+                422, f"body order_id {entry.order_id!r} does not match the path's {order_id!r}"
+            )
+        await system.append_flow_log(entry, idempotency_key=key)
+        return Response(status_code=204)
+
+    @router.get("/api/v1/orders/{order_id}/flow-log", response_model=FlowLog, tags=["flow log"])
+    async def flow_log(order_id: OrderIdPath) -> dict[str, Any]:
+        """The order's flow log, ordered by seq (empty for an unknown order)."""
+        return {"order_id": order_id, "entries": await system.flow_log(order_id)}
+
+
+def _add_fault_routes(router: APIRouter, system: EmbeddedWorkOrderSystem) -> None:
+    @router.put("/_faults", response_model=Faults, tags=["faults (test only)"])
+    async def set_faults(faults: Faults) -> Faults:
+        """Inject faults: the stand-in then answers as a failing real system would."""
+        system.unavailable = faults.unavailable
+        system.fail_next = faults.fail_next
+        system.delay_ms = faults.delay_ms
+        return faults
+
+    @router.get("/_faults", response_model=Faults, tags=["faults (test only)"])
+    async def get_faults() -> Faults:
+        """The faults in force."""
+        return Faults(
+            unavailable=system.unavailable, fail_next=system.fail_next, delay_ms=system.delay_ms
+        )
+
+
+def _required_key(key: str | None) -> str:
+    if key is None or not key.strip():
+        raise HTTPException(400, "the Idempotency-Key header is required")
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise HTTPException(
+            400, f"the Idempotency-Key header exceeds {IDEMPOTENCY_KEY_MAX_LENGTH} characters"
+        )
+    return key
+
+
+def _error_response(exc: HubError) -> Response:
+    for error_type, status_code in _STATUS_BY_ERROR:
+        if isinstance(exc, error_type):
+            return JSONResponse({"detail": str(exc)}, status_code=status_code)
+    raise exc

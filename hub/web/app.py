@@ -1,0 +1,83 @@
+"""The FastAPI application of the hub: `create_app(hub)` wires routers, errors and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import APIRouter, FastAPI
+
+from hub.bootstrap import Hub
+from hub.web import intake, ops, technician
+from hub.web.errors import install_error_handlers
+from hub.web.twilio_webhook import twilio_webhook_router
+
+DESCRIPTION = """
+HTTP face of the delivery hub for enterprise telecom lines.
+
+* **technician** – the field app's gateway (i运维 App): a technician's orders, check-in on
+  site (签到) with GPS position, completion (竣工). When `HUB_FIELD_APP_TOKEN` is set every
+  call needs `Authorization: Bearer <token>`; when it is unset the gateway is **open** (for
+  development or a gateway protected by the network).
+  An order that is not dispatched to the technician in the path answers 404, whether or not
+  it exists.
+* **intake** – the customer-support system (客保) opens, dispatches (派单) and archives (归档)
+  orders, and reads any order with its flow log (流水).
+* **ops** – `/healthz`, `/readyz`, `/metrics` (Prometheus) and the `/ops` queue-health page.
+
+**Writes** run the same handlers as the AMQP consumers: the state change, the flow-log line and
+the messages to publish commit in one transaction; the outbox relay publishes them afterwards.
+
+**Retries**: send an `Idempotency-Key` header (a fresh UUID per user action). Repeating a
+request with the same key changes nothing and answers with the order's current state.
+
+**Errors** are `{"detail": "<one sentence>"}`: 404 unknown order, 409 a step the order's state
+does not allow, 401 missing token, 422 invalid request (`errors` lists each field; submitted
+values are never echoed back).
+"""
+
+TAGS = [
+    {"name": "technician", "description": "The field app's gateway, per technician."},
+    {"name": "intake", "description": "Orders from the customer-support system."},
+    {"name": "ops", "description": "Health, readiness, metrics and queue health."},
+]
+
+
+def create_app(
+    hub: Hub, *, manage_lifecycle: bool = True, extra_routers: Sequence[APIRouter] = ()
+) -> FastAPI:
+    """The web app for `hub`; with `manage_lifecycle` it starts and stops the hub with itself."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not manage_lifecycle:
+            yield
+            return
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+
+    app = FastAPI(
+        title="Delivery hub",
+        summary="Work orders for enterprise-line installation: field app, intake and operations",
+        description=DESCRIPTION,
+        version=_version(),
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    install_error_handlers(app)
+    webhooks = twilio_webhook_router()  # answers 404 unless Twilio is configured
+    for router in (technician.router, intake.router, ops.router, webhooks, *extra_routers):
+        app.include_router(router)
+    return app
+
+
+def _version() -> str:
+    try:
+        return version("delivery-hub")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"

@@ -1,0 +1,79 @@
+"""Map validation failures and the hub's own errors to HTTP answers a client can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from hub.errors import ConcurrencyConflict, DomainError, InvalidMessage, NotFound
+from hub.web.models import FieldProblem, ValidationProblem
+
+log = structlog.get_logger(__name__)
+
+_LOCATIONS = {"body", "path", "query", "header", "cookie"}
+_JSON_ERRORS = {"json_invalid", "json_type"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers; every error body is `{"detail": "<one sentence>", ...}`."""
+    app.add_exception_handler(RequestValidationError, _validation_failed)  # type: ignore[arg-type]
+    app.add_exception_handler(DomainError, _conflict)  # type: ignore[arg-type]
+    app.add_exception_handler(ConcurrencyConflict, _busy)  # type: ignore[arg-type]
+    app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidMessage, _invalid)  # type: ignore[arg-type]
+
+
+def validation_problem(errors: Sequence[Any]) -> ValidationProblem:
+    """A readable 422 body naming each field; the submitted values are never echoed (PII)."""
+    if any(err.get("type") in _JSON_ERRORS for err in errors):
+        return ValidationProblem(
+            detail="the request body is not valid JSON",
+            errors=[FieldProblem(field="body", message="not valid JSON")],
+        )
+    problems = [
+        FieldProblem(field=_field(err["loc"]), message=_message(err["msg"])) for err in errors
+    ]
+    reasons = "; ".join(f"{p.field}: {p.message}" for p in problems)
+    return ValidationProblem(detail=f"invalid request: {reasons}", errors=problems)
+
+
+def _field(loc: Sequence[str | int]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts) or "body"
+
+
+def _message(msg: str) -> str:
+    # pydantic prefixes a validator's own sentence with "Value error, "
+    return msg.removeprefix("Value error, ")
+
+
+async def _validation_failed(_: Request, exc: RequestValidationError) -> JSONResponse:
+    problem = validation_problem(exc.errors())
+    return JSONResponse(problem.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def _conflict(_: Request, exc: DomainError) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_409_CONFLICT)
+
+
+async def _busy(_: Request, exc: ConcurrencyConflict) -> JSONResponse:
+    log.warning("request lost the optimistic lock repeatedly", error=str(exc))
+    return JSONResponse(
+        {"detail": "the order was changed by another request at the same time; retry"},
+        status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_404_NOT_FOUND)
+
+
+async def _invalid(_: Request, exc: InvalidMessage) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)

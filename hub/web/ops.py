@@ -1,0 +1,95 @@
+"""Operations endpoints: liveness, readiness, Prometheus metrics and the `/ops` health page."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, Response, status
+from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from hub.web.deps import HubDep
+from hub.web.health import OK, OpsSummary, check_broker, check_database, collect_summary
+
+log = structlog.get_logger(__name__)
+
+router = APIRouter(tags=["ops"])
+_templates = Environment(
+    loader=PackageLoader("hub.web", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+
+
+@router.get("/healthz", summary="Liveness")
+async def healthz() -> dict[str, str]:
+    """200 while the process runs; restart it if this stops answering."""
+    return {"status": "alive"}
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness",
+    responses={503: {"description": "A dependency is down; the body names it"}},
+)
+async def readyz(hub: HubDep) -> JSONResponse:
+    """200 when the database answers `SELECT 1` and the broker connection is up, else 503."""
+    database, broker = await asyncio.gather(check_database(hub), check_broker(hub))
+    checks = {"database": database, "broker": broker}
+    failed = [name for name, result in checks.items() if result != OK]
+    if not failed:
+        return JSONResponse(checks)
+    body: dict[str, str] = {**checks, "detail": f"not ready: {', '.join(failed)} unavailable"}
+    return JSONResponse(body, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+)
+async def metrics(hub: HubDep) -> Response:
+    """The hub's registry in Prometheus text format; `hub_outbox_backlog` is refreshed here."""
+    try:
+        hub.metrics.outbox_backlog.set(await hub.relay.backlog())
+    except Exception as exc:  # still serve the other metrics when the database is down
+        log.warning("could not refresh hub_outbox_backlog", error=repr(exc))
+    return Response(generate_latest(hub.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/ops/summary.json", summary="Queue and order health as JSON")
+async def ops_summary(hub: HubDep) -> OpsSummary:
+    """Orders per status, outbox backlog, and each consumer's queue and parking depth."""
+    return await collect_summary(hub)
+
+
+@router.get("/ops", summary="Queue and order health page", response_class=HTMLResponse)
+async def ops_page(hub: HubDep) -> HTMLResponse:
+    """A self-contained HTML page (no external assets) that refreshes itself every 10 s."""
+    summary = await collect_summary(hub)
+    html = _templates.get_template("ops.html").render(
+        summary=summary,
+        prefix=hub.topology.prefix,
+        role="worker + web" if hub.consumers else "web",
+        status_bars=_bars(summary.orders_by_status),
+        queue_scale=_scale(summary),
+    )
+    return HTMLResponse(html)
+
+
+def _bars(counts: dict[str, int]) -> list[dict[str, Any]]:
+    top = max(counts.values(), default=0) or 1
+    return [
+        {"label": name, "count": n, "pct": round(100 * n / top)} for name, n in counts.items()
+    ]
+
+
+def _scale(summary: OpsSummary) -> int:
+    """The largest queue depth on the page, so every bar shares one scale."""
+    depths = [q.messages or 0 for q in summary.consumers]
+    depths += [q.parked or 0 for q in summary.consumers]
+    depths += [q.messages or 0 for q in summary.retry_queues]
+    return max(depths, default=0) or 1

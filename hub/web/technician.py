@@ -1,0 +1,129 @@
+"""The field app's gateway: a technician's orders, check-in and completion (i运维 App)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from hub.domain.work_order import Status, WorkOrder
+from hub.errors import IllegalTransition
+from hub.web.auth import TechnicianDep, require_field_app_token
+from hub.web.deps import HubDep, IdempotencyKeyHeader, OrderIdPath
+from hub.web.models import (
+    CheckInRequest,
+    CheckInResult,
+    CompleteRequest,
+    OrderDetail,
+    OrderState,
+    OrderSummary,
+    ValidationProblem,
+    problem_response,
+)
+from hub.web.orders import find_order, order_with_flow_log, run_command, technician_orders
+from schemas.v1 import CheckIn, CompleteWorkOrder
+
+router = APIRouter(
+    prefix="/api/v1/technicians/{technician_id}",
+    tags=["technician"],
+    dependencies=[Depends(require_field_app_token)],
+    responses={
+        **problem_response(401, "Missing or wrong field-app token"),
+        422: {"model": ValidationProblem, "description": "The request did not validate"},
+    },
+)
+_NOT_YOURS = problem_response(404, "No such order assigned to this technician")
+_ILLEGAL = problem_response(409, "The order's state does not allow this step")
+
+OPEN_STATUSES = tuple(s for s in Status if s is not Status.ARCHIVED)
+
+
+@router.get("/orders", summary="List the technician's orders")
+async def list_orders(
+    hub: HubDep,
+    technician_id: TechnicianDep,
+    status_filter: Annotated[
+        list[Status] | None,
+        Query(
+            alias="status", description="Only these statuses (repeatable); default: not archived"
+        ),
+    ] = None,
+) -> list[OrderSummary]:
+    """Orders currently dispatched to this technician, earliest appointment first."""
+    statuses = status_filter or OPEN_STATUSES
+    orders = await technician_orders(hub, technician_id, statuses=statuses)
+    return [OrderSummary.of(order) for order in orders]
+
+
+@router.get("/orders/{order_id}", summary="One order with its flow log", responses=_NOT_YOURS)
+async def get_order(
+    hub: HubDep, technician_id: TechnicianDep, order_id: OrderIdPath
+) -> OrderDetail:
+    """The order, its contacts and every step so far (流水)."""
+    order, flow_log = await order_with_flow_log(hub, order_id)
+    return OrderDetail.of_order(_assigned(order, technician_id, order_id), flow_log)
+
+
+@router.post(
+    "/orders/{order_id}/check-in",
+    summary="Check in on site (签到)",
+    responses=_NOT_YOURS | _ILLEGAL,
+)
+async def check_in(
+    hub: HubDep,
+    technician_id: TechnicianDep,
+    order_id: OrderIdPath,
+    body: CheckInRequest,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> CheckInResult:
+    """Record the arrival with the phone's GPS position; answers how far from the address it is.
+
+    A check-in outside the configured radius is accepted but flagged (`within_radius: false`).
+    """
+    _assigned(await find_order(hub, order_id), technician_id, order_id)
+    command = CheckIn(
+        order_id=order_id, technician_id=technician_id, position=body.position, at=body.at
+    )
+    await run_command(hub, "workorder.check_in", command, idempotency_key=idempotency_key)
+    order = _assigned(await find_order(hub, order_id), technician_id, order_id)
+    record = order.check_in
+    if record is None:  # the key was used before for a step that was not a check-in
+        raise IllegalTransition(f"order {order_id} has no check-in for this Idempotency-Key")
+    return CheckInResult(
+        order_id=order_id,
+        status=order.status,
+        distance_m=record.distance_m,
+        within_radius=record.within_radius,
+        radius_m=hub.settings.check_in_radius_m,
+        checked_in_at=record.at,
+    )
+
+
+@router.post(
+    "/orders/{order_id}/complete",
+    summary="Report the installation done (竣工)",
+    responses=_NOT_YOURS | _ILLEGAL,
+)
+async def complete(
+    hub: HubDep,
+    technician_id: TechnicianDep,
+    order_id: OrderIdPath,
+    body: CompleteRequest,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> OrderState:
+    """Only after a check-in; the support system then archives the order."""
+    _assigned(await find_order(hub, order_id), technician_id, order_id)
+    command = CompleteWorkOrder(order_id=order_id, technician_id=technician_id, note=body.note)
+    await run_command(hub, "workorder.complete", command, idempotency_key=idempotency_key)
+    order = _assigned(await find_order(hub, order_id), technician_id, order_id)
+    return OrderState(order_id=order_id, status=order.status)
+
+
+def _assigned(order: WorkOrder | None, technician_id: str, order_id: str) -> WorkOrder:
+    """The order if it is dispatched to this technician; otherwise 404, so ids don't leak."""
+    if order is None or order.technician is None or order.technician.id != technician_id:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"technician {technician_id} has no work order {order_id}",
+        )
+    return order
