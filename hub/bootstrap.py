@@ -124,7 +124,8 @@ def bootstrap(
         sms = SmsService(
             uow,
             sms_sender,
-            lease=timedelta(seconds=settings.http_timeout_s + 5),
+            # One attempt may make two provider calls (lookup, then send).
+            lease=timedelta(seconds=2 * settings.http_timeout_s + 5),
             metrics=metrics,
         )
         broker.include_router(

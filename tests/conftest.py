@@ -1,4 +1,4 @@
-"""Shared fixtures: every test run gets its own vhost, queue prefix and databases."""
+"""Shared fixtures: a kept test vhost, a queue prefix per test, and a database per test."""
 
 from __future__ import annotations
 
@@ -16,10 +16,16 @@ from tests import services
 
 
 @pytest.fixture(scope="session")
-def vhost() -> Iterator[str]:
-    name = services.create_vhost()
+def session_prefix() -> str:
+    """Every queue and exchange this test session declares starts with this."""
+    return f"t{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture(scope="session")
+def vhost(session_prefix: str) -> Iterator[str]:
+    name = services.ensure_vhost()
     yield name
-    services.delete_vhost(name)
+    services.run_sync(services.delete_by_prefix(name, session_prefix))
 
 
 @pytest.fixture(scope="session")
@@ -60,12 +66,12 @@ async def database_url(
 
 
 @pytest.fixture
-def settings(vhost: str, database_url: str, tmp_path: Path) -> Settings:
+def settings(vhost: str, session_prefix: str, database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         amqp_url=services.amqp_url(vhost),
         database_url=database_url,
         data_dir=tmp_path,
-        queue_prefix=f"t{uuid.uuid4().hex[:8]}.",
+        queue_prefix=f"{session_prefix}{uuid.uuid4().hex[:4]}.",
         retry_delays_ms=[200, 400, 800],
         transient_attempts=4,
         relay_poll_interval_s=0.05,
@@ -76,7 +82,7 @@ def settings(vhost: str, database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def hub(settings: Settings) -> AsyncIterator[Hub]:
+async def hub(settings: Settings, vhost: str) -> AsyncIterator[Hub]:
     the_hub = bootstrap(settings)
     await the_hub.start()
     yield the_hub

@@ -38,8 +38,10 @@ def technician(tech_id: str = "T001") -> Technician:
     return Technician(id=tech_id, name="王强", phone="+8613900139000")
 
 
-def dispatch(order_id: str, tech_id: str = "T001", *, hours: float = 4) -> DispatchWorkOrder:
-    start = datetime.now(UTC)
+def dispatch(
+    order_id: str, tech_id: str = "T001", *, hours: float = 4, starts_in_hours: float = 0
+) -> DispatchWorkOrder:
+    start = datetime.now(UTC) + timedelta(hours=starts_in_hours)
     return DispatchWorkOrder(
         order_id=order_id,
         technician=technician(tech_id),

@@ -7,6 +7,7 @@ import concurrent.futures
 import shutil
 import subprocess
 import uuid
+from urllib.parse import quote
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -24,19 +25,41 @@ def rabbitmqctl(*args: str) -> str:
     ).stdout
 
 
-def create_vhost() -> str:
-    name = f"hubtest_{uuid.uuid4().hex[:10]}"
-    rabbitmqctl("add_vhost", name)
+TEST_VHOST = "hub-test"
+
+
+def ensure_vhost(name: str = TEST_VHOST) -> str:
+    """The test vhost, created once and kept.
+
+    Test runs are isolated by queue prefix inside it, never by creating and deleting vhosts:
+    on RabbitMQ 3.10, deleting a vhost that still holds quorum queues of a killed client can
+    hang the broker's vhost machinery for every later `add_vhost`/`delete_vhost`.
+    """
+    if name not in rabbitmqctl("list_vhosts", "-q", "--no-table-headers").split():
+        rabbitmqctl("add_vhost", name)
     rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
     return name
 
 
-def delete_vhost(name: str) -> None:
-    rabbitmqctl("delete_vhost", name)
+async def delete_by_prefix(vhost: str, prefix: str) -> int:
+    """Delete every queue and exchange of `vhost` whose name starts with `prefix`."""
+    import aio_pika
+
+    queues = [q for q in list_queues(vhost) if q.startswith(prefix)]
+    out = rabbitmqctl("list_exchanges", "-q", "--no-table-headers", "-p", vhost, "name")
+    exchanges = [x for x in out.split() if x.startswith(prefix)]
+    connection = await aio_pika.connect(amqp_url(vhost), timeout=10)
+    async with connection:
+        channel = await connection.channel()
+        for queue in queues:
+            await channel.queue_delete(queue)
+        for exchange in exchanges:
+            await channel.exchange_delete(exchange)
+    return len(queues) + len(exchanges)
 
 
 def amqp_url(vhost: str) -> str:
-    return f"{AMQP_BASE}{vhost}"
+    return f"{AMQP_BASE}{quote(vhost, safe='')}"
 
 
 def list_queues(vhost: str) -> dict[str, tuple[int, int, int]]:

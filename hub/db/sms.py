@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import sms_messages
@@ -134,14 +134,23 @@ class SmsRepository:
             )
         )
 
-    async def record_delivery_status(self, provider_message_id: str, status: str) -> bool:
-        """Store a provider status only if it moves forward; True if it changed anything."""
+    async def record_delivery_status(
+        self, provider_message_id: str, status: str, *, sms_id: str | None = None
+    ) -> bool:
+        """Store a provider status only if it moves forward; True if it changed anything.
+
+        `sms_id` (from the signed callback URL) finds the row even when the callback arrives
+        before the hub recorded the provider's id (a crash, or a fast provider).
+        """
         rank = DELIVERY_RANK.get(status)
         if rank is None:
             return False
+        match = sms_messages.c.provider_message_id == provider_message_id
+        if sms_id:
+            match = or_(match, sms_messages.c.sms_id == sms_id)
         result = await self._conn.execute(
             update(sms_messages)
-            .where(sms_messages.c.provider_message_id == provider_message_id)
+            .where(match)
             .where(sms_messages.c.delivery_rank < rank)
             .values(delivery_status=status, delivery_rank=rank, updated_at=self._now)
         )

@@ -9,7 +9,9 @@ the next attempt asks the provider (`lookup`) before sending again.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 import structlog
 
@@ -22,6 +24,8 @@ from hub.ports import SmsSender
 from schemas.v1 import SendSms, SmsSent
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 
 class SmsInFlight(TransientAdapterError):
@@ -50,15 +54,11 @@ class SmsService:
             await uow.commit()
             since = record.created_at if record else uow.now
 
-        provider_id = None
-        if record is not None:
-            provider_id = await self._sender.lookup(
-                sms_id=cmd.sms_id, to=cmd.to, body=cmd.body, since=since
-            )
-            if provider_id:
-                log.info("sms reconciled, not resent", sms_id=cmd.sms_id)
+        provider_id = await self._reconcile(cmd, since) if record is not None else None
         if provider_id is None:
-            provider_id = await self._send_once(cmd)
+            provider_id = await self._provider_call(
+                cmd, self._sender.send(sms_id=cmd.sms_id, to=cmd.to, body=cmd.body)
+            )
 
         async with self._uow() as uow:
             await uow.sms.mark_sent(cmd.sms_id, provider_id)
@@ -75,9 +75,19 @@ class SmsService:
             await uow.commit()
         self._metrics.sms_sent.labels(self._sender.name).inc()
 
-    async def _send_once(self, cmd: SendSms) -> str:
+    async def _reconcile(self, cmd: SendSms, since: datetime) -> str | None:
+        """An earlier attempt may have sent it: ask the provider before sending again."""
+        found = await self._provider_call(
+            cmd, self._sender.lookup(sms_id=cmd.sms_id, to=cmd.to, body=cmd.body, since=since)
+        )
+        if found:
+            log.info("sms reconciled, not resent", sms_id=cmd.sms_id)
+        return found
+
+    async def _provider_call(self, cmd: SendSms, call: Awaitable[T]) -> T:
+        """Run one provider call; a failure ends the attempt (lease released, or row failed)."""
         try:
-            return await self._sender.send(sms_id=cmd.sms_id, to=cmd.to, body=cmd.body)
+            return await call
         except PermanentAdapterError as exc:
             async with self._uow() as uow:
                 await uow.sms.mark_failed(cmd.sms_id, type(exc).__name__)

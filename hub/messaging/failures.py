@@ -22,12 +22,14 @@ from faststream.exceptions import HandlerException, NackMessage
 from faststream.message import StreamMessage
 from faststream.rabbit import RabbitBroker
 
-from hub.errors import PERMANENT_ERRORS, TRANSIENT_ERRORS
+from hub.errors import PERMANENT_ERRORS, TRANSIENT_ERRORS, NotFound
 from hub.messaging.pii import describe_error
-from hub.messaging.topology import Topology
+from hub.messaging.topology import RETRY_TIER_HEADER, Topology
 from hub.metrics import Metrics
 
 log = structlog.get_logger(__name__)
+
+NOT_FOUND_ATTEMPTS = 3
 
 INVALID_MESSAGE_ERRORS: tuple[type[Exception], ...] = (
     pydantic.ValidationError,
@@ -47,17 +49,18 @@ class FailurePolicy:
 
     async def settle(self, exc: Exception, msg: StreamMessage[Any], *, queue: str) -> None:
         """Park or schedule a retry (then return: the delivery is acked), or raise NackMessage."""
-        consumer = self.topology.consumer_of(queue)
         headers = dict(msg.headers or {})
-        if isinstance(exc, INVALID_MESSAGE_ERRORS + PERMANENT_ERRORS):
+        attempt = int(headers.get("x-retry-attempt", 0)) + 1
+        if isinstance(exc, NotFound) and attempt < NOT_FOUND_ATTEMPTS:
+            # The order's create may still be waiting in its own queue: look again shortly.
+            await self._retry_later(msg, queue=queue, attempt=attempt)
+        elif isinstance(exc, INVALID_MESSAGE_ERRORS + PERMANENT_ERRORS):
             await self.park(msg, queue=queue, exc=exc)
         elif isinstance(exc, TRANSIENT_ERRORS):
-            attempt = int(headers.get("x-retry-attempt", 0)) + 1
             if attempt >= self.transient_attempts:
                 await self.park(msg, queue=queue, exc=exc)
             else:
                 await self._retry_later(msg, queue=queue, attempt=attempt)
-                self.metrics.retries_scheduled.labels(consumer).inc()
         else:
             redeliveries = int(headers.get("x-delivery-count", 0))
             if redeliveries >= self.topology.delivery_limit:
@@ -65,7 +68,7 @@ class FailurePolicy:
             else:
                 log.warning(
                     "handler failed; redelivering",
-                    consumer=consumer,
+                    consumer=self.topology.consumer_of(queue),
                     error_type=type(exc).__name__,
                     delivery=redeliveries + 1,
                 )
@@ -96,12 +99,13 @@ class FailurePolicy:
         log.warning("message parked", consumer=consumer, error_type=error_type)
 
     async def _retry_later(self, msg: StreamMessage[Any], *, queue: str, attempt: int) -> None:
+        self.metrics.retries_scheduled.labels(self.topology.consumer_of(queue)).inc()
         delays = self.topology.retry_delays_ms
         delay = delays[min(attempt, len(delays)) - 1]
         headers = {
             **_plain_headers(msg.headers),
             "x-retry-attempt": attempt,
-            "x-retry-tier": str(delay),
+            RETRY_TIER_HEADER: str(delay),
         }
         await self._broker().publish(
             msg.body,

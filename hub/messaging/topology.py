@@ -5,7 +5,7 @@ publishers ──▶ {p}bus (topic) ──cmd.*/evt.*──▶ {p}<consumer>   (
                {p}dlx (direct) ◀── delivery limit ──┘
                     └──{p}<consumer>──▶ {p}<consumer>.parking  (quorum; also written
                                                                  directly, with x-error-*)
-               {p}retry (headers, x-retry-tier) ──▶ {p}retry.<ms>ms  (TTL wait queue,
+               {p}retry (headers, hub-retry-tier) ──▶ {p}retry.<ms>ms  (TTL wait queue,
                     dead-letters to "" with the consumer queue's name as routing key)
 """
 
@@ -35,6 +35,9 @@ ROUTES: dict[type[BaseModel], str] = {
     v1.SmsSent: "evt.sms.sent",
     v1.FlowLogEntry: "evt.flowlog.written",
 }
+
+# Headers exchanges ignore headers that start with "x-" when matching, so no "x-" here.
+RETRY_TIER_HEADER = "hub-retry-tier"
 
 MESSAGE_TYPES: dict[str, type[BaseModel]] = {f"{m.__name__}.v1": m for m in ROUTES}
 
@@ -99,7 +102,7 @@ class Topology:
         return RabbitQueue(
             f"{self.prefix}retry.{delay_ms}ms",
             durable=True,
-            bind_arguments={"x-match": "all", "x-retry-tier": str(delay_ms)},
+            bind_arguments={"x-match": "all", RETRY_TIER_HEADER: str(delay_ms)},
             arguments={"x-message-ttl": delay_ms, "x-dead-letter-exchange": ""},
         )
 
