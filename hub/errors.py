@@ -51,6 +51,11 @@ class PermanentAdapterError(AdapterError):
     """Retrying will not help: the other side refused the request."""
 
 
+class UnknownRemoteRecord(PermanentAdapterError, NotFound):
+    """The external system does not know the record; as a NotFound it is retried briefly,
+    since a message that creates it may still be on its way."""
+
+
 class InvalidMessage(HubError):
     """A message that cannot be decoded or validated."""
 

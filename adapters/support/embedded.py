@@ -11,18 +11,18 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
 from hub.db.tables import standin_ledger, support_flow_log, support_orders
-from hub.errors import NotFound, PermanentAdapterError, TransientAdapterError
+from hub.errors import NotFound, TransientAdapterError, UnknownRemoteRecord
 from schemas.v1 import FlowLogEntry
 
 SYSTEM = "support"
 
 
-class UnknownOrder(PermanentAdapterError):
+class UnknownOrder(UnknownRemoteRecord):
     """The work-order system has no such order (HTTP 404 when served)."""
 
 
@@ -44,10 +44,17 @@ class EmbeddedWorkOrderSystem:
                 select(support_orders.c.order_id).where(support_orders.c.order_id == order_id)
             )
             if exists:
+                # An archived order stays archived: a late or redelivered update can't reopen it.
                 await conn.execute(
                     update(support_orders)
                     .where(support_orders.c.order_id == order_id)
-                    .values(status=status, payload=payload, updated_at=now)
+                    .values(
+                        status=case(
+                            (support_orders.c.status == "archived", "archived"), else_=status
+                        ),
+                        payload=payload,
+                        updated_at=now,
+                    )
                 )
             else:
                 await conn.execute(

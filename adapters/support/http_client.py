@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from hub.errors import PermanentAdapterError, TransientAdapterError
+from hub.errors import PermanentAdapterError, TransientAdapterError, UnknownRemoteRecord
 from schemas.v1 import FlowLogEntry
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -58,6 +58,10 @@ class HttpWorkOrderSystem:
         if response.status_code == 429 or response.status_code >= 500:
             raise TransientAdapterError(
                 f"support system answered {response.status_code} to {method} {url}"
+            )
+        if response.status_code == 404:
+            raise UnknownRemoteRecord(
+                f"support system refused {method} {url}: 404 {_detail(response)}"
             )
         if not response.is_success:
             # 4xx, and also a 1xx/3xx: redirects are not followed, so the call had no effect.

@@ -10,7 +10,12 @@ import httpx
 import pytest
 
 from adapters.support.http_client import HttpWorkOrderSystem
-from hub.errors import PermanentAdapterError, TransientAdapterError
+from hub.errors import (
+    NotFound,
+    PermanentAdapterError,
+    TransientAdapterError,
+    UnknownRemoteRecord,
+)
 from schemas.v1 import FlowLogEntry, FlowStep
 
 BASE_URL = "http://support.test/standin/support/"
@@ -200,3 +205,11 @@ async def test_a_redirect_is_permanent_not_success(connect: Connect) -> None:
     moved = answering(301, headers={"Location": "https://support.test/"})
     with pytest.raises(PermanentAdapterError, match="301"):
         await connect(moved).append_flow_log(entry(), idempotency_key=KEY)
+
+
+async def test_an_unknown_order_is_a_not_found_the_hub_retries_briefly(connect: Connect) -> None:
+    system = connect(answering(404, json={"detail": "support system has no order WO-1"}))
+    with pytest.raises(UnknownRemoteRecord) as info:
+        await system.archive("WO-1", idempotency_key="archive:WO-1")
+    assert isinstance(info.value, NotFound)  # its registration may still be in flight
+    assert isinstance(info.value, PermanentAdapterError)  # but it is not an outage
