@@ -115,7 +115,8 @@ async def test_a_timer_moved_earlier_fires_at_its_new_time(hub: Hub) -> None:
 async def test_a_cancelled_timer_never_fires(hub: Hub) -> None:
     async with hub.uow() as uow:
         timer_id = await uow.timers.schedule(
-            kind="test", due_at=datetime.now(UTC) + timedelta(seconds=1),
+            kind="test",
+            due_at=datetime.now(UTC) + timedelta(seconds=1),
             message=VerifyCheckIn(order_id="WO-NOPE"),
         )
         await uow.timers.cancel(timer_id)
