@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx
 import structlog
@@ -21,6 +23,7 @@ from consumers.work_orders import work_order_router
 from hub.config import Settings, SmsProvider
 from hub.db.engine import Database
 from hub.db.uow import Clock, UnitOfWorkFactory, utc_now
+from hub.errors import HubError
 from hub.handlers.sms import SmsService
 from hub.handlers.support_sync import SupportSync
 from hub.messaging.declare import declare_topology
@@ -59,7 +62,17 @@ class Hub:
     async def start(self) -> None:
         """Connect, declare the topology, start consuming (worker role) and relaying."""
         self._stop.clear()
-        await self.broker.connect()
+        try:
+            await asyncio.wait_for(self.broker.connect(), self.settings.connect_timeout_s)
+        except TimeoutError as exc:
+            raise BrokerUnavailable(
+                f"RabbitMQ at {_without_password(self.settings.amqp_url)} did not answer within "
+                f"{self.settings.connect_timeout_s:.0f}s (HUB_CONNECT_TIMEOUT_S)"
+            ) from exc
+        except OSError as exc:
+            raise BrokerUnavailable(
+                f"cannot connect to RabbitMQ at {_without_password(self.settings.amqp_url)}: {exc}"
+            ) from exc
         await declare_topology(self.broker, self.topology)
         await self.broker.start()
         self._tasks = [
@@ -114,6 +127,7 @@ def bootstrap(
             RabbitPrometheusMiddleware(registry=metrics.registry, app_name="hub"),
         ],
         logger=structlog.get_logger("faststream"),
+        log_level=logging.DEBUG,  # per-message "Received/Processed" lines drown the console
     )
     policy.broker = broker
     closers: list[object] = []
@@ -160,6 +174,18 @@ def bootstrap(
         consumers=consumers,
         _closers=closers,
     )
+
+
+class BrokerUnavailable(HubError):
+    """The broker could not be reached at start-up."""
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
 
 
 def _declare_publishers(broker: RabbitBroker, topology: Topology) -> dict[str, RabbitPublisher]:

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     relay_poll_interval_s: Annotated[float, Field(gt=0)] = 0.25
     timer_poll_interval_s: Annotated[float, Field(gt=0)] = 1.0
     graceful_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    connect_timeout_s: Annotated[float, Field(gt=0)] = 30.0
     http_timeout_s: Annotated[float, Field(gt=0)] = 10.0
     log_json: bool = False
     log_level: str = "INFO"

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from hub.bootstrap import Hub
 from hub.web import intake, ops, technician
+from hub.web.docs_ui import install_docs
 from hub.web.errors import install_error_handlers
 from hub.web.twilio_webhook import twilio_webhook_router
 
@@ -67,7 +68,10 @@ def create_app(
         version=_version(),
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.hub = hub
     install_error_handlers(app)
     webhooks = twilio_webhook_router()  # answers 404 unless Twilio is configured

@@ -1,0 +1,99 @@
+"""`hub demo`: N work orders through the whole lifecycle against an in-process hub."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from hub.bootstrap import bootstrap
+from hub.cli.console import err, load_or_exit, out, run
+from hub.cli.db import migrate
+from hub.cli.demo_report import DemoReport, collect_report, summary_table
+from hub.cli.demo_run import DemoRun
+from hub.config import Settings
+
+
+def demo_command(
+    *,
+    orders: Annotated[int, typer.Option("--orders", "-n", min=1, help="How many work orders.")],
+    seed: Annotated[int, typer.Option(help="Seed of the simulated field.")] = 7,
+    technicians: Annotated[int, typer.Option(min=1, help="Size of the technician pool.")] = 20,
+    far_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of check-ins far from the site.")
+    ] = 0.05,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout (logs on stderr).")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(min=1.0, help="Give up waiting after this many seconds.")
+    ] = 300.0,
+) -> None:
+    """Drive N orders through the lifecycle with simulated technicians; exit 0 if all archived."""
+    settings = load_or_exit(quiet=True)
+    report = run(
+        _demo(
+            settings,
+            orders=orders,
+            seed=seed,
+            technicians=technicians,
+            far_rate=far_rate,
+            timeout_s=timeout,
+        )
+    )
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False), flush=True)
+    else:
+        out.print(summary_table(report))
+    raise typer.Exit(0 if report.ok else 1)
+
+
+async def _demo(
+    settings: Settings,
+    *,
+    orders: int,
+    seed: int,
+    technicians: int,
+    far_rate: float,
+    timeout_s: float,
+) -> DemoReport:
+    await migrate(settings)
+    hub = bootstrap(settings, consumers=True)
+    await hub.start()
+    try:
+        demo = DemoRun(hub, orders=orders, seed=seed, technicians=technicians, far_rate=far_rate)
+        await demo.start()
+        try:
+            done = await run_with_progress(demo, timeout_s=timeout_s)
+            await demo.settle()
+            return await collect_report(demo, timed_out=not done)
+        finally:
+            await demo.stop()
+    finally:
+        await hub.stop()
+
+
+async def run_with_progress(demo: DemoRun, *, timeout_s: float) -> bool:
+    """`demo.run()` with a progress bar of archived orders on stderr (if it is a terminal)."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("archived"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task(f"demo {demo.run_id}", total=demo.orders)
+        return await demo.run(
+            timeout_s=timeout_s, progress=lambda n: progress.update(task, completed=n)
+        )

@@ -1,0 +1,187 @@
+"""What a demo run achieved, read back from the database, the broker and the hub's metrics."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from prometheus_client import Counter
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.cli.demo_run import DemoRun
+from hub.cli.parking import ParkingQueues, amqp_connection
+from hub.db.tables import sms_log, sms_messages, work_orders
+from hub.domain.work_order import FINAL_STATUSES, Status
+
+
+@dataclass
+class DemoReport:
+    """The summary `hub demo` prints (as a table, or one JSON object with `--json`)."""
+
+    run_id: str
+    database: str
+    orders: int
+    final_states: dict[str, int]
+    archived: int
+    lost: int
+    duplicated_sms: int
+    duplicated_sms_by: dict[str, int]
+    sms_sent: int
+    messages_published: int
+    duplicates_suppressed: int
+    parked: int
+    parking_queue_depth: int
+    far_check_ins: int
+    elapsed_s: float
+    orders_per_s: float
+    p50_step_latency_ms: float | None
+    p99_step_latency_ms: float | None
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Every order archived, none lost, no SMS sent twice."""
+        return self.archived == self.orders and self.lost == 0 and self.duplicated_sms == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ok": self.ok}
+
+
+async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
+    """Count this run's outcome (only its own orders, by their id prefix)."""
+    hub, prefix = run.hub, run.order_prefix
+    async with hub.db.read() as conn:
+        states = await _final_states(conn, prefix)
+        by_sms_id, sms_sent = await _sms_sent_twice(conn, prefix)
+        by_purpose = await _purposes_sent_twice(conn, prefix)
+    async with amqp_connection(hub.settings.amqp_url) as connection:
+        depths = await ParkingQueues(connection, hub.topology).depths()
+    final = sum(n for status, n in states.items() if Status(status) in FINAL_STATUSES)
+    latencies = sorted(run.field.stats.step_latencies_s)
+    elapsed = max(run.elapsed_s, 1e-9)
+    return DemoReport(
+        run_id=run.run_id,
+        database=hub.db.engine.dialect.name,
+        orders=run.orders,
+        final_states=states,
+        archived=states.get(Status.ARCHIVED.value, 0),
+        lost=run.orders - final,
+        duplicated_sms=max(by_sms_id, by_purpose),
+        duplicated_sms_by={"sms_id": by_sms_id, "order_and_purpose": by_purpose},
+        sms_sent=sms_sent,
+        messages_published=_total(hub.metrics.outbox_published) + run.field.stats.published,
+        duplicates_suppressed=_total(hub.metrics.duplicates_suppressed),
+        parked=_total(hub.metrics.messages_parked),
+        parking_queue_depth=sum(d or 0 for d in depths.values()),
+        far_check_ins=run.field.stats.far_check_ins,
+        elapsed_s=round(run.elapsed_s, 3),
+        orders_per_s=round(run.orders / elapsed, 2),
+        p50_step_latency_ms=_percentile_ms(latencies, 50),
+        p99_step_latency_ms=_percentile_ms(latencies, 99),
+        timed_out=timed_out,
+    )
+
+
+def summary_table(report: DemoReport) -> Table:
+    """The report for people."""
+    verdict = "[green]OK[/green]" if report.ok else "[red]FAILED[/red]"
+    table = Table(
+        title=f"Demo run {report.run_id} on {report.database}: {verdict}", show_header=False
+    )
+    table.add_column(style="bold")
+    table.add_column()
+    states = ", ".join(f"{s}={n}" for s, n in sorted(report.final_states.items())) or "-"
+    rows = [
+        ("orders", str(report.orders)),
+        ("archived", _flag(report.archived, good=report.archived == report.orders)),
+        ("lost (not in a final state)", _flag(report.lost, good=report.lost == 0)),
+        ("states", states),
+        ("SMS sent", str(report.sms_sent)),
+        (
+            "SMS duplicated (by sms_id / by order+purpose)",
+            _flag(
+                f"{report.duplicated_sms_by['sms_id']} / "
+                f"{report.duplicated_sms_by['order_and_purpose']}",
+                good=report.duplicated_sms == 0,
+            ),
+        ),
+        ("messages published (outbox + field)", str(report.messages_published)),
+        ("duplicate deliveries suppressed", str(report.duplicates_suppressed)),
+        (
+            "parked (this run / in parking queues)",
+            f"{report.parked} / {report.parking_queue_depth}",
+        ),
+        ("far check-ins", str(report.far_check_ins)),
+        ("elapsed", f"{report.elapsed_s:.2f} s" + (" (timed out)" if report.timed_out else "")),
+        ("throughput", f"{report.orders_per_s:.1f} orders/s"),
+        (
+            "step latency p50 / p99",
+            f"{_ms(report.p50_step_latency_ms)} / {_ms(report.p99_step_latency_ms)}",
+        ),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+async def _final_states(conn: AsyncConnection, prefix: str) -> dict[str, int]:
+    rows = await conn.execute(
+        select(work_orders.c.status, func.count())
+        .where(work_orders.c.order_id.startswith(prefix, autoescape=True))
+        .group_by(work_orders.c.status)
+    )
+    return {status: int(count) for status, count in rows.all()}
+
+
+async def _sms_sent_twice(conn: AsyncConnection, prefix: str) -> tuple[int, int]:
+    """(sms ids with more than one provider send, all provider sends) for this run's orders."""
+    rows = (
+        await conn.execute(
+            select(sms_log.c.sms_id, func.count())
+            .where(sms_log.c.sms_id.contains(f":{prefix}", autoescape=True))
+            .group_by(sms_log.c.sms_id)
+        )
+    ).all()
+    return sum(1 for _, n in rows if n > 1), sum(int(n) for _, n in rows)
+
+
+async def _purposes_sent_twice(conn: AsyncConnection, prefix: str) -> int:
+    """(order, purpose) pairs that reached the provider more than once, under any sms id."""
+    sends = func.count(sms_log.c.id)
+    rows = await conn.execute(
+        select(sms_messages.c.order_id, sms_messages.c.purpose, sends)
+        .join(sms_log, sms_log.c.sms_id == sms_messages.c.sms_id)
+        .where(sms_messages.c.order_id.startswith(prefix, autoescape=True))
+        .group_by(sms_messages.c.order_id, sms_messages.c.purpose)
+        .having(sends > 1)
+    )
+    return len(rows.all())
+
+
+def _total(counter: Counter) -> int:
+    return int(
+        sum(
+            sample.value
+            for metric in counter.collect()
+            for sample in metric.samples
+            if sample.name.endswith("_total")
+        )
+    )
+
+
+def _percentile_ms(ordered: list[float], percent: int) -> float | None:
+    if not ordered:
+        return None
+    index = max(0, math.ceil(percent / 100 * len(ordered)) - 1)
+    return round(ordered[index] * 1000, 1)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} ms"
+
+
+def _flag(value: object, *, good: bool) -> str:
+    return f"[green]{value}[/green]" if good else f"[red]{value}[/red]"

@@ -1,0 +1,136 @@
+"""One demo run: the simulated field on its own broker connection, feeding orders to a hub.
+
+Order ids carry a run id, so several runs can share a kept database and be told apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable
+
+import structlog
+from faststream.rabbit import RabbitBroker
+from sqlalchemy import func, select
+
+from hub.bootstrap import Hub
+from hub.cli.parking import amqp_connection
+from hub.db.sms import SmsState
+from hub.db.tables import sms_messages, work_orders
+from hub.domain.work_order import Status
+from hub.simulation.field import SimulatedField
+
+FEED_CONCURRENCY = 50
+POLL_INTERVAL_S = 0.25
+SETTLE_TIMEOUT_S = 10.0
+
+Progress = Callable[[int], None]
+
+
+class DemoRun:
+    """Feeds `orders` orders through the field and watches them reach `archived`."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        orders: int,
+        seed: int = 7,
+        technicians: int = 20,
+        far_rate: float = 0.05,
+    ) -> None:
+        self.hub = hub
+        self.orders = orders
+        self.run_id = "R" + secrets.token_hex(4)
+        self.field = SimulatedField(
+            hub.topology,
+            seed=seed,
+            run_id=self.run_id,
+            technicians=technicians,
+            far_check_in_rate=far_rate,
+        )
+        self.order_prefix = self.field.order(0).order_id.rsplit("-", 1)[0] + "-"
+        self._broker = RabbitBroker(
+            hub.settings.amqp_url,
+            logger=structlog.get_logger("faststream.field"),
+            log_level=logging.DEBUG,
+        )
+        self.elapsed_s = 0.0
+
+    async def start(self) -> None:
+        """Connect the field (the hub must be started: its exchange has to exist)."""
+        self.field.attach(self._broker)
+        await self._broker.start()
+
+    async def stop(self) -> None:
+        """Disconnect the field and delete its queues (they would only fill up otherwise)."""
+        await self._broker.stop()
+        async with amqp_connection(self.hub.settings.amqp_url) as connection:
+            channel = await connection.channel()
+            for name in self.field.queue_names():
+                await channel.queue_delete(name)
+
+    async def run(self, *, timeout_s: float, progress: Progress | None = None) -> bool:
+        """Feed every order and wait until all are archived; False on timeout."""
+        started = time.monotonic()
+        feeding = asyncio.create_task(self._feed(), name="demo-feed")
+        try:
+            done = await self._wait_archived(started + timeout_s, progress, feeding)
+        finally:
+            self.elapsed_s = time.monotonic() - started
+            feeding.cancel()
+            (fed,) = await asyncio.gather(feeding, return_exceptions=True)
+        if isinstance(fed, Exception):
+            raise fed
+        return done
+
+    async def settle(self, *, timeout_s: float = SETTLE_TIMEOUT_S) -> None:
+        """Wait for follow-up work (outbox, SMS in flight) so the report counts it."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if await self.hub.relay.backlog() == 0 and await self._sms_in_flight() == 0:
+                return
+            await asyncio.sleep(POLL_INTERVAL_S)
+
+    async def archived(self) -> int:
+        """How many of this run's orders are archived."""
+        async with self.hub.db.read() as conn:
+            count = await conn.scalar(
+                select(func.count())
+                .select_from(work_orders)
+                .where(work_orders.c.order_id.startswith(self.order_prefix, autoescape=True))
+                .where(work_orders.c.status == Status.ARCHIVED.value)
+            )
+        return int(count or 0)
+
+    async def _feed(self) -> None:
+        for first in range(0, self.orders, FEED_CONCURRENCY):
+            batch = range(first, min(first + FEED_CONCURRENCY, self.orders))
+            await asyncio.gather(*(self.field.create(index) for index in batch))
+
+    async def _wait_archived(
+        self, deadline: float, progress: Progress | None, feeding: asyncio.Task[None]
+    ) -> bool:
+        while True:
+            if feeding.done() and feeding.exception() is not None:
+                return False  # run() re-raises it
+            archived = await self.archived()
+            if progress is not None:
+                progress(archived)
+            if archived >= self.orders:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(POLL_INTERVAL_S)
+
+    async def _sms_in_flight(self) -> int:
+        async with self.hub.db.read() as conn:
+            count = await conn.scalar(
+                select(func.count())
+                .select_from(sms_messages)
+                .where(sms_messages.c.order_id.startswith(self.order_prefix, autoescape=True))
+                .where(sms_messages.c.state == SmsState.SENDING.value)
+            )
+        return int(count or 0)

@@ -1,0 +1,159 @@
+"""`hub up`: everything in one process: consumers, relay, timers, web and the embedded stand-ins."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Awaitable
+from typing import Annotated
+from urllib.parse import urlparse
+
+import typer
+from rich.table import Table
+
+from hub.bootstrap import Hub, bootstrap
+from hub.cli.console import err, fail, load_or_exit, out, run
+from hub.cli.db import display_url, migrate
+from hub.cli.demo import run_with_progress
+from hub.cli.demo_run import DemoRun
+from hub.cli.processes import HostOption, PortOption, listen_or_exit, port_or_default
+from hub.cli.signals import stop_on_signals
+from hub.cli.web_app import (
+    SUPPORT_STANDIN_PREFIX,
+    EmbeddedServer,
+    browsable_url,
+    build_web_app,
+    uvicorn_config,
+)
+from hub.config import Settings
+
+RABBITMQ_MANAGEMENT_PORT = 15672
+DEMO_TIMEOUT_S = 600.0
+
+
+def up_command(
+    demo_orders: Annotated[
+        int, typer.Option("--demo-orders", min=0, help="Also feed N simulated orders.")
+    ] = 0,
+    host: HostOption = None,
+    port: PortOption = None,
+) -> None:
+    """Run the whole hub in one process (the embedded default); Ctrl-C stops it gracefully."""
+    settings = load_or_exit()
+    run(
+        _up(
+            settings,
+            host=host or settings.web_host,
+            port=port_or_default(port, settings),
+            demo_orders=demo_orders,
+        )
+    )
+
+
+async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> None:
+    sock = listen_or_exit(host, port)
+    port = sock.getsockname()[1]  # the real one when asked for port 0
+    revision = await migrate(settings)
+    hub = bootstrap(settings, consumers=True)
+    embedded_support = settings.support_system_url is None
+    app = build_web_app(hub, manage_lifecycle=False, embedded_support=embedded_support)
+    server = EmbeddedServer(uvicorn_config(app, host=host, port=port))
+    stop = asyncio.Event()
+    with stop_on_signals(stop):
+        await hub.start()
+        serving = asyncio.create_task(server.serve(sockets=[sock]), name="web")
+        try:
+            await _until_started(server, serving)
+            await _print_banner(
+                hub,
+                url=browsable_url(host, port),
+                revision=revision,
+                embedded_support=embedded_support,
+            )
+            if demo_orders:
+                await _demo(hub, demo_orders, stop=stop, serving=serving)
+            await _first_of(stop.wait(), serving)
+        finally:
+            server.should_exit = True  # finishes in-flight requests, then returns
+            await asyncio.gather(serving, return_exceptions=True)
+            await hub.stop()
+
+
+async def _until_started(server: EmbeddedServer, serving: asyncio.Task[None]) -> None:
+    while not server.started:
+        if serving.done():
+            fail("the web server did not start (see the log above)")
+        await asyncio.sleep(0.05)
+
+
+async def _demo(hub: Hub, orders: int, *, stop: asyncio.Event, serving: asyncio.Task[None]) -> None:
+    """Feed the demo orders while serving; the field leaves once they are all archived."""
+    demo = DemoRun(hub, orders=orders)
+    await demo.start()
+    try:
+        feeding = asyncio.create_task(run_with_progress(demo, timeout_s=DEMO_TIMEOUT_S))
+        await _first_of(stop.wait(), serving, feeding)
+        if not feeding.done():
+            feeding.cancel()
+            return
+        if feeding.result():
+            out.print(
+                f"demo: {orders} orders archived in {demo.elapsed_s:.1f} s "
+                f"({orders / max(demo.elapsed_s, 1e-9):.1f} orders/s); still serving"
+            )
+        else:
+            err.print(
+                f"[yellow]demo: only {await demo.archived()} of {orders} orders archived "
+                f"after {DEMO_TIMEOUT_S:.0f} s[/yellow]"
+            )
+    finally:
+        with contextlib.suppress(Exception):
+            await demo.stop()
+
+
+async def _first_of(*waitables: Awaitable[object]) -> None:
+    """Wait until one is done; cancel the helpers made here (not the tasks passed in)."""
+    tasks = [asyncio.ensure_future(w) for w in waitables]
+    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for waitable, task in zip(waitables, tasks, strict=True):
+        if task in pending and task is not waitable:
+            task.cancel()
+
+
+async def _print_banner(hub: Hub, *, url: str, revision: str, embedded_support: bool) -> None:
+    settings = hub.settings
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row("web", url)
+    grid.add_row("API docs", f"{url}/docs")
+    grid.add_row("ops", f"{url}/ops")
+    grid.add_row("metrics", f"{url}/metrics")
+    if embedded_support:
+        grid.add_row("support stand-in", f"{url}{SUPPORT_STANDIN_PREFIX}")
+    management = await _management_ui(settings)
+    if management:
+        grid.add_row("RabbitMQ", management)
+    database = (
+        str(settings.data_dir.resolve() / "hub.sqlite3")
+        if hub.db.is_sqlite and not settings.database_url
+        else display_url(settings)
+    )
+    grid.add_row("database", f"{database} (revision {revision})")
+    grid.add_row("queues", f"prefix {settings.queue_prefix!r}")
+    out.print(f"[bold green]Delivery hub is up[/bold green] (pid {os.getpid()}); Ctrl-C stops it")
+    out.print(grid)
+
+
+async def _management_ui(settings: Settings) -> str | None:
+    """The RabbitMQ management URL, if something listens on its port."""
+    host = urlparse(settings.amqp_url).hostname or "127.0.0.1"
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, RABBITMQ_MANAGEMENT_PORT), timeout=0.5
+        )
+    except (OSError, TimeoutError):
+        return None
+    writer.close()
+    return f"http://{host}:{RABBITMQ_MANAGEMENT_PORT}"

@@ -1,0 +1,77 @@
+"""The web app as the CLI serves it: the hub's FastAPI app plus optional routers, on uvicorn."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import uvicorn
+from fastapi import APIRouter
+
+from hub.bootstrap import Hub
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+SUPPORT_STANDIN_PREFIX = "/standin/support"
+
+
+def build_web_app(hub: Hub, *, manage_lifecycle: bool, embedded_support: bool) -> FastAPI:
+    """`create_app(hub)` (it mounts the Twilio webhook), plus the support stand-in if asked."""
+    from hub.web.app import create_app  # here: a worker never needs the web stack
+
+    routers = (_support_standin(hub),) if embedded_support else ()
+    return create_app(hub, manage_lifecycle=manage_lifecycle, extra_routers=routers)
+
+
+def _support_standin(hub: Hub) -> APIRouter:
+    """The work-order system stand-in's REST API, over the same tables the hub's adapter uses."""
+    from adapters.support.embedded import EmbeddedWorkOrderSystem
+    from adapters.support.server import support_system_router
+
+    system = hub.work_order_system
+    if not isinstance(system, EmbeddedWorkOrderSystem):
+        system = EmbeddedWorkOrderSystem(hub.db)
+    mounted = APIRouter(prefix=SUPPORT_STANDIN_PREFIX)
+    mounted.include_router(support_system_router(system))
+    return mounted
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind the listening socket up front, so a taken port is a clear error before startup."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signals to its host command (which stops the hub too)."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def uvicorn_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
+    """uvicorn settings the hub uses: our logging, no server header, proxy headers off."""
+    return uvicorn.Config(
+        app, host=host, port=port, log_config=None, server_header=False, proxy_headers=False
+    )
+
+
+def browsable_url(host: str, port: int) -> str:
+    """The URL to print for a listening address (wildcard hosts shown as localhost)."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
