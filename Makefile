@@ -1,0 +1,46 @@
+# Everyday entry points. `make run` and `make test` also set up the machine (Debian 12, root/sudo).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.NOTPARALLEL:
+.DEFAULT_GOAL := help
+
+BIN := .venv/bin
+ORDERS ?= 50
+# `-m ""` runs every tier (unit, consumers, integration, chaos) even if addopts deselects some;
+# pytest exits 5, failing the build, when it collects nothing.
+PYTEST_ARGS ?= -m "" -ra --durations=15
+
+.PHONY: help setup services run test lint bench docs clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+setup:  ## system packages + .venv (idempotent, fast when nothing changed)
+	bash scripts/setup.sh
+
+services:  ## start RabbitMQ and PostgreSQL if they are not running
+	bash scripts/services.sh
+
+run: setup  ## the whole hub in one process, with 50 demo orders (ORDERS=N)
+	bash scripts/services.sh rabbitmq
+	@echo "Where to look: web http://127.0.0.1:8000 (API docs /docs, /healthz, /metrics);"
+	@echo "  RabbitMQ UI http://127.0.0.1:15672 (guest/guest); SQLite + SMS log in ./var; Ctrl-C stops"
+	$(BIN)/hub up --demo-orders $(ORDERS)
+
+test: setup services lint  ## lint, type-check, then every test tier against real services
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup  ## ruff + mypy
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: setup  ## hub throughput against a raw aio-pika baseline (see docs/benchmarks.md)
+	bash scripts/services.sh rabbitmq
+	$(BIN)/python bench/throughput.py
+
+docs: setup  ## write docs/asyncapi.json and docs/openapi.json (`hub docs`)
+	$(BIN)/hub docs
+
+clean:  ## remove caches, build output and ./var (the embedded hub's data); keeps .venv
+	rm -rf var build test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis ./*.egg-info
+	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +
