@@ -7,9 +7,9 @@ import concurrent.futures
 import shutil
 import subprocess
 import uuid
-from urllib.parse import quote
 from collections.abc import Coroutine
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import asyncpg
 
@@ -35,6 +35,7 @@ def ensure_vhost(name: str = TEST_VHOST) -> str:
     on RabbitMQ 3.10, deleting a vhost that still holds quorum queues of a killed client can
     hang the broker's vhost machinery for every later `add_vhost`/`delete_vhost`.
     """
+    rabbitmqctl("await_startup")  # a chaos test may have restarted the broker a moment ago
     if name not in rabbitmqctl("list_vhosts", "-q", "--no-table-headers").split():
         rabbitmqctl("add_vhost", name)
     rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
@@ -47,7 +48,9 @@ async def delete_by_prefix(vhost: str, prefix: str) -> int:
 
     queues = [q for q in list_queues(vhost) if q.startswith(prefix)]
     out = rabbitmqctl("list_exchanges", "-q", "--no-table-headers", "-p", vhost, "name")
-    exchanges = [x for x in out.split() if x.startswith(prefix)]
+    exchanges = [
+        x for x in out.split() if x.startswith(prefix) and not x.startswith("amq.")
+    ]
     connection = await aio_pika.connect(amqp_url(vhost), timeout=10)
     async with connection:
         channel = await connection.channel()

@@ -10,6 +10,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import sms_messages
+from hub.errors import ConcurrencyConflict
 from schemas.v1 import SendSms
 
 
@@ -92,15 +93,23 @@ class SmsRepository:
                 )
             )
             return
-        await self._conn.execute(
+        # Compare-and-set: the caller may have seen no row (or a free one) just before another
+        # worker took the lease or finished; then this attempt must not go on to send.
+        result = await self._conn.execute(
             update(sms_messages)
             .where(sms_messages.c.sms_id == cmd.sms_id)
+            .where(sms_messages.c.state == SmsState.SENDING.value)
+            .where(
+                or_(sms_messages.c.lease_until.is_(None), sms_messages.c.lease_until <= self._now)
+            )
             .values(
                 attempts=existing.attempts + 1,
                 lease_until=self._now + lease,
                 updated_at=self._now,
             )
         )
+        if result.rowcount != 1:
+            raise ConcurrencyConflict(f"sms {cmd.sms_id} was taken by another attempt")
 
     async def mark_sent(self, sms_id: str, provider_message_id: str) -> None:
         await self._conn.execute(

@@ -35,6 +35,7 @@ INVALID_MESSAGE_ERRORS: tuple[type[Exception], ...] = (
     pydantic.ValidationError,
     json.JSONDecodeError,
     UnicodeDecodeError,
+    RecursionError,  # a body nested too deep to decode: the same on every redelivery
 )
 
 

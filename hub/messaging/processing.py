@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
+from aio_pika import IncomingMessage
+from faststream.message import StreamMessage
 
 from hub.db.uow import UnitOfWork, UnitOfWorkFactory
 from hub.errors import ConcurrencyConflict, InvalidMessage
@@ -17,6 +19,19 @@ M = TypeVar("M")
 Handler = Callable[[M, UnitOfWork], Awaitable[None]]
 
 CONFLICT_RETRIES = 5
+
+
+async def keep_amqp_message_id(
+    message: IncomingMessage, parse: Callable[[IncomingMessage], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    """Broker parser: the delivery's own message id, never one FastStream makes up.
+
+    FastStream gives a delivery without a message id a random one, so the inbox would dedupe on
+    a new key per redelivery; the hub refuses such messages instead (`InvalidMessage`).
+    """
+    parsed = await parse(message)
+    parsed.message_id = message.message_id or ""
+    return parsed
 
 
 class MessageProcessor:

@@ -1,0 +1,73 @@
+"""Chaos fixtures: settings fit for crashes, and worker processes cleaned up."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from hub.config import Settings
+from hub.db.engine import Database
+from tests import services
+from tests.chaos.harness import WorkerProcess, rabbitmq_version
+
+# No vhost per test: chaos tests share the session's test vhost and are isolated by queue
+# prefix (settings.queue_prefix); filter every queue listing by it (harness.list_queues).
+#
+# Every test's queues are deleted after it. Each quorum queue holds ~3 of the broker's file
+# handles, and this machine's broker has 927 (ulimit -n 1024): past ~300 queues, add_vhost,
+# delete_vhost and queue declarations block, and after a restart the broker never finishes
+# booting (seen: 450 leftover chaos queues → 10 minutes down). `rabbitmqctl eval
+# 'file_handle_cache:info().'` shows it.
+
+
+@pytest.fixture(autouse=True)
+async def _delete_test_queues(settings: Settings, vhost: str) -> AsyncIterator[None]:
+    yield
+    await services.delete_by_prefix(vhost, settings.queue_prefix)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # An SMS attempt interrupted by kill -9 holds its lease for http_timeout_s + 5 = 7 s, so
+    # the transient retries must outlast it (0.5 + 2 + 4 × 4 s) or the SMS would be parked.
+    return settings.model_copy(
+        update={"retry_delays_ms": [500, 2000, 4000], "transient_attempts": 6}
+    )
+
+
+@pytest.fixture
+def make_worker(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """Worker processes for this test; any still running at teardown is killed."""
+    made: list[WorkerProcess] = []
+
+    def make(
+        name: str = "worker",
+        *,
+        settings: Settings = settings,
+        command: tuple[str, ...] | None = None,
+        **extra_env: str,
+    ) -> WorkerProcess:
+        worker = WorkerProcess.for_settings(settings, tmp_path, name=name, **extra_env)
+        if command is not None:
+            worker.command = command
+        made.append(worker)
+        return worker
+
+    yield make
+    for worker in made:
+        worker.ensure_dead()
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    """The test's own handle on the hub database (reads the oracle's facts)."""
+    database = Database(settings.resolved_database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def broker_version() -> str:
+    return rabbitmq_version()
