@@ -7,7 +7,7 @@ from faststream.rabbit import RabbitRouter
 
 from hub.handlers.support_sync import SupportSync
 from hub.messaging.topology import Topology
-from schemas.v1 import FlowLogEntry, WorkOrderArchived, WorkOrderCreated
+from schemas.v1 import FlowLogEntry, WorkOrderArchived, WorkOrderCreated, WorkOrderReissued
 
 
 def support_sync_router(topology: Topology, sync: SupportSync) -> RabbitRouter:
@@ -33,5 +33,9 @@ def support_sync_router(topology: Topology, sync: SupportSync) -> RabbitRouter:
     @subscriber("support.archive", WorkOrderArchived)  # type: ignore[operator]
     async def archive(event: WorkOrderArchived) -> None:
         await sync.archive(event)
+
+    @subscriber("support.reissue", WorkOrderReissued)  # type: ignore[operator]
+    async def archive_reissued(event: WorkOrderReissued) -> None:
+        await sync.archive_reissued(event)
 
     return router

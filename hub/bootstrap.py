@@ -14,26 +14,47 @@ from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from faststream.rabbit.publisher import RabbitPublisher
 
+from adapters.billing.embedded import EmbeddedBilling
+from adapters.billing.http_client import HttpBilling
+from adapters.email.log_sender import LogMailer
+from adapters.email.smtp_sender import SmtpMailer
+from adapters.inventory.embedded import EmbeddedInventory
+from adapters.inventory.http_client import HttpResourceInventory
+from adapters.inventory.seed import shanghai_seed
 from adapters.sms.log_sender import LogSmsSender
 from adapters.support.embedded import EmbeddedWorkOrderSystem
 from adapters.support.http_client import HttpWorkOrderSystem
+from consumers.box_change import box_change_router
+from consumers.delivery import delivery_router
+from consumers.exception_reports import exception_report_router
+from consumers.fiber_swap import fiber_swap_router
 from consumers.notifications import notification_router
+from consumers.signing import signing_router
 from consumers.support_sync import support_sync_router
 from consumers.work_orders import work_order_router
-from hub.config import Settings, SmsProvider
+from hub.config import EmailMode, Settings, SmsProvider
 from hub.db.engine import Database
 from hub.db.uow import Clock, UnitOfWorkFactory, utc_now
+from hub.domain.acceptance import AcceptancePolicy, AcceptanceRule
 from hub.errors import HubError
+from hub.handlers.billing import BillingService
+from hub.handlers.close_out import CloseOut
+from hub.handlers.delivery_service import Delivery
+from hub.handlers.email import EmailService
+from hub.handlers.resource_change import ResourceChangeService
 from hub.handlers.sms import SmsService
 from hub.handlers.support_sync import SupportSync
 from hub.messaging.declare import declare_topology
 from hub.messaging.failures import FailurePolicy, failure_middleware
-from hub.messaging.processing import MessageProcessor
+from hub.messaging.processing import MessageProcessor, keep_amqp_message_id
 from hub.messaging.relay import OutboxMessage, OutboxRelay
 from hub.messaging.scheduler import TimerScheduler
 from hub.messaging.topology import MESSAGE_TYPES, ROUTES, Topology
 from hub.metrics import Metrics
-from hub.ports import SmsSender, WorkOrderSystem
+from hub.ports import Billing, Mailer, ResourceInventory, SmsSender, WorkOrderSystem
+from hub.reports.pool import RenderPool
+from hub.reports.service import ReportService
+from hub.signing.service import SigningService
 
 log = structlog.get_logger(__name__)
 
@@ -54,7 +75,14 @@ class Hub:
     processor: MessageProcessor
     sms_sender: SmsSender
     work_order_system: WorkOrderSystem
+    inventory: ResourceInventory
+    resource_changes: ResourceChangeService
     consumers: bool
+    reports: ReportService
+    signing: SigningService
+    billing: Billing
+    mailer: Mailer
+    delivery: Delivery
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _closers: list[object] = field(default_factory=list)
@@ -89,6 +117,7 @@ class Hub:
         self._tasks = []
         for closer in self._closers:
             await closer.aclose()  # type: ignore[attr-defined]
+        await self.reports.close()
         await self.db.dispose()
         log.info("hub stopped")
 
@@ -99,6 +128,9 @@ def bootstrap(
     consumers: bool = True,
     sms_sender: SmsSender | None = None,
     work_order_system: WorkOrderSystem | None = None,
+    inventory: ResourceInventory | None = None,
+    billing: Billing | None = None,
+    mailer: Mailer | None = None,
     clock: Clock = utc_now,
     metrics: Metrics | None = None,
 ) -> Hub:
@@ -122,6 +154,7 @@ def bootstrap(
             on_return_raises=True,
         ),
         graceful_timeout=settings.graceful_timeout_s,
+        parser=keep_amqp_message_id,
         middlewares=[
             failure_middleware(policy),
             RabbitPrometheusMiddleware(registry=metrics.registry, app_name="hub"),
@@ -134,6 +167,38 @@ def bootstrap(
     sms_sender = sms_sender or _sms_sender(settings, db, closers)
     work_order_system = work_order_system or _work_order_system(settings, db, closers)
     processor = MessageProcessor(uow, metrics=metrics)
+    inventory = inventory or _inventory(settings, db, closers)
+    resource_changes = ResourceChangeService(
+        # An HTTP-driven change not finished by then is resumed by a worker.
+        uow,
+        inventory,
+        watchdog=timedelta(seconds=2 * settings.http_timeout_s + 5),
+    )
+    reports = ReportService(
+        uow,
+        RenderPool(
+            workers=settings.report_workers,
+            timeout_s=settings.report_render_timeout_s,
+            memory_mb=settings.report_worker_memory_mb,
+        ),
+        data_dir=settings.data_dir,
+        lang=settings.report_lang.value,
+        timezone=settings.report_timezone,
+        radius_m=settings.check_in_radius_m,
+        clock=clock,
+    )
+    signing = SigningService(settings, uow=uow, processor=processor, reports=reports)
+    billing = billing or _billing(settings, db, closers)
+    mailer = mailer or _mailer(settings, db)
+    delivery = _delivery(
+        settings,
+        uow,
+        processor,
+        reports=reports,
+        support=work_order_system,
+        billing=billing,
+        mailer=mailer,
+    )
     if consumers:
         sms = SmsService(
             uow,
@@ -147,6 +212,15 @@ def bootstrap(
         )
         broker.include_router(notification_router(topology, sms))
         broker.include_router(support_sync_router(topology, SupportSync(work_order_system)))
+        broker.include_router(fiber_swap_router(topology, resource_changes))
+        broker.include_router(exception_report_router(topology, processor))
+        broker.include_router(
+            box_change_router(
+                topology, resource_changes, processor, radius_m=settings.check_in_radius_m
+            )
+        )
+        broker.include_router(signing_router(topology, signing))
+        broker.include_router(delivery_router(topology, delivery))
     publishers = _declare_publishers(broker, topology)
     relay = OutboxRelay(
         db,
@@ -171,7 +245,14 @@ def bootstrap(
         processor=processor,
         sms_sender=sms_sender,
         work_order_system=work_order_system,
+        inventory=inventory,
+        resource_changes=resource_changes,
         consumers=consumers,
+        reports=reports,
+        signing=signing,
+        billing=billing,
+        mailer=mailer,
+        delivery=delivery,
         _closers=closers,
     )
 
@@ -241,4 +322,77 @@ def _work_order_system(settings: Settings, db: Database, closers: list[object]) 
     return HttpWorkOrderSystem(client)
 
 
-__all__ = ["MESSAGE_TYPES", "Hub", "bootstrap"]
+def _inventory(settings: Settings, db: Database, closers: list[object]) -> ResourceInventory:
+    if settings.inventory_url is None:
+        return EmbeddedInventory(db, seed=shanghai_seed() if settings.inventory_seed else None)
+    client = httpx.AsyncClient(
+        base_url=str(settings.inventory_url), timeout=settings.http_timeout_s
+    )
+    closers.append(client)
+    return HttpResourceInventory(client)
+
+
+def _billing(settings: Settings, db: Database, closers: list[object]) -> Billing:
+    if settings.billing_url is None:
+        return EmbeddedBilling(db)
+    client = httpx.AsyncClient(base_url=str(settings.billing_url), timeout=settings.http_timeout_s)
+    closers.append(client)
+    return HttpBilling(client)
+
+
+def _mailer(settings: Settings, db: Database) -> Mailer:
+    if settings.email_mode is EmailMode.SMTP:
+        return SmtpMailer(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            start_tls=settings.smtp_starttls,
+            timeout_s=settings.http_timeout_s,
+        )
+    return LogMailer(db)
+
+
+def acceptance_policy(settings: Settings) -> AcceptancePolicy:
+    """Test thresholds from settings: the defaults, and per-product overrides."""
+    default = AcceptanceRule(
+        down_ratio=settings.acceptance_speed_ratio,
+        up_ratio=settings.acceptance_speed_ratio,
+        max_loss_pct=settings.acceptance_max_loss_pct,
+        max_rtt_avg_ms=settings.acceptance_max_rtt_avg_ms,
+        max_jitter_ms=settings.acceptance_max_jitter_ms,
+    )
+    by_product = {
+        product: AcceptanceRule(**rule.model_dump())
+        for product, rule in settings.acceptance_by_product.items()
+    }
+    return AcceptancePolicy(default=default, by_product=by_product)
+
+
+def _delivery(
+    settings: Settings,
+    uow: UnitOfWorkFactory,
+    processor: MessageProcessor,
+    *,
+    reports: ReportService,
+    support: WorkOrderSystem,
+    billing: Billing,
+    mailer: Mailer,
+) -> Delivery:
+    # An attempt may make two calls (lookup, then the real one) before it records its result.
+    lease = timedelta(seconds=2 * settings.http_timeout_s + 5)
+    return Delivery(
+        processor,
+        policy=acceptance_policy(settings),
+        reports=reports,
+        close_out=CloseOut(
+            processor, support, store=reports.store, radius_m=settings.check_in_radius_m
+        ),
+        emails=EmailService(
+            uow, mailer, store=reports.store, sender=settings.smtp_from, lease=lease
+        ),
+        billing=BillingService(uow, billing, store=reports.store, lease=lease),
+    )
+
+
+__all__ = ["MESSAGE_TYPES", "Hub", "acceptance_policy", "bootstrap"]

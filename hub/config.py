@@ -6,13 +6,43 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class SmsProvider(StrEnum):
     LOG = "log"
     TWILIO = "twilio"
+
+
+class EmailMode(StrEnum):
+    LOG = "log"
+    SMTP = "smtp"
+
+
+class ReportLang(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+class AcceptanceOverride(BaseModel):
+    """Acceptance limits for one product (`HUB_ACCEPTANCE_BY_PRODUCT`, JSON by product name)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    down_ratio: float = Field(default=0.9, gt=0, le=1.5)
+    up_ratio: float = Field(default=0.9, gt=0, le=1.5)
+    max_loss_pct: float = Field(default=1.0, ge=0, le=100)
+    max_rtt_avg_ms: float = Field(default=50.0, gt=0)
+    max_jitter_ms: float = Field(default=30.0, ge=0)
 
 
 class SettingsError(Exception):
@@ -47,6 +77,13 @@ class Settings(BaseSettings):
     support_system_url: AnyHttpUrl | None = Field(
         default=None, description="Base URL of the work-order system; embedded stand-in if unset"
     )
+    inventory_url: AnyHttpUrl | None = Field(
+        default=None, description="Base URL of the resource inventory; embedded stand-in if unset"
+    )
+    inventory_seed: bool = Field(
+        default=True,
+        description="Seed the embedded inventory with the Shanghai demo data when it is empty",
+    )
     field_app_token: SecretStr | None = Field(
         default=None, description="Bearer token the field-app gateway presents; open if unset"
     )
@@ -64,6 +101,41 @@ class Settings(BaseSettings):
     http_timeout_s: Annotated[float, Field(gt=0)] = 10.0
     log_json: bool = False
     log_level: str = "INFO"
+
+    # Delivery (issue 4): test acceptance, reports, e-mail, billing.
+    acceptance_speed_ratio: Annotated[float, Field(gt=0, le=1.5)] = 0.9
+    acceptance_max_loss_pct: Annotated[float, Field(ge=0, le=100)] = 1.0
+    acceptance_max_rtt_avg_ms: Annotated[float, Field(gt=0)] = 50.0
+    acceptance_max_jitter_ms: Annotated[float, Field(ge=0)] = 30.0
+    acceptance_by_product: dict[str, AcceptanceOverride] = Field(default_factory=dict)
+    screenshot_max_bytes: Annotated[int, Field(ge=1024, le=20_000_000)] = 5_000_000
+    report_lang: ReportLang = ReportLang.ZH
+    report_timezone: str = "Asia/Shanghai"
+    report_workers: Annotated[int, Field(ge=1, le=8)] = 2
+    report_render_timeout_s: Annotated[float, Field(gt=0, le=20)] = 20.0
+    report_worker_memory_mb: Annotated[int, Field(ge=256)] = 2048
+    email_mode: EmailMode = EmailMode.LOG
+    smtp_host: str = "127.0.0.1"
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "delivery-hub@localhost"
+    smtp_starttls: bool | None = Field(
+        default=None, description="True/False forces STARTTLS on/off; unset: use it if offered"
+    )
+    billing_url: AnyHttpUrl | None = Field(
+        default=None, description="Base URL of the billing system; embedded stand-in if unset"
+    )
+
+    # Signing (issue 4): links, one-time codes, reminders.
+    signing_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for codes, CSRF and sessions; unset: a key file in data_dir",
+    )
+    signing_link_ttl_h: Annotated[float, Field(gt=0, le=24 * 30)] = 72.0
+    signing_reminder_after_h: Annotated[float, Field(gt=0)] = 24.0
+    signing_max_reminders: Annotated[int, Field(ge=0, le=5)] = 2
+    signing_probe_limit_per_min: Annotated[int, Field(ge=1)] = 30
 
     @model_validator(mode="after")
     def _twilio_needs_credentials(self) -> Settings:

@@ -3,13 +3,17 @@
 HubError
 ├── DomainError                 an illegal step; permanent (parked, or HTTP 409)
 │   ├── IllegalTransition
-│   └── NotAssigned
+│   ├── NotAssigned
+│   ├── StaleReport             a signature for a report version that is not the latest
+│   └── TamperedReport          a stored report whose bytes no longer match their hash
 ├── NotFound                    an unknown order or resource; permanent (parked, or HTTP 404)
 ├── ConcurrencyConflict         optimistic lock lost; transient (retried at once)
 ├── AdapterError                an external system failed
 │   ├── TransientAdapterError   timeouts, 5xx, connection refused: retried with delays
 │   └── PermanentAdapterError   4xx, refused by the other side: parked at once
-└── InvalidMessage              a message that cannot be decoded or validated; parked
+│       └── ResourceRefused     the inventory refused a change (code + reason): a business outcome
+├── InvalidMessage              a message that cannot be decoded or validated; parked
+└── ReportRenderFailed          a report render crashed or ran past its time limit; parked
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ class IllegalTransition(DomainError):
 
 class NotAssigned(DomainError):
     """The technician is not the one this order is dispatched to."""
+
+
+class StaleReport(DomainError):
+    """The report version is not the order's latest; only the latest can be signed."""
+
+
+class TamperedReport(DomainError):
+    """A stored report's bytes do not match the SHA-256 recorded for it."""
 
 
 class NotFound(HubError):
@@ -51,6 +63,18 @@ class PermanentAdapterError(AdapterError):
     """Retrying will not help: the other side refused the request."""
 
 
+class ResourceRefused(PermanentAdapterError):
+    """The resource inventory refused a change; `code` says why (e.g. `fiber_taken`).
+
+    The on-site flows record it as the change's outcome and tell the technician; nothing changed.
+    """
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
 class UnknownRemoteRecord(PermanentAdapterError, NotFound):
     """The external system does not know the record; as a NotFound it is retried briefly,
     since a message that creates it may still be on its way."""
@@ -60,10 +84,15 @@ class InvalidMessage(HubError):
     """A message that cannot be decoded or validated."""
 
 
+class ReportRenderFailed(HubError):
+    """The report renderer crashed or exceeded its time limit (the worker was killed)."""
+
+
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (
     DomainError,
     NotFound,
     PermanentAdapterError,
     InvalidMessage,
+    ReportRenderFailed,
 )
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (TransientAdapterError, ConcurrencyConflict)

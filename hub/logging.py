@@ -14,6 +14,7 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from hub.config import Settings, SettingsError
+from hub.signing import redaction as signing_redaction
 
 if TYPE_CHECKING:
     pass
@@ -99,6 +100,7 @@ def configure(
     root.setLevel(level)
     for name, floor in LIBRARY_FLOORS.items():
         logging.getLogger(name).setLevel(max(level, floor))
+    signing_redaction.install()  # access-log paths would otherwise carry signing tokens
 
 
 def _flatten_extra(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:

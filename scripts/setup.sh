@@ -13,6 +13,7 @@ PACKAGES=(
   rabbitmq-server
   postgresql
   poppler-utils  # pdftotext/pdftoppm: tests read the rendered reports
+  chromium  # browser tests of the signing pages (Playwright drives /usr/bin/chromium)
 )
 VENV=.venv
 STAMP="$VENV/.installed-stamp"

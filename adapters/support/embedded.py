@@ -2,12 +2,13 @@
 
 Every call is written to `standin_ledger`, so tests can count effects per idempotency key.
 Faults can be injected (`unavailable`, `fail_next`, `delay_ms`) to exercise the hub's retries;
-they apply to the three `WorkOrderSystem` operations, not to the read methods used for inspection.
+they apply to the `WorkOrderSystem` operations, not to the read methods used for inspection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,15 +16,30 @@ from sqlalchemy import case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
-from hub.db.tables import standin_ledger, support_flow_log, support_orders
-from hub.errors import NotFound, TransientAdapterError, UnknownRemoteRecord
+from hub.db.tables import (
+    standin_ledger,
+    support_attachments,
+    support_flow_log,
+    support_orders,
+)
+from hub.errors import (
+    NotFound,
+    PermanentAdapterError,
+    TransientAdapterError,
+    UnknownRemoteRecord,
+)
 from schemas.v1 import FlowLogEntry
 
 SYSTEM = "support"
+MAX_ATTACHMENT_BYTES = 20_000_000
 
 
 class UnknownOrder(UnknownRemoteRecord):
     """The work-order system has no such order (HTTP 404 when served)."""
+
+
+class AttachmentRefused(PermanentAdapterError):
+    """The attachment is malformed: its bytes do not match its hash, or it is too large."""
 
 
 class EmbeddedWorkOrderSystem:
@@ -91,6 +107,88 @@ class EmbeddedWorkOrderSystem:
         if status is None:  # raised after the commit, so the refused call stays in the ledger
             raise UnknownOrder(f"support system has no order {order_id}")
 
+    async def attach_report(
+        self, order_id: str, *, pdf: bytes, sha256: str, idempotency_key: str
+    ) -> None:
+        await self._maybe_fail()
+        if hashlib.sha256(pdf).hexdigest() != sha256:
+            raise AttachmentRefused("the attachment does not match its SHA-256")
+        if len(pdf) > MAX_ATTACHMENT_BYTES:
+            raise AttachmentRefused(f"the attachment exceeds {MAX_ATTACHMENT_BYTES} bytes")
+        async with self._db.write() as conn:
+            await self._record(conn, "attach_report", idempotency_key)
+            known = await self._order_exists(conn, order_id)
+            if known:
+                await conn.execute(
+                    self._db.insert_ignoring_conflicts(support_attachments).values(
+                        order_id=order_id,
+                        idempotency_key=idempotency_key,
+                        filename=f"delivery-report-{order_id}.pdf",
+                        sha256=sha256,
+                        size_bytes=len(pdf),
+                        content=pdf,
+                        received_at=datetime.now(UTC),
+                    )
+                )
+        if not known:
+            raise UnknownOrder(f"support system has no order {order_id}")
+
+    async def report_completion(self, order_id: str, *, idempotency_key: str) -> None:
+        await self._maybe_fail()
+        async with self._db.write() as conn:
+            await self._record(conn, "report_completion", idempotency_key)
+            known = await self._order_exists(conn, order_id)
+            now = datetime.now(UTC)
+            await conn.execute(
+                update(support_orders)
+                .where(support_orders.c.order_id == order_id)
+                .where(support_orders.c.completion_reported_at.is_(None))
+                .values(
+                    status=case(
+                        (support_orders.c.status == "archived", "archived"), else_="completed"
+                    ),
+                    completion_reported_at=now,
+                    updated_at=now,
+                )
+            )
+        if not known:
+            raise UnknownOrder(f"support system has no order {order_id}")
+
+    async def attachments(self, order_id: str) -> list[dict[str, Any]]:
+        """The order's attachments, oldest first (without their bytes)."""
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(
+                    support_attachments.c.filename,
+                    support_attachments.c.sha256,
+                    support_attachments.c.size_bytes,
+                    support_attachments.c.received_at,
+                )
+                .where(support_attachments.c.order_id == order_id)
+                .order_by(support_attachments.c.id)
+            )
+            return [
+                {
+                    "filename": r.filename,
+                    "sha256": r.sha256,
+                    "size_bytes": r.size_bytes,
+                    "received_at": r.received_at.isoformat(),
+                }
+                for r in rows
+            ]
+
+    async def attachment_content(self, order_id: str, sha256: str) -> bytes:
+        async with self._db.read() as conn:
+            content = await conn.scalar(
+                select(support_attachments.c.content)
+                .where(support_attachments.c.order_id == order_id)
+                .where(support_attachments.c.sha256 == sha256)
+                .limit(1)
+            )
+        if content is None:
+            raise NotFound(f"order {order_id} has no attachment {sha256[:12]}")
+        return bytes(content)
+
     async def get_order(self, order_id: str) -> dict[str, Any]:
         async with self._db.read() as conn:
             row = (
@@ -141,6 +239,12 @@ class EmbeddedWorkOrderSystem:
         if self.fail_next > 0:
             self.fail_next -= 1
             raise TransientAdapterError("support system failed (injected)")
+
+    async def _order_exists(self, conn: AsyncConnection, order_id: str) -> bool:
+        found = await conn.scalar(
+            select(support_orders.c.order_id).where(support_orders.c.order_id == order_id)
+        )
+        return found is not None
 
     async def _record(self, conn: AsyncConnection, operation: str, key: str) -> None:
         await conn.execute(

@@ -10,6 +10,7 @@ from hub.errors import PermanentAdapterError, TransientAdapterError, UnknownRemo
 from schemas.v1 import FlowLogEntry
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+SHA256_HEADER = "Content-SHA256"
 
 
 class HttpWorkOrderSystem:
@@ -38,16 +39,40 @@ class HttpWorkOrderSystem:
             headers={IDEMPOTENCY_HEADER: idempotency_key},
         )
 
+    async def attach_report(
+        self, order_id: str, *, pdf: bytes, sha256: str, idempotency_key: str
+    ) -> None:
+        await self._call(
+            "POST",
+            f"/api/v1/orders/{order_id}/attachments",
+            content=pdf,
+            headers={
+                IDEMPOTENCY_HEADER: idempotency_key,
+                SHA256_HEADER: sha256,
+                "Content-Type": "application/pdf",
+            },
+        )
+
+    async def report_completion(self, order_id: str, *, idempotency_key: str) -> None:
+        await self._call(
+            "POST",
+            f"/api/v1/orders/{order_id}/completion",
+            headers={IDEMPOTENCY_HEADER: idempotency_key},
+        )
+
     async def _call(
         self,
         method: str,
         url: str,
         *,
         json: dict[str, Any] | None = None,
+        content: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         try:
-            response = await self._client.request(method, url, json=json, headers=headers)
+            response = await self._client.request(
+                method, url, json=json, content=content, headers=headers
+            )
         except httpx.TimeoutException as exc:
             raise TransientAdapterError(f"support system timed out on {method} {url}") from exc
         except httpx.RequestError as exc:

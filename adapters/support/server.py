@@ -7,6 +7,7 @@ Paths are relative, so the router can be mounted under any prefix (`hub up` uses
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from adapters.support.embedded import EmbeddedWorkOrderSystem, UnknownOrder
+from adapters.support.embedded import AttachmentRefused, EmbeddedWorkOrderSystem, UnknownOrder
 from hub.db.engine import Database
 from hub.errors import (
     DomainError,
@@ -27,6 +28,7 @@ from hub.errors import (
 )
 from schemas.v1 import FlowLogEntry
 
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 IDEMPOTENCY_KEY_MAX_LENGTH = 128  # the width of `support_flow_log.idempotency_key`
 
 OrderIdPath = Annotated[
@@ -48,6 +50,7 @@ IdempotencyKeyHeader = Annotated[
 _STATUS_BY_ERROR: tuple[tuple[type[HubError], int], ...] = (
     (TransientAdapterError, 503),
     (UnknownOrder, 404),
+    (AttachmentRefused, 422),
     (NotFound, 404),
     (PermanentAdapterError, 409),
     (DomainError, 409),
@@ -110,6 +113,7 @@ def support_system_router(system: EmbeddedWorkOrderSystem) -> APIRouter:
     router = APIRouter(route_class=_StandInRoute)
     _add_order_routes(router, system)
     _add_flow_log_routes(router, system)
+    _add_delivery_routes(router, system)
     _add_fault_routes(router, system)
     return router
 
@@ -162,6 +166,61 @@ def _add_flow_log_routes(router: APIRouter, system: EmbeddedWorkOrderSystem) -> 
     async def flow_log(order_id: OrderIdPath) -> dict[str, Any]:
         """The order's flow log, ordered by seq (empty for an unknown order)."""
         return {"order_id": order_id, "entries": await system.flow_log(order_id)}
+
+
+class Attachment(BaseModel):
+    """A file attached to an order (the signed delivery report)."""
+
+    filename: str
+    sha256: str = Field(description="SHA-256 of the file, 64 lowercase hex digits")
+    size_bytes: int
+    received_at: AwareDatetime
+
+
+def _add_delivery_routes(router: APIRouter, system: EmbeddedWorkOrderSystem) -> None:
+    @router.post(
+        "/api/v1/orders/{order_id}/attachments",
+        status_code=201,
+        response_model=list[Attachment],
+        tags=["delivery"],
+    )
+    async def attach_report(
+        order_id: OrderIdPath,
+        request: Request,
+        idempotency_key: IdempotencyKeyHeader = None,
+        content_sha256: Annotated[
+            str | None,
+            Header(alias="Content-SHA256", description="SHA-256 of the body, lowercase hex"),
+        ] = None,
+    ) -> list[dict[str, Any]]:
+        """Attach a PDF (the body, `application/pdf`); a repeated Idempotency-Key adds nothing."""
+        key = _required_key(idempotency_key)
+        if request.headers.get("content-type", "").split(";")[0] != "application/pdf":
+            raise HTTPException(415, "the attachment must be sent as application/pdf")
+        if not content_sha256 or not SHA256_HEX.match(content_sha256):
+            raise HTTPException(400, "the Content-SHA256 header (64 hex digits) is required")
+        pdf = await request.body()
+        await system.attach_report(order_id, pdf=pdf, sha256=content_sha256, idempotency_key=key)
+        return await system.attachments(order_id)
+
+    @router.get(
+        "/api/v1/orders/{order_id}/attachments",
+        response_model=list[Attachment],
+        tags=["delivery"],
+    )
+    async def attachments(order_id: OrderIdPath) -> list[dict[str, Any]]:
+        """The order's attachments, oldest first (empty for an unknown order)."""
+        return await system.attachments(order_id)
+
+    @router.post(
+        "/api/v1/orders/{order_id}/completion", response_model=SupportOrder, tags=["delivery"]
+    )
+    async def report_completion(
+        order_id: OrderIdPath, idempotency_key: IdempotencyKeyHeader = None
+    ) -> dict[str, Any]:
+        """Report the order completed (报竣); an archived order stays archived."""
+        await system.report_completion(order_id, idempotency_key=_required_key(idempotency_key))
+        return await system.get_order(order_id)
 
 
 def _add_fault_routes(router: APIRouter, system: EmbeddedWorkOrderSystem) -> None:

@@ -18,7 +18,7 @@ from hub.bootstrap import bootstrap
 from hub.cli.console import err, load_or_exit, out, run
 from hub.cli.db import migrate
 from hub.cli.demo_report import DemoReport, collect_report, summary_table
-from hub.cli.demo_run import DemoRun
+from hub.cli.demo_run import DemoRun, OnSiteRates
 from hub.config import Settings
 
 
@@ -29,6 +29,15 @@ def demo_command(
     technicians: Annotated[int, typer.Option(min=1, help="Size of the technician pool.")] = 20,
     far_rate: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Share of check-ins far from the site.")
+    ] = 0.05,
+    bad_fiber_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of visits that find the fiber bad.")
+    ] = 0.1,
+    bad_box_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of visits that find the box bad.")
+    ] = 0.05,
+    exception_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of visits with another problem.")
     ] = 0.05,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout (logs on stderr).")
@@ -47,6 +56,7 @@ def demo_command(
             technicians=technicians,
             far_rate=far_rate,
             timeout_s=timeout,
+            rates=OnSiteRates(bad_fiber_rate, bad_box_rate, exception_rate),
         )
     )
     if as_json:
@@ -64,12 +74,20 @@ async def _demo(
     technicians: int,
     far_rate: float,
     timeout_s: float,
+    rates: OnSiteRates,
 ) -> DemoReport:
     await migrate(settings)
     hub = bootstrap(settings, consumers=True)
     await hub.start()
     try:
-        demo = DemoRun(hub, orders=orders, seed=seed, technicians=technicians, far_rate=far_rate)
+        demo = DemoRun(
+            hub,
+            orders=orders,
+            seed=seed,
+            technicians=technicians,
+            far_rate=far_rate,
+            rates=rates,
+        )
         await demo.start()
         try:
             done = await run_with_progress(demo, timeout_s=timeout_s)

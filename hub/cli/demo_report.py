@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from prometheus_client import Counter
@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.cli.demo_run import DemoRun
 from hub.cli.parking import ParkingQueues, amqp_connection
-from hub.db.tables import sms_log, sms_messages, work_orders
+from hub.db.tables import (
+    exception_reports,
+    flow_log,
+    resource_changes,
+    sms_log,
+    sms_messages,
+    work_orders,
+)
 from hub.domain.work_order import FINAL_STATUSES, Status
 
 
@@ -40,11 +47,18 @@ class DemoReport:
     p50_step_latency_ms: float | None
     p99_step_latency_ms: float | None
     timed_out: bool = False
+    reissued: int = 0  # orders archived because an on-site fix replaced them
+    on_site: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         """Every order archived, none lost, no SMS sent twice."""
-        return self.archived == self.orders and self.lost == 0 and self.duplicated_sms == 0
+        return (
+            self.archived == self.orders
+            and self.lost == 0
+            and self.duplicated_sms == 0
+            and self.on_site.get("changes_unfinished", 0) == 0
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ok": self.ok}
@@ -57,6 +71,8 @@ async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
         states = await _final_states(conn, prefix)
         by_sms_id, sms_sent = await _sms_sent_twice(conn, prefix)
         by_purpose = await _purposes_sent_twice(conn, prefix)
+        reissued = await _reissued(conn, prefix)
+        on_site = await on_site_counts(conn, prefix)
     async with amqp_connection(hub.settings.amqp_url) as connection:
         depths = await ParkingQueues(connection, hub.topology).depths()
     final = sum(n for status, n in states.items() if Status(status) in FINAL_STATUSES)
@@ -82,6 +98,8 @@ async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
         p50_step_latency_ms=_percentile_ms(latencies, 50),
         p99_step_latency_ms=_percentile_ms(latencies, 99),
         timed_out=timed_out,
+        reissued=reissued,
+        on_site=on_site,
     )
 
 
@@ -115,6 +133,7 @@ def summary_table(report: DemoReport) -> Table:
             f"{report.parked} / {report.parking_queue_depth}",
         ),
         ("far check-ins", str(report.far_check_ins)),
+        *_on_site_rows(report),
         ("elapsed", f"{report.elapsed_s:.2f} s" + (" (timed out)" if report.timed_out else "")),
         ("throughput", f"{report.orders_per_s:.1f} orders/s"),
         (
@@ -128,9 +147,11 @@ def summary_table(report: DemoReport) -> Table:
 
 
 async def _final_states(conn: AsyncConnection, prefix: str) -> dict[str, int]:
+    """States of each order's latest version (an order replaced on site counts as its successor)."""
     rows = await conn.execute(
         select(work_orders.c.status, func.count())
         .where(work_orders.c.order_id.startswith(prefix, autoescape=True))
+        .where(work_orders.c.reissued_as.is_(None))
         .group_by(work_orders.c.status)
     )
     return {status: int(count) for status, count in rows.all()}
@@ -155,6 +176,9 @@ async def _purposes_sent_twice(conn: AsyncConnection, prefix: str) -> int:
         select(sms_messages.c.order_id, sms_messages.c.purpose, sends)
         .join(sms_log, sms_log.c.sms_id == sms_messages.c.sms_id)
         .where(sms_messages.c.order_id.startswith(prefix, autoescape=True))
+        # A re-dispatch (after a return to dispatch, 退单) is a new notice by design; its
+        # sms_id carries the order version, so the by-sms_id count still covers it.
+        .where(sms_messages.c.purpose != "dispatch_notice")
         .group_by(sms_messages.c.order_id, sms_messages.c.purpose)
         .having(sends > 1)
     )
@@ -185,3 +209,73 @@ def _ms(value: float | None) -> str:
 
 def _flag(value: object, *, good: bool) -> str:
     return f"[green]{value}[/green]" if good else f"[red]{value}[/red]"
+
+
+async def _reissued(conn: AsyncConnection, prefix: str) -> int:
+    count = await conn.scalar(
+        select(func.count())
+        .select_from(work_orders)
+        .where(work_orders.c.order_id.startswith(prefix, autoescape=True))
+        .where(work_orders.c.reissued_as.is_not(None))
+    )
+    return int(count or 0)
+
+
+async def on_site_counts(conn: AsyncConnection, prefix: str) -> dict[str, int]:
+    """Fiber swaps, box changes, returns to dispatch and exceptions of this run, by outcome."""
+    mine = resource_changes.c.order_id.startswith(prefix, autoescape=True)
+    changes = (
+        await conn.execute(
+            select(resource_changes.c.kind, resource_changes.c.state, func.count())
+            .where(mine)
+            .group_by(resource_changes.c.kind, resource_changes.c.state)
+        )
+    ).all()
+    outcome = {"reissued": "applied", "refused": "refused", "compensated": "refused"}
+    counts: dict[str, int] = {}
+    for kind, state, n in changes:
+        key = f"{kind}_{outcome.get(state, 'unfinished')}"
+        counts[key] = counts.get(key, 0) + int(n)
+        if state not in outcome:
+            counts["changes_unfinished"] = counts.get("changes_unfinished", 0) + int(n)
+    reports = (
+        await conn.execute(
+            select(exception_reports.c.state, func.count())
+            .where(exception_reports.c.order_id.startswith(prefix, autoescape=True))
+            .group_by(exception_reports.c.state)
+        )
+    ).all()
+    for state, n in reports:
+        counts[f"exceptions_{state}"] = int(n)
+    returned = await conn.scalar(
+        select(func.count())
+        .select_from(flow_log)
+        .where(flow_log.c.order_id.startswith(prefix, autoescape=True))
+        .where(flow_log.c.step == "returned")
+    )
+    counts["returned_to_dispatch"] = int(returned or 0)
+    return counts
+
+
+def _on_site_rows(report: DemoReport) -> list[tuple[str, str]]:
+    c = report.on_site
+    return [
+        (
+            "fiber swaps (applied / refused)",
+            f"{c.get('fiber_swap_applied', 0)} / {c.get('fiber_swap_refused', 0)}",
+        ),
+        (
+            "box changes (applied / refused)",
+            f"{c.get('box_change_applied', 0)} / {c.get('box_change_refused', 0)}",
+        ),
+        ("orders reissued on site", str(report.reissued)),
+        ("returned to dispatch (退单)", str(c.get("returned_to_dispatch", 0))),
+        (
+            "exceptions (resolved / open)",
+            f"{c.get('exceptions_resolved', 0)} / {c.get('exceptions_open', 0)}",
+        ),
+        (
+            "changes unfinished",
+            _flag(c.get("changes_unfinished", 0), good=c.get("changes_unfinished", 0) == 0),
+        ),
+    ]

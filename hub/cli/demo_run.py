@@ -10,6 +10,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import structlog
 from faststream.rabbit import RabbitBroker
@@ -21,12 +22,22 @@ from hub.db.sms import SmsState
 from hub.db.tables import sms_messages, work_orders
 from hub.domain.work_order import Status
 from hub.simulation.field import SimulatedField
+from hub.simulation.on_site import SiteProblems
 
 FEED_CONCURRENCY = 50
 POLL_INTERVAL_S = 0.25
 SETTLE_TIMEOUT_S = 10.0
 
 Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class OnSiteRates:
+    """How often a visit finds the fiber bad, the box bad, or another problem (0–1 each)."""
+
+    bad_fiber: float = 0.0
+    bad_box: float = 0.0
+    exception: float = 0.0
 
 
 class DemoRun:
@@ -40,6 +51,7 @@ class DemoRun:
         seed: int = 7,
         technicians: int = 20,
         far_rate: float = 0.05,
+        rates: OnSiteRates | None = None,
     ) -> None:
         self.hub = hub
         self.orders = orders
@@ -50,6 +62,8 @@ class DemoRun:
             run_id=self.run_id,
             technicians=technicians,
             far_check_in_rate=far_rate,
+            inventory=hub.inventory,
+            problems=_problems(hub, seed, rates),
         )
         self.order_prefix = self.field.order(0).order_id.rsplit("-", 1)[0] + "-"
         self._broker = RabbitBroker(
@@ -102,6 +116,7 @@ class DemoRun:
                 .select_from(work_orders)
                 .where(work_orders.c.order_id.startswith(self.order_prefix, autoescape=True))
                 .where(work_orders.c.status == Status.ARCHIVED.value)
+                .where(work_orders.c.reissued_as.is_(None))  # an order replaced on site
             )
         return int(count or 0)
 
@@ -134,3 +149,15 @@ class DemoRun:
                 .where(sms_messages.c.state == SmsState.SENDING.value)
             )
         return int(count or 0)
+
+
+def _problems(hub: Hub, seed: int, rates: OnSiteRates | None) -> SiteProblems | None:
+    if rates is None or not (rates.bad_fiber or rates.bad_box or rates.exception):
+        return None
+    return SiteProblems(
+        hub.inventory,
+        seed=seed,
+        bad_fiber_rate=rates.bad_fiber,
+        bad_box_rate=rates.bad_box,
+        exception_rate=rates.exception,
+    )

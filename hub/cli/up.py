@@ -20,6 +20,7 @@ from hub.cli.demo_run import DemoRun
 from hub.cli.processes import HostOption, PortOption, listen_or_exit, port_or_default
 from hub.cli.signals import stop_on_signals
 from hub.cli.web_app import (
+    INVENTORY_STANDIN_PREFIX,
     SUPPORT_STANDIN_PREFIX,
     EmbeddedServer,
     browsable_url,
@@ -132,6 +133,8 @@ async def _print_banner(hub: Hub, *, url: str, revision: str, embedded_support: 
     grid.add_row("metrics", f"{url}/metrics")
     if embedded_support:
         grid.add_row("support stand-in", f"{url}{SUPPORT_STANDIN_PREFIX}")
+    if settings.inventory_url is None:
+        grid.add_row("inventory stand-in", f"{url}{INVENTORY_STANDIN_PREFIX}")
     management = await _management_ui(settings)
     if management:
         grid.add_row("RabbitMQ", management)

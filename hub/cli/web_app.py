@@ -16,13 +16,16 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 SUPPORT_STANDIN_PREFIX = "/standin/support"
+BILLING_STANDIN_PREFIX = "/standin/billing"
+INVENTORY_STANDIN_PREFIX = "/standin/inventory"
 
 
 def build_web_app(hub: Hub, *, manage_lifecycle: bool, embedded_support: bool) -> FastAPI:
     """`create_app(hub)` (it mounts the Twilio webhook), plus the support stand-in if asked."""
     from hub.web.app import create_app  # here: a worker never needs the web stack
 
-    routers = (_support_standin(hub),) if embedded_support else ()
+    routers = (_support_standin(hub), *_billing_standin(hub)) if embedded_support else ()
+    routers = (*routers, *_inventory_standin(hub))
     return create_app(hub, manage_lifecycle=manage_lifecycle, extra_routers=routers)
 
 
@@ -39,10 +42,36 @@ def _support_standin(hub: Hub) -> APIRouter:
     return mounted
 
 
+def _billing_standin(hub: Hub) -> tuple[APIRouter, ...]:
+    """The billing stand-in's REST API, when the hub bills through the embedded stand-in."""
+    from adapters.billing.embedded import EmbeddedBilling
+    from adapters.billing.server import billing_router
+
+    if not isinstance(hub.billing, EmbeddedBilling):
+        return ()
+    mounted = APIRouter(prefix=BILLING_STANDIN_PREFIX)
+    mounted.include_router(billing_router(hub.billing))
+    return (mounted,)
+
+
+def _inventory_standin(hub: Hub) -> tuple[APIRouter, ...]:
+    """The inventory stand-in's REST API, when the hub uses the embedded inventory."""
+    from adapters.inventory.embedded import EmbeddedInventory
+    from adapters.inventory.server import inventory_router
+
+    if not isinstance(hub.inventory, EmbeddedInventory):
+        return ()
+    mounted = APIRouter(prefix=INVENTORY_STANDIN_PREFIX)
+    mounted.include_router(inventory_router(hub.inventory))
+    return (mounted,)
+
+
 def listen(host: str, port: int) -> socket.socket:
     """Bind the listening socket up front, so a taken port is a clear error before startup."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on accepted sockets of that protocol;
+    # without it every response written in two parts waits 40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

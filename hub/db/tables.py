@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
+    Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -40,6 +43,10 @@ work_orders = Table(
     Column("archived_at", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("signed_report", JSON),  # issue 4: the report the customer signed
+    Column("billing_reference", String(64)),  # issue 4: set once billing started (起租)
+    Column("reissued_from", String(64)),  # issue 3: the archived order this one replaces
+    Column("reissued_as", String(64)),  # issue 3: the order that replaced this one
 )
 
 flow_log = Table(
@@ -136,6 +143,7 @@ support_orders = Table(
     Column("payload", JSON, nullable=False),
     Column("archived_at", UtcDateTime()),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("completion_reported_at", UtcDateTime()),  # issue 4: 报竣
 )
 
 support_flow_log = Table(
@@ -156,4 +164,309 @@ standin_ledger = Table(
     Column("operation", String(64), nullable=False),
     Column("idempotency_key", String(128), nullable=False, index=True),
     Column("at", UtcDateTime(), nullable=False),
+)
+
+
+# --- delivery (issue 4): test results, screenshots, reports, e-mail, billing ---------------------
+
+test_results = Table(
+    "test_results",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("test_id", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("seq", Integer, nullable=False),  # the order version its event produced
+    Column("technician_id", String(64), nullable=False),
+    Column("measured_at", UtcDateTime(), nullable=False),
+    Column("measurement", JSON, nullable=False),
+    Column("thresholds", JSON, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("failed_checks", JSON, nullable=False),
+    Column("screenshots", JSON, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+)
+
+screenshots = Table(
+    "screenshots",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("content_type", String(32), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("technician_id", String(64), nullable=False),
+    Column("uploaded_at", UtcDateTime(), nullable=False),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("data_hash", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("data", JSON, nullable=False),  # exactly what was rendered; the signed copy reuses it
+    Column("size_bytes", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+email_messages = Table(
+    "email_messages",
+    metadata,
+    Column("email_id", String(128), primary_key=True),
+    Column("order_id", String(64), index=True),
+    Column("recipient", String(254), nullable=False),
+    Column("provider", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_until", UtcDateTime()),
+    Column("provider_message_id", String(200)),
+    Column("possible_duplicate", Boolean, nullable=False, default=False),
+    Column("error_code", String(32)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+email_log = Table(  # the `log` mail provider: what would have been sent
+    "email_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email_id", String(128), nullable=False, index=True),
+    Column("message_id", String(200), nullable=False, unique=True),
+    Column("to_masked", String(254), nullable=False),
+    Column("subject", String(500), nullable=False),
+    Column("attachment_sha256", String(64)),
+    Column("sent_at", UtcDateTime(), nullable=False),
+)
+
+billing_starts = Table(
+    "billing_starts",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("idempotency_key", String(128), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_until", UtcDateTime()),
+    Column("reference", String(64)),
+    Column("error_code", String(32)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+billing_accounts = Table(  # the billing stand-in's own records
+    "billing_accounts",
+    metadata,
+    Column("reference", String(64), primary_key=True),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("idempotency_key", String(128), nullable=False, unique=True),
+    Column("product", String(200), nullable=False),
+    Column("bandwidth_mbps", Integer, nullable=False),
+    Column("report_sha256", String(64), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+)
+
+support_attachments = Table(  # the support stand-in's attachments
+    "support_attachments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("idempotency_key", String(128), nullable=False, unique=True),
+    Column("filename", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+
+# Signing (issue 4): links hold no token, only SHA-256 digests; codes are HMACs.
+signing_links = Table(
+    "signing_links",
+    metadata,
+    Column("link_id", String(32), primary_key=True),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("report_version", Integer, nullable=False),
+    Column("report_sha256", String(64), nullable=False),
+    Column("issue_no", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("to_masked", String(20)),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("code_digest", String(64)),
+    Column("code_expires_at", UtcDateTime()),
+    Column("code_no", Integer, nullable=False, default=0),
+    Column("code_sends", JSON, nullable=False),
+    Column("failed_attempts", Integer, nullable=False, default=0),
+    Column("reminders_sent", Integer, nullable=False, default=0),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("order_id", "report_version", "channel", "issue_no"),
+)
+
+signing_tokens = Table(
+    "signing_tokens",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("link_id", String(32), nullable=False, index=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+signing_sessions = Table(
+    "signing_sessions",
+    metadata,
+    Column("session_sha256", String(64), primary_key=True),
+    Column("link_id", String(32), nullable=False, index=True),
+    Column("verified_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+signatures = Table(  # one per order, ever: the primary key is the exactly-once guard
+    "signatures",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("claim_id", String(32), nullable=False),
+    Column("claimed_until", UtcDateTime()),
+    Column("channel", String(16), nullable=False),
+    Column("link_id", String(32)),
+    Column("report_version", Integer, nullable=False),
+    Column("report_sha256", String(64), nullable=False),
+    Column("signed_sha256", String(64), index=True),
+    Column("signed_path", String(500)),
+    Column("signer_name", String(100)),
+    Column("signed_at", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+signing_audit = Table(
+    "signing_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("link_id", String(32)),
+    Column("kind", String(32), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("ip", String(64)),
+    Column("user_agent", String(300)),
+    Column("details", JSON, nullable=False),
+)
+
+
+# --- on-site fixes (issue 3): resource changes (sagas) and exception reports ---------------------
+
+resource_changes = Table(  # one row per fiber swap / box change saga
+    "resource_changes",
+    metadata,
+    Column("change_id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("technician_id", String(64), nullable=False),
+    Column("target", JSON, nullable=False),
+    Column("new_order_id", String(64), nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    # Set while the change is not finished: at most one change in flight per order.
+    Column("active_order_id", String(64), unique=True),
+    Column("previous", JSON),
+    Column("resources", JSON),
+    Column("code", String(32)),
+    Column("reason", String(500)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", String(500)),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
+)
+
+exception_reports = Table(
+    "exception_reports",
+    metadata,
+    Column("report_id", String(64), primary_key=True),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("technician_id", String(64), nullable=False),
+    Column("technician_phone", String(20), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("photos", JSON, nullable=False),
+    Column("responsible", JSON, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("reported_at", UtcDateTime(), nullable=False),
+    Column("resolved_at", UtcDateTime()),
+    Column("resolved_by", String(200)),
+    Column("resolution", Text),
+)
+
+# The resource-inventory stand-in's own records (综资): cables, fibers, boxes, ports, assignments.
+# A fiber or port has at most one holder (unique order_id); taking one is a conditional update.
+
+inventory_cables = Table(
+    "inventory_cables",
+    metadata,
+    Column("cable_id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("route", String(200), nullable=False),
+    Column("fiber_count", Integer, nullable=False),
+)
+
+inventory_fibers = Table(
+    "inventory_fibers",
+    metadata,
+    Column("fiber_id", String(40), primary_key=True),
+    Column("cable_id", String(40), nullable=False),
+    Column("fiber_no", Integer, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("order_id", String(64), unique=True),
+    UniqueConstraint("cable_id", "fiber_no"),
+)
+
+inventory_boxes = Table(
+    "inventory_boxes",
+    metadata,
+    Column("box_id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("cable_id", String(40), nullable=False),
+    Column("port_count", Integer, nullable=False),
+)
+
+inventory_ports = Table(
+    "inventory_ports",
+    metadata,
+    Column("box_id", String(40), primary_key=True),
+    Column("port", Integer, primary_key=True),
+    Column("state", String(12), nullable=False),
+    Column("order_id", String(64), unique=True),
+)
+
+inventory_assignments = Table(
+    "inventory_assignments",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("cable_id", String(40), nullable=False),
+    Column("fiber_id", String(40), nullable=False),
+    Column("fiber_no", Integer, nullable=False),
+    Column("box_id", String(40), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("status", String(12), nullable=False),  # active | superseded | released
+    Column("successor", String(64)),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+inventory_operations = Table(  # one row per idempotency key: the first answer, replayed
+    "inventory_operations",
+    metadata,
+    Column("idempotency_key", String(128), primary_key=True),
+    Column("operation", String(32), nullable=False),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("request", JSON, nullable=False),
+    Column("status", String(12), nullable=False),  # pending | applied | refused | reverted
+    Column("code", String(32)),
+    Column("detail", String(500)),
+    Column("result", JSON),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )

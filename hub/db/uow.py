@@ -10,6 +10,12 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
+from hub.db.exception_reports import ExceptionReportRepository
+from hub.db.measurements import ResultsRepository, ScreenshotRepository
+from hub.db.reports import ReportRepository
+from hub.db.resource_changes import ResourceChangeRepository
+from hub.db.side_effects import BillingRepository, EmailRepository
+from hub.db.signing import SigningRepository
 from hub.db.sms import SmsRepository
 from hub.db.work_orders import FlowLogRepository, WorkOrderRepository
 from hub.messaging.inbox import Inbox
@@ -33,6 +39,14 @@ class UnitOfWork:
     inbox: Inbox
     timers: TimerRepository
     sms: SmsRepository
+    changes: ResourceChangeRepository
+    exceptions: ExceptionReportRepository
+    results: ResultsRepository
+    screenshots: ScreenshotRepository
+    reports: ReportRepository
+    emails: EmailRepository
+    billing: BillingRepository
+    signing: SigningRepository
 
     def __init__(
         self,
@@ -62,6 +76,14 @@ class UnitOfWork:
         self.inbox = Inbox(conn, self._db, now=self.now)
         self.timers = TimerRepository(conn, self._db, now=self.now)
         self.sms = SmsRepository(conn, now=self.now)
+        self.changes = ResourceChangeRepository(conn)
+        self.exceptions = ExceptionReportRepository(conn)
+        self.results = ResultsRepository(conn, now=self.now)
+        self.screenshots = ScreenshotRepository(conn, self._db, now=self.now)
+        self.reports = ReportRepository(conn, self._db)
+        self.emails = EmailRepository(conn, now=self.now)
+        self.billing = BillingRepository(conn, now=self.now)
+        self.signing = SigningRepository(conn, self._db, now=self.now)
         return self
 
     async def commit(self) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import flow_log, work_orders
 from hub.domain.flow_log import entry_for
-from hub.domain.work_order import CheckInRecord, Status, WorkOrder
+from hub.domain.work_order import CheckInRecord, SignedReportRecord, Status, WorkOrder
 from hub.errors import ConcurrencyConflict, NotFound
 from schemas.v1 import CreateWorkOrder, FlowLogEntry, Technician, WorkOrderEvent
 
@@ -143,6 +143,10 @@ def _to_row(order: WorkOrder) -> dict[str, Any]:
         },
         "completed_at": order.completed_at,
         "archived_at": order.archived_at,
+        "signed_report": _signed_report_row(order.signed_report),
+        "billing_reference": order.billing_reference,
+        "reissued_from": order.reissued_from,
+        "reissued_as": order.reissued_as,
     }
 
 
@@ -167,4 +171,30 @@ def _to_domain(row: Any) -> WorkOrder:
         ),
         completed_at=row["completed_at"],
         archived_at=row["archived_at"],
+        signed_report=_signed_report(row["signed_report"]),
+        billing_reference=row["billing_reference"],
+        reissued_from=row["reissued_from"],
+        reissued_as=row["reissued_as"],
+    )
+
+
+def _signed_report_row(record: SignedReportRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {
+        "version": record.version,
+        "sha256": record.sha256,
+        "channel": record.channel,
+        "at": record.at.isoformat(),
+    }
+
+
+def _signed_report(data: dict[str, Any] | None) -> SignedReportRecord | None:
+    if data is None:
+        return None
+    return SignedReportRecord(
+        version=data["version"],
+        sha256=data["sha256"],
+        channel=data["channel"],
+        at=datetime.fromisoformat(data["at"]),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hub.domain.delivery_log import describe_delivery
+from hub.domain.on_site_log import describe_on_site
 from schemas.v1 import (
     CheckInOverdue,
     FlowLogEntry,
@@ -17,7 +19,9 @@ from schemas.v1 import (
 
 def entry_for(event: WorkOrderEvent, *, seq: int) -> FlowLogEntry:
     """The flow-log entry an event writes at position `seq` (no phone numbers or names)."""
-    step, actor, summary, details = _describe(event)
+    step, actor, summary, details = (
+        describe_on_site(event) or describe_delivery(event) or _describe(event)
+    )
     return FlowLogEntry(
         order_id=event.order_id,
         seq=seq,

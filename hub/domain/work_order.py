@@ -1,8 +1,13 @@
 """The work-order lifecycle as a pure state machine.
 
     created ─dispatch─▶ dispatched ─check in─▶ checked_in ─complete─▶ completed ─archive─▶ archived
-                        ▲      │ (re-dispatch)
-                        └──────┘
+                        ▲      │ (re-dispatch)          │                  ▲
+                        └──────┘                        └─ signed report ──┘ (hub.domain.delivery)
+
+Delivery steps (test results, the signed report, billing) live in `hub.domain.delivery`.
+
+Either open state can go back to `created` (退单, `ReturnWorkOrder`: no usable resource on site);
+an on-site fix archives an order and reissues it as a linked new one (`hub.domain.reissue`).
 
 `decide(order, command, ...)` returns the new order and the events to publish; it never mutates
 its input and does no I/O. An illegal step raises `IllegalTransition` with a readable reason.
@@ -24,6 +29,7 @@ from schemas.v1 import (
     CompleteWorkOrder,
     CreateWorkOrder,
     DispatchWorkOrder,
+    ReturnWorkOrder,
     Technician,
     TechnicianCheckedIn,
     VerifyCheckIn,
@@ -32,6 +38,7 @@ from schemas.v1 import (
     WorkOrderCreated,
     WorkOrderDispatched,
     WorkOrderEvent,
+    WorkOrderReturned,
 )
 
 
@@ -45,7 +52,14 @@ class Status(StrEnum):
 
 FINAL_STATUSES = frozenset({Status.ARCHIVED})
 
-Command = DispatchWorkOrder | CheckIn | CompleteWorkOrder | ArchiveWorkOrder | VerifyCheckIn
+Command = (
+    DispatchWorkOrder
+    | CheckIn
+    | CompleteWorkOrder
+    | ArchiveWorkOrder
+    | VerifyCheckIn
+    | ReturnWorkOrder
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +87,20 @@ class WorkOrder:
     check_in: CheckInRecord | None = None
     completed_at: datetime | None = None
     archived_at: datetime | None = None
+    signed_report: SignedReportRecord | None = None
+    billing_reference: str | None = None
+    reissued_from: str | None = None  # the archived order this one replaces (on-site fix)
+    reissued_as: str | None = None  # the order that replaced this one
+
+
+@dataclass(frozen=True, slots=True)
+class SignedReportRecord:
+    """The delivery report the customer signed: its version, the signed PDF's hash, how."""
+
+    version: int
+    sha256: str
+    channel: str
+    at: datetime
 
 
 def create(cmd: CreateWorkOrder, *, now: datetime) -> tuple[WorkOrder, list[WorkOrderEvent]]:
@@ -98,6 +126,8 @@ def decide(
             return _complete(order, cmd, now)
         case ArchiveWorkOrder():
             return _archive(order, cmd, now)
+        case ReturnWorkOrder():
+            return _return_to_dispatch(order, cmd, now)
     raise TypeError(f"unknown command {type(cmd).__name__}")  # pragma: no cover
 
 
@@ -208,5 +238,30 @@ def _archive(
     new = replace(order, status=Status.ARCHIVED, version=order.version + 1, archived_at=now)
     event = WorkOrderArchived(
         order_id=order.order_id, version=new.version, occurred_at=now, reason=cmd.reason
+    )
+    return new, [event]
+
+
+def _return_to_dispatch(
+    order: WorkOrder, cmd: ReturnWorkOrder, now: datetime
+) -> tuple[WorkOrder, list[WorkOrderEvent]]:
+    """退单: back to `created`, without technician or appointment, for the dispatcher."""
+    _require(order, {Status.DISPATCHED, Status.CHECKED_IN}, "return")
+    _require_assignee(order, cmd.technician_id, "return")
+    new = replace(
+        order,
+        status=Status.CREATED,
+        version=order.version + 1,
+        technician=None,
+        appointment_start=None,
+        appointment_end=None,
+        check_in=None,
+    )
+    event = WorkOrderReturned(
+        order_id=order.order_id,
+        version=new.version,
+        occurred_at=now,
+        technician_id=cmd.technician_id,
+        reason=cmd.reason,
     )
     return new, [event]

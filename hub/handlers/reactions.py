@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hub.db.uow import UnitOfWork
+from hub.handlers import delivery_reactions, on_site_reactions
 from schemas.v1 import (
     SendSms,
     TechnicianCheckedIn,
@@ -26,6 +27,8 @@ async def record_events(uow: UnitOfWork, events: Sequence[WorkOrderEvent]) -> No
         await uow.outbox.add(event, correlation_id=event.order_id)
         await uow.outbox.add(entry, correlation_id=event.order_id)
         await _react(uow, event)
+        await delivery_reactions.react(uow, event)
+        await on_site_reactions.react(uow, event)
 
 
 async def _react(uow: UnitOfWork, event: WorkOrderEvent) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.ports import WorkOrderSystem
-from schemas.v1 import FlowLogEntry, WorkOrderArchived, WorkOrderCreated
+from schemas.v1 import FlowLogEntry, WorkOrderArchived, WorkOrderCreated, WorkOrderReissued
 
 
 class SupportSync:
@@ -23,4 +23,9 @@ class SupportSync:
         )
 
     async def archive(self, event: WorkOrderArchived) -> None:
+        await self._system.archive(event.order_id, idempotency_key=f"archive:{event.order_id}")
+
+    async def archive_reissued(self, event: WorkOrderReissued) -> None:
+        """An order replaced by an on-site fix is archived there too (its successor is
+        registered by its own `WorkOrderCreated`)."""
         await self._system.archive(event.order_id, idempotency_key=f"archive:{event.order_id}")

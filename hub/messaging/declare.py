@@ -17,6 +17,21 @@ ALL_CONSUMERS = (
     "support.orders",
     "support.flow_log",
     "support.archive",
+    "support.reissue",
+    "onsite.fiber_swap",
+    "onsite.box_change",
+    "workorder.return",
+    "onsite.exception_report",
+    "onsite.exception_resolve",
+    "delivery.record_ping",
+    "delivery.record_speed",
+    "report.render",
+    "delivery.report_signed",
+    "delivery.attach_report",
+    "email.send",
+    "billing.start",
+    "signing.send_link",
+    "signing.remind",
 )
 
 

@@ -18,6 +18,14 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "*" * (len(phone) - 6) + phone[-3:]
 
 
+def mask_email(address: str) -> str:
+    """`li.na@example.com` → `l****@example.com`."""
+    local, _, domain = address.strip().partition("@")
+    if not domain:
+        return "*" * len(local)
+    return f"{local[:1]}{'*' * max(len(local) - 1, 1)}@{domain}"
+
+
 def scrub(text: str) -> str:
     """Mask phone numbers and e-mails, drop control characters, cap at 1 KB."""
     text = _EMAIL.sub("<email>", text)

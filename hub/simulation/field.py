@@ -16,7 +16,10 @@ from faststream import AckPolicy
 from faststream.rabbit import QueueType, RabbitBroker, RabbitQueue, RabbitRouter
 from pydantic import BaseModel
 
+from hub.errors import HubError
 from hub.messaging.topology import Topology, message_type
+from hub.ports import ResourceInventory
+from hub.simulation.on_site import SiteProblems
 from schemas.v1 import (
     AccountManager,
     ArchiveWorkOrder,
@@ -65,6 +68,9 @@ class SimulatedField:
     technicians: int = 20
     far_check_in_rate: float = 0.05
     stats: FieldStats = field(default_factory=FieldStats)
+    # Orders get their resources from the inventory when set; `problems` adds on-site fixes.
+    inventory: ResourceInventory | None = None
+    problems: SiteProblems | None = None
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -106,6 +112,8 @@ class SimulatedField:
 
         @sub("dispatcher.created", WorkOrderCreated)  # type: ignore[operator]
         async def on_created(event: WorkOrderCreated) -> None:
+            if event.reissued_from is not None:
+                return  # reissued after an on-site fix: the hub dispatched it already
             self._observe(event.order_id, "create")
             await self._send(self._dispatch(event), f"sim:{event.order_id}:dispatch")
             self.stats.dispatched += 1
@@ -113,7 +121,8 @@ class SimulatedField:
         @sub("technician.dispatched", WorkOrderDispatched)  # type: ignore[operator]
         async def on_dispatched(event: WorkOrderDispatched) -> None:
             self._observe(event.order_id, "dispatch")
-            await self._send(self._check_in(event), f"sim:{event.order_id}:check_in")
+            visit = "" if event.version == 2 else f":v{event.version}"  # v2: the first dispatch
+            await self._send(self._check_in(event), f"sim:{event.order_id}:check_in{visit}")
             self.stats.checked_in += 1
 
         @sub("technician.checked_in", TechnicianCheckedIn)  # type: ignore[operator]
@@ -121,6 +130,10 @@ class SimulatedField:
             self._observe(event.order_id, "check_in")
             if not event.within_radius:
                 self.stats.far_check_ins += 1
+            if self.problems is not None and await self.problems.act(
+                event, self._site(event.order_id), self._send
+            ):
+                return
             cmd = CompleteWorkOrder(
                 order_id=event.order_id, technician_id=event.technician_id, note="开通测试正常"
             )
@@ -140,6 +153,8 @@ class SimulatedField:
             self._observe(event.order_id, "archive")
             self.stats.archived_seen += 1
 
+        if self.problems is not None:
+            router.include_router(self.problems.router(t, self._send, self._dispatch_order))
         return router
 
     def attach(self, broker: RabbitBroker) -> None:
@@ -155,10 +170,21 @@ class SimulatedField:
             "dispatcher.completed",
             "observer.archived",
         )
-        return [f"{self.topology.prefix}sim.{n}" for n in names]
+        extra = SiteProblems.queue_names(self.topology) if self.problems is not None else []
+        return [f"{self.topology.prefix}sim.{n}" for n in names] + extra
 
     async def create(self, index: int) -> CreateWorkOrder:
         order = self.order(index)
+        if self.inventory is not None:
+            try:
+                resources = await self.inventory.allocate(
+                    order.order_id,
+                    near=order.install_address.coordinates,
+                    idempotency_key=f"allocate:{order.order_id}",
+                )
+            except HubError:  # nothing free nearby (a long-used demo inventory): no resources
+                resources = None
+            order = order.model_copy(update={"resources": resources})
         await self._send(order, f"sim:{order.order_id}:create")
         return order
 
@@ -184,11 +210,14 @@ class SimulatedField:
         self.stats.published += 1
 
     def _dispatch(self, event: WorkOrderCreated) -> DispatchWorkOrder:
-        rng = random.Random(f"{self.seed}:{event.order_id}:tech")
+        return self._dispatch_order(event.order_id)
+
+    def _dispatch_order(self, order_id: str) -> DispatchWorkOrder:
+        rng = random.Random(f"{self.seed}:{order_id}:tech")
         number = rng.randrange(self.technicians)
         start = datetime.now(UTC).replace(microsecond=0)
         return DispatchWorkOrder(
-            order_id=event.order_id,
+            order_id=order_id,
             technician=Technician(
                 id=f"T{number:04d}", name=f"装维{number:02d}", phone=f"+86137{number:08d}"
             ),
@@ -208,5 +237,5 @@ class SimulatedField:
         )
 
     def _site(self, order_id: str) -> Coordinates:
-        index = int(order_id.rsplit("-", 1)[1])
+        index = int(order_id.rsplit("-", 1)[1].split(".", maxsplit=1)[0])  # "-000042.R1" → 42
         return self.order(index).install_address.coordinates

@@ -9,7 +9,16 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import APIRouter, FastAPI
 
 from hub.bootstrap import Hub
-from hub.web import intake, ops, technician
+from hub.web import (
+    exception_reports,
+    intake,
+    on_site,
+    ops,
+    signing,
+    signing_api,
+    technician,
+    test_results,
+)
 from hub.web.docs_ui import install_docs
 from hub.web.errors import install_error_handlers
 from hub.web.twilio_webhook import twilio_webhook_router
@@ -18,7 +27,8 @@ DESCRIPTION = """
 HTTP face of the delivery hub for enterprise telecom lines.
 
 * **technician** – the field app's gateway (i运维 App): a technician's orders, check-in on
-  site (签到) with GPS position, completion (竣工). When `HUB_FIELD_APP_TOKEN` is set every
+  site (签到) with GPS position, ping and speed tests with screenshots (judged against the
+  order's acceptance thresholds), completion (竣工). When `HUB_FIELD_APP_TOKEN` is set every
   call needs `Authorization: Bearer <token>`; when it is unset the gateway is **open** (for
   development or a gateway protected by the network).
   An order that is not dispatched to the technician in the path answers 404, whether or not
@@ -42,6 +52,15 @@ TAGS = [
     {"name": "technician", "description": "The field app's gateway, per technician."},
     {"name": "intake", "description": "Orders from the customer-support system."},
     {"name": "ops", "description": "Health, readiness, metrics and queue health."},
+    {
+        "name": "on-site",
+        "description": "On-site fixes: fiber swap (同缆改纤), box change (更改光箱), return to "
+        "dispatch (退单), exception reports (异常上报) and their resolution.",
+    },
+    {
+        "name": "signing",
+        "description": "The delivery report's signature: SMS link, on site, verify a PDF.",
+    },
 ]
 
 
@@ -75,7 +94,19 @@ def create_app(
     app.state.hub = hub
     install_error_handlers(app)
     webhooks = twilio_webhook_router()  # answers 404 unless Twilio is configured
-    for router in (technician.router, intake.router, ops.router, webhooks, *extra_routers):
+    signing_routers = (signing.router, signing_api.technician_router, signing_api.verify_router)
+    routers = (
+        technician.router,
+        test_results.router,
+        intake.router,
+        ops.router,
+        webhooks,
+        *signing_routers,
+        on_site.router,
+        exception_reports.technician_router,
+        exception_reports.router,
+    )
+    for router in (*routers, *extra_routers):
         app.include_router(router)
     return app
 

@@ -26,6 +26,11 @@ def twilio_webhook_router() -> APIRouter:
         STATUS_PATH,
         status_code=status.HTTP_204_NO_CONTENT,
         summary="Twilio message status callback",
+        description=(
+            "Twilio posts delivery statuses here. The X-Twilio-Signature is checked against the "
+            "configured public URL; statuses are stored monotonically, so replays and late "
+            "callbacks cannot move a status backwards."
+        ),
         responses={
             403: {"description": "Missing or invalid X-Twilio-Signature"},
             404: {"description": "Twilio is not configured"},

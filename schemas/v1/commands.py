@@ -18,6 +18,7 @@ from schemas.v1.common import (
     Technician,
     TechnicianId,
 )
+from schemas.v1.resources import ResourceAssignment
 
 
 class CreateWorkOrder(Contract):
@@ -30,6 +31,10 @@ class CreateWorkOrder(Contract):
     bandwidth_mbps: int = Field(gt=0, le=400_000, description="Ordered bandwidth in Mbit/s")
     install_address: InstallAddress
     account_manager: AccountManager
+    resources: ResourceAssignment | None = Field(
+        default=None,
+        description="The line's resources as the inventory (综资) assigned them (a copy)",
+    )
 
 
 class DispatchWorkOrder(Contract):

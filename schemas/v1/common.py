@@ -49,6 +49,12 @@ class Contact(Contract):
 
     name: ShortText = Field(description="Contact person's name")
     phone: Phone
+    email: str | None = Field(
+        default=None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        max_length=254,
+        description="Contact's e-mail for a copy of the signed report, if known",
+    )
 
 
 class AccountManager(Contract):

@@ -22,6 +22,10 @@ class WorkOrderCreated(WorkOrderEvent):
     """A work order was opened."""
 
     order: CreateWorkOrder = Field(description="The order as it was created")
+    reissued_from: OrderId | None = Field(
+        default=None,
+        description="The archived order this one replaces after an on-site fix, if any",
+    )
 
 
 class WorkOrderDispatched(WorkOrderEvent):

@@ -17,6 +17,14 @@ class FlowStep(StrEnum):
     CHECK_IN_OVERDUE = "check_in_overdue"
     COMPLETED = "completed"
     ARCHIVED = "archived"
+    REISSUED = "reissued"
+    RETURNED = "returned"
+    EXCEPTION_REPORTED = "exception_reported"
+    EXCEPTION_RESOLVED = "exception_resolved"
+    PING_TEST = "ping_test"
+    SPEED_TEST = "speed_test"
+    REPORT_SIGNED = "report_signed"
+    BILLING_STARTED = "billing_started"
 
 
 class FlowLogEntry(Contract):

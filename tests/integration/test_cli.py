@@ -90,6 +90,7 @@ async def test_demo_archives_every_order_and_prints_one_json_object(
         "demo",
         "--orders",
         "30",
+        *("--bad-fiber-rate", "0", "--bad-box-rate", "0", "--exception-rate", "0"),
         "--json",
         "--timeout",
         "120",

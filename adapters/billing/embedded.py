@@ -1,0 +1,127 @@
+"""Embedded stand-in for the billing system: billing starts in the hub's database.
+
+Every call is written to `standin_ledger` (system `billing`), so tests can count calls per
+idempotency key. Faults can be injected: `unavailable`, `fail_next`, `delay_ms`, and
+`lose_next_answers` (the start is applied, then the answer is lost: the caller sees a failure).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.db.engine import Database
+from hub.db.tables import billing_accounts, standin_ledger
+from hub.errors import TransientAdapterError
+
+SYSTEM = "billing"
+
+
+class EmbeddedBilling:
+    """Implements `hub.ports.Billing`; a repeated idempotency key returns the first start."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.unavailable = False
+        self.fail_next = 0
+        self.delay_ms = 0
+        self.lose_next_answers = 0
+
+    async def start(
+        self,
+        order_id: str,
+        *,
+        product: str,
+        bandwidth_mbps: int,
+        report_sha256: str,
+        idempotency_key: str,
+    ) -> str:
+        await self._maybe_fail()
+        async with self._db.write() as conn:
+            await self._record(conn, "start", idempotency_key)
+            reference = await self._reference(conn, idempotency_key)
+            if reference is None:
+                reference = f"BIL-{uuid.uuid4().hex[:16].upper()}"
+                await conn.execute(
+                    insert(billing_accounts).values(
+                        reference=reference,
+                        order_id=order_id,
+                        idempotency_key=idempotency_key,
+                        product=product[:200],
+                        bandwidth_mbps=bandwidth_mbps,
+                        report_sha256=report_sha256,
+                        started_at=datetime.now(UTC),
+                    )
+                )
+        if self.lose_next_answers > 0:
+            self.lose_next_answers -= 1
+            raise TransientAdapterError("billing answer lost (injected)")
+        return reference
+
+    async def lookup(self, *, idempotency_key: str) -> str | None:
+        await self._maybe_fail()
+        async with self._db.write() as conn:
+            await self._record(conn, "lookup", idempotency_key)
+            return await self._reference(conn, idempotency_key)
+
+    async def starts(self, *, order_id: str | None = None) -> list[dict[str, Any]]:
+        """Billing starts, oldest first; optionally those of one order."""
+        query = select(billing_accounts).order_by(billing_accounts.c.started_at)
+        if order_id is not None:
+            query = query.where(billing_accounts.c.order_id == order_id)
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [
+            {
+                "reference": r["reference"],
+                "order_id": r["order_id"],
+                "idempotency_key": r["idempotency_key"],
+                "product": r["product"],
+                "bandwidth_mbps": r["bandwidth_mbps"],
+                "report_sha256": r["report_sha256"],
+                "started_at": r["started_at"].isoformat(),
+            }
+            for r in rows
+        ]
+
+    async def find(self, idempotency_key: str) -> dict[str, Any] | None:
+        found = [s for s in await self.starts() if s["idempotency_key"] == idempotency_key]
+        return found[0] if found else None
+
+    async def calls(self, operation: str | None = None) -> list[tuple[str, str]]:
+        """The recorded calls as (operation, key), oldest first."""
+        query = select(standin_ledger.c.operation, standin_ledger.c.idempotency_key).where(
+            standin_ledger.c.system == SYSTEM
+        )
+        if operation is not None:
+            query = query.where(standin_ledger.c.operation == operation)
+        async with self._db.read() as conn:
+            rows = await conn.execute(query.order_by(standin_ledger.c.id))
+            return [(row.operation, row.idempotency_key) for row in rows]
+
+    async def _reference(self, conn: AsyncConnection, key: str) -> str | None:
+        found = await conn.scalar(
+            select(billing_accounts.c.reference).where(billing_accounts.c.idempotency_key == key)
+        )
+        return str(found) if found is not None else None
+
+    async def _maybe_fail(self) -> None:
+        if self.delay_ms > 0:
+            await asyncio.sleep(self.delay_ms / 1000)
+        if self.unavailable:
+            raise TransientAdapterError("billing system unavailable (injected)")
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            raise TransientAdapterError("billing system failed (injected)")
+
+    async def _record(self, conn: AsyncConnection, operation: str, key: str) -> None:
+        await conn.execute(
+            insert(standin_ledger).values(
+                system=SYSTEM, operation=operation, idempotency_key=key, at=datetime.now(UTC)
+            )
+        )

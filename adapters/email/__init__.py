@@ -1,0 +1,1 @@
+"""Outgoing e-mail: SMTP (aiosmtplib) and the `log` stand-in."""

@@ -1,0 +1,65 @@
+"""Delivery handlers that change an order: test results and the customer's signed report.
+
+Both run inside `MessageProcessor.run` (inbox + state + outbox in one transaction), whether the
+message came over AMQP or from the technician's HTTP call.
+"""
+
+from __future__ import annotations
+
+from hub.content_store import ContentStore
+from hub.db.uow import UnitOfWork
+from hub.domain import delivery
+from hub.domain.acceptance import AcceptancePolicy
+from hub.errors import IllegalTransition, InvalidMessage
+from hub.handlers.reactions import record_events
+from schemas.v1 import (
+    PingResultRecorded,
+    RecordPingResult,
+    RecordSpeedTest,
+    ReportSigned,
+    SpeedTestRecorded,
+)
+
+
+async def record_test_result(
+    cmd: RecordPingResult | RecordSpeedTest, uow: UnitOfWork, *, policy: AcceptancePolicy
+) -> None:
+    """Judge and store a ping or speed test; the same test id sent again changes nothing."""
+    existing = await uow.results.find(cmd.order_id, cmd.test_id)
+    if existing is not None:
+        if existing.measured_at == cmd.measured_at and existing.technician_id == cmd.technician_id:
+            return
+        raise IllegalTransition(f"test id {cmd.test_id} is already used on order {cmd.order_id}")
+    await _require_uploaded(uow, cmd)
+    order = await uow.orders.get(cmd.order_id)
+    limits = policy.thresholds_for(order.details.product, order.details.bandwidth_mbps)
+    new, events = delivery.record_test(order, cmd, now=uow.now, limits=limits)
+    await uow.orders.save(new, expected_version=order.version, now=uow.now)
+    for event in events:
+        assert isinstance(event, PingResultRecorded | SpeedTestRecorded)
+        await uow.results.add(event, note=cmd.note)
+    await record_events(uow, events)
+
+
+async def accept_signed_report(
+    event: ReportSigned, uow: UnitOfWork, *, store: ContentStore
+) -> None:
+    """Hold the signed report on the order (completing it) once its file verifies."""
+    await store.read_verified(event.sha256_signed)  # TamperedReport (parked) if it does not
+    order = await uow.orders.get(event.order_id)
+    latest = await uow.reports.latest_version(event.order_id)
+    new, events = delivery.accept_signed_report(order, event, now=uow.now, latest_version=latest)
+    if new.version != order.version:
+        await uow.orders.save(new, expected_version=order.version, now=uow.now)
+    await record_events(uow, events)
+
+
+async def _require_uploaded(uow: UnitOfWork, cmd: RecordPingResult | RecordSpeedTest) -> None:
+    if not cmd.screenshots:
+        return
+    uploaded = {s.sha256 for s in await uow.screenshots.list(cmd.order_id)}
+    for index, sha256 in enumerate(cmd.screenshots):
+        if sha256 not in uploaded:
+            raise InvalidMessage(
+                f"screenshots.{index}: no screenshot {sha256[:12]}… was uploaded for this order"
+            )

@@ -1,0 +1,84 @@
+"""What delivery events cause, in the same transaction (called by `reactions.record_events`).
+
+PingResultRecorded / SpeedTestRecorded ─▶ RenderReport (pre-render the next version)
+SignedReportAccepted ─▶ AttachSignedReport + one SendReportEmail per known address
+WorkOrderArchived with a signed report ─▶ StartBilling (once per order)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from hub.db.uow import UnitOfWork
+from hub.messaging.ids import stable_id
+from schemas.v1 import (
+    AttachSignedReport,
+    PingResultRecorded,
+    RenderReport,
+    SendReportEmail,
+    SignedReportAccepted,
+    SpeedTestRecorded,
+    StartBilling,
+    WorkOrderArchived,
+    WorkOrderEvent,
+)
+
+
+async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
+    oid = event.order_id
+    match event:
+        case PingResultRecorded() | SpeedTestRecorded():
+            await uow.outbox.add(
+                RenderReport(order_id=oid),
+                correlation_id=oid,
+                message_id=stable_id("render-report", oid, event.version),
+            )
+        case SignedReportAccepted():
+            await _close_out(uow, event)
+        case WorkOrderArchived():
+            order = await uow.orders.get(oid)
+            if order.signed_report is not None:
+                await uow.outbox.add(
+                    StartBilling(order_id=oid),
+                    correlation_id=oid,
+                    message_id=stable_id("start-billing", oid),
+                )
+
+
+async def _close_out(uow: UnitOfWork, event: SignedReportAccepted) -> None:
+    oid = event.order_id
+    await uow.outbox.add(
+        AttachSignedReport(
+            order_id=oid, report_version=event.report_version, sha256_signed=event.sha256_signed
+        ),
+        correlation_id=oid,
+        message_id=stable_id("attach-report", oid, event.report_version),
+    )
+    order = await uow.orders.get(oid)
+    recipients: dict[Literal["customer", "account_manager"], str | None] = {
+        "customer": order.details.contact.email,
+        "account_manager": order.details.account_manager.email,
+    }
+    sent_to: set[str] = set()
+    for role, address in recipients.items():
+        if not address or address.lower() in sent_to:
+            continue
+        sent_to.add(address.lower())
+        await uow.outbox.add(
+            SendReportEmail(
+                email_id=report_email_id(oid, event.report_version, address),
+                order_id=oid,
+                report_version=event.report_version,
+                sha256_signed=event.sha256_signed,
+                to=address,
+                recipient_role=role,
+            ),
+            correlation_id=oid,
+        )
+
+
+def report_email_id(order_id: str, report_version: int, address: str) -> str:
+    """One e-mail per (order, report version, recipient), ever."""
+    who = hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
+    return f"report-email:{order_id}:v{report_version}:{who}"

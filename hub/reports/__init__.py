@@ -1,0 +1,50 @@
+"""The delivery report (交付报告): HTML → PDF, versioned, content-addressed, signable.
+
+Contract for the signing pages (keep these names and signatures stable):
+
+* `ReportService.latest(order_id) -> ReportVersion` renders the order's report if its data
+  changed since the last version (new test results, a new check-in, ...) and returns the latest
+  version: `ReportVersion(order_id, version, sha256, path, created_at)`. Versions count up from
+  1; only the latest can be signed.
+* `ReportService.render_signed(report, *, signature_png, signer_name, audit) -> SignedReport`
+  re-renders exactly the data of `report` with the signature image in its signature block and
+  an audit page (`AuditEvent`s with UTC time, IP, user agent, and the SHA-256 of the viewed
+  report). Raises `StaleReport` if `report` is no longer the latest (or its data changed),
+  `TamperedReport` if its stored file no longer matches its hash, `InvalidSignature` if the
+  image is empty or not a PNG. Returns `SignedReport(order_id, version, sha256, path)`.
+* `verify(pdf_bytes, expected_sha256) -> bool` compares in constant time.
+* Both PDFs are stored content-addressed under `<data_dir>/reports/<sha[:2]>/<sha>.pdf`, so a
+  SHA-256 alone locates a report (`ReportService.path_for(sha256)`).
+* When a signature is recorded, publish `schemas.v1.ReportSigned(order_id, version,
+  sha256_signed, channel)` through the outbox with the message id
+  `hub.messaging.ids.stable_id("report-signed", order_id, version)` (at most 64 characters,
+  the outbox id's width, whatever the order id's length); the close-out reacts to it: the
+  signed PDF is re-hashed, the order completed, the PDF attached in the support system with
+  报竣, the order archived, a copy e-mailed, and billing started once.
+
+Rendering runs in a pool of worker processes (`HUB_REPORT_WORKERS`) with a time limit
+(`HUB_REPORT_RENDER_TIMEOUT_S`, at most 20 s): a render past it is killed and raises
+`ReportRenderFailed`. WeasyPrint only ever sees HTML from autoescaped templates and a URL
+fetcher that serves `data:` URLs and the packaged assets and refuses everything else; every
+request is written to `ReportService.fetch_ledger`.
+"""
+
+from hub.reports.model import (
+    AuditEvent,
+    FetchRecord,
+    InvalidSignature,
+    ReportVersion,
+    SignedReport,
+    verify,
+)
+from hub.reports.service import ReportService
+
+__all__ = [
+    "AuditEvent",
+    "FetchRecord",
+    "InvalidSignature",
+    "ReportService",
+    "ReportVersion",
+    "SignedReport",
+    "verify",
+]

@@ -1,0 +1,146 @@
+"""A small pool of render processes with a hard time limit per render.
+
+    render(html) ─▶ idle worker ─▶ answer within the limit ─▶ worker back to the pool
+                                └─ no answer in time ──────▶ worker killed, replaced; the
+                                                             render raises ReportRenderFailed
+
+`concurrent.futures.ProcessPoolExecutor` cannot kill one task, so the pool owns its processes
+(`python -m hub.reports.worker`, no fork of the event loop's process, no re-import of the
+caller's main module) and talks to each over its stdin and stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import pickle
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from hub.errors import ReportRenderFailed
+from hub.reports.frames import HEADER, encode
+from hub.reports.model import FetchRecord
+
+log = structlog.get_logger(__name__)
+
+STARTUP_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    pdf: bytes
+    fetches: list[FetchRecord]
+    seconds: float
+
+
+class _WorkerError(ReportRenderFailed):
+    """The worker answered with an error (bad input); the worker itself is fine."""
+
+
+class _Worker:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def spawn(cls, memory_mb: int) -> _Worker:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "hub.reports.worker",
+            str(memory_mb),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        worker = cls(process)
+        try:
+            greeting = await asyncio.wait_for(worker.receive(), STARTUP_TIMEOUT_S)
+        except BaseException:
+            await worker.kill()
+            raise
+        if greeting != "ready":  # pragma: no cover
+            await worker.kill()
+            raise ReportRenderFailed("a report worker sent an unexpected greeting")
+        return worker
+
+    async def send(self, value: Any) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(encode(value))
+        await self.process.stdin.drain()
+
+    async def receive(self) -> Any:
+        assert self.process.stdout is not None
+        try:
+            (size,) = HEADER.unpack(await self.process.stdout.readexactly(HEADER.size))
+            return pickle.loads(await self.process.stdout.readexactly(size))
+        except asyncio.IncompleteReadError as exc:
+            raise ReportRenderFailed("the report worker died during a render") from exc
+
+    async def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+        await self.process.wait()
+
+    async def stop(self) -> None:
+        with contextlib.suppress(ConnectionError):
+            await self.send(None)
+        try:
+            await asyncio.wait_for(self.process.wait(), 2)
+        except TimeoutError:
+            await self.kill()
+
+
+class RenderPool:
+    """`await pool.render(html)`; at most `workers` renders run at once."""
+
+    def __init__(self, *, workers: int, timeout_s: float, memory_mb: int) -> None:
+        self.workers = workers
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self.killed = 0
+        self._slots = asyncio.Semaphore(workers)
+        self._idle: list[_Worker] = []
+
+    async def start(self) -> None:
+        """Spawn and warm every worker now (otherwise the first renders do it)."""
+        missing = self.workers - len(self._idle)
+        self._idle += await asyncio.gather(*(_Worker.spawn(self.memory_mb) for _ in range(missing)))
+
+    async def render(self, html: str) -> RenderResult:
+        async with self._slots:
+            worker = self._idle.pop() if self._idle else await _Worker.spawn(self.memory_mb)
+            try:
+                result = await self._run(worker, html)
+            except _WorkerError:
+                self._idle.append(worker)  # it answered: still healthy
+                raise
+            except BaseException:
+                await asyncio.shield(worker.kill())  # timed out, died or cancelled mid-render
+                raise
+            self._idle.append(worker)
+            return result
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        await asyncio.gather(*(w.stop() for w in idle), return_exceptions=True)
+
+    async def _run(self, worker: _Worker, html: str) -> RenderResult:
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                await worker.send(html)
+                answer = await worker.receive()
+        except TimeoutError:
+            self.killed += 1
+            log.warning("report render timed out; worker killed", limit_s=self.timeout_s)
+            raise ReportRenderFailed(
+                f"report render exceeded {self.timeout_s:g} s and was stopped"
+            ) from None
+        except ConnectionError as exc:
+            raise ReportRenderFailed("the report worker is gone") from exc
+        if answer[0] == "ok":
+            _, pdf, fetches, seconds = answer
+            return RenderResult(pdf=pdf, fetches=fetches, seconds=seconds)
+        _, error_type, message = answer
+        raise _WorkerError(f"report render failed: {error_type}: {message}")

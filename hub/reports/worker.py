@@ -1,0 +1,68 @@
+"""The render worker: a child process that turns report HTML into PDF with WeasyPrint.
+
+Started by `hub.reports.pool` as `python -m hub.reports.worker <memory_mb>`. Only this module
+and `fetcher` import WeasyPrint, so the hub's own processes never load it. Frames on stdin and
+stdout are `hub.reports.frames`: a job is the HTML string (None ends the
+worker); an answer is `("ok", pdf, fetches, seconds)` or `("error", error_type, message)`.
+The first frame a worker writes is `"ready"`, after a warm-up render.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import signal
+import sys
+import time
+
+from hub.reports.frames import read_frame, write_frame
+from hub.reports.model import FetchRecord
+
+EMBEDDED_FILES = b"/EmbeddedFiles"
+
+
+def render_html(html: str) -> tuple[bytes, list[FetchRecord], float]:
+    """Render one report; the fetcher's ledger says what it asked for."""
+    from weasyprint import HTML
+
+    from hub.reports.fetcher import AssetOnlyFetcher
+
+    fetcher = AssetOnlyFetcher()
+    started = time.perf_counter()
+    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(attachments=[])
+    if pdf is None or EMBEDDED_FILES in pdf:
+        raise RuntimeError("a report must not embed files")
+    return pdf, fetcher.ledger, time.perf_counter() - started
+
+
+def serve(memory_mb: int) -> None:
+    """Render jobs from stdin until it closes; answers on the real stdout."""
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray print must not corrupt the frames
+    jobs = sys.stdin.buffer
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker stops
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # refusals are in the ledger
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    render_html("<p>warm-up 预热</p>")  # imports and the font scan, paid before the first job
+    write_frame(answers, "ready")
+    while True:
+        try:
+            html = read_frame(jobs)
+        except EOFError:
+            return
+        if html is None:
+            return
+        try:
+            pdf, fetches, seconds = render_html(html)
+            write_frame(answers, ("ok", pdf, fetches, seconds))
+        except MemoryError:
+            write_frame(answers, ("error", "MemoryError", f"render exceeded {memory_mb} MB"))
+        except Exception as exc:
+            write_frame(answers, ("error", type(exc).__name__, str(exc)[:300]))
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))

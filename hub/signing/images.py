@@ -1,0 +1,97 @@
+"""Images of signing: the drawn signature (checked, re-encoded) and report pages as PNG."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import anyio
+import pypdfium2
+from PIL import Image, UnidentifiedImageError
+
+from hub.domain.signing import InvalidSignature
+
+MAX_SIGNATURE_BYTES = 512 * 1024
+MIN_SIDE, MAX_SIDE = 40, 4000
+PNG_DATA_URL = "data:image/png;base64,"
+PAGE_SCALE = 2.0  # 72 dpi x 2: sharp on a phone, about 100-200 KB a page
+
+
+def signature_png(data_url: str) -> bytes:
+    """The PNG behind a canvas `toDataURL()`, re-encoded; `InvalidSignature` if empty or bad."""
+    if not data_url.startswith(PNG_DATA_URL):
+        raise InvalidSignature("the signature must be a PNG image drawn on the pad")
+    encoded = data_url.removeprefix(PNG_DATA_URL)
+    if len(encoded) > MAX_SIGNATURE_BYTES * 4 // 3 + 4:
+        raise InvalidSignature("the signature image is too large")
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+        image = Image.open(io.BytesIO(raw))  # reads the header only
+        if image.format != "PNG":
+            raise InvalidSignature("the signature must be a PNG image")
+        width, height = image.size
+        if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+            raise InvalidSignature("the signature image has an unusable size")
+        image.verify()  # checks the file; the image must be reopened to use it
+        image = Image.open(io.BytesIO(raw))
+        image.load()
+    except (binascii.Error, ValueError, UnidentifiedImageError, OSError) as exc:
+        raise InvalidSignature("the signature is not a readable PNG image") from exc
+    rgba = image.convert("RGBA")
+    if _is_blank(rgba):
+        raise InvalidSignature("the signature is empty; please sign on the pad")
+    out = io.BytesIO()
+    rgba.save(out, format="PNG", optimize=True)  # drops any extra chunks the upload carried
+    return out.getvalue()
+
+
+def _is_blank(image: Image.Image) -> bool:
+    """No visible ink: fully transparent, or one flat colour."""
+    if image.getchannel("A").getbbox() is None:
+        return True
+    extrema: tuple[tuple[int, int], ...] = image.getextrema()  # type: ignore[assignment]
+    return all(low == high for low, high in extrema)
+
+
+async def page_images(pdf_path: Path, sha256: str, cache_dir: Path) -> list[Path]:
+    """PNG images of every page of a report, cached by the report's SHA-256."""
+    folder = cache_dir / sha256
+    done = folder / "pages.txt"
+    if done.exists():
+        count = int(done.read_text())
+        return [folder / f"page-{n}.png" for n in range(1, count + 1)]
+    return await anyio.to_thread.run_sync(_render_pages, pdf_path, folder)
+
+
+def _render_pages(pdf_path: Path, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    pdf = pypdfium2.PdfDocument(str(pdf_path))
+    try:
+        paths = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            bitmap = page.render(scale=PAGE_SCALE)
+            path = folder / f"page-{index + 1}.png"
+            _write_atomically(path, _png(bitmap.to_pil()))
+            paths.append(path)
+        _write_atomically(folder / "pages.txt", str(len(paths)).encode())
+        return paths
+    finally:
+        pdf.close()
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(tmp, path)

@@ -1,0 +1,246 @@
+"""The signing service: every step a technician, a customer or a timer takes, one call each.
+
+Each write runs in its own unit of work; SMS texts and `ReportSigned` go through the outbox in
+the transaction that decided them. The web pages (`hub.web.signing`) and the consumers
+(`consumers.signing`) are thin layers over these methods.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+
+from hub.config import Settings
+from hub.db.signing import SignatureRecord
+from hub.db.uow import UnitOfWork, UnitOfWorkFactory
+from hub.domain.signing import (
+    AuditKind,
+    Channel,
+    CodeRejected,
+    LinkStatus,
+    ReportChanged,
+    SigningLink,
+    csrf_token,
+    csrf_valid,
+    require_open,
+    require_signable,
+)
+from hub.errors import ConcurrencyConflict
+from hub.messaging.processing import MessageProcessor
+from hub.reports import ReportVersion
+from hub.signing.codes import CodeGate
+from hub.signing.context import SYSTEM, RequestContext
+from hub.signing.images import page_images, signature_png
+from hub.signing.links import LinkIssued, LinkIssuer, LinkPolicy, ReportRef
+from hub.signing.probes import ProbeLimiter
+from hub.signing.records import SigningRecords
+from hub.signing.reports import ReportSource
+from hub.signing.secret import signing_secret
+from hub.signing.signatures import SignatureDesk, SignRequest
+from schemas.v1 import RemindSigner, SendSigningLink
+
+
+class SigningService:
+    """Links, codes, signatures and the audit trail of the delivery report."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        uow: UnitOfWorkFactory,
+        processor: MessageProcessor,
+        reports: ReportSource,
+    ) -> None:
+        self.secret = signing_secret(settings)
+        self.probes = ProbeLimiter(settings.signing_probe_limit_per_min)
+        self.secure_cookies = settings.public_url.startswith("https://")
+        self.public_url = settings.public_url
+        self._uow = uow
+        self._processor = processor
+        self._reports = reports
+        self._previews = Path(settings.data_dir) / "signing-previews"
+        self._links = LinkIssuer(
+            LinkPolicy(
+                base_url=settings.public_url,
+                ttl=timedelta(hours=settings.signing_link_ttl_h),
+                reminder_after=timedelta(hours=settings.signing_reminder_after_h),
+                max_reminders=settings.signing_max_reminders,
+            )
+        )
+        self._codes = CodeGate(self.secret)
+        self.records = SigningRecords(uow, data_dir=Path(settings.data_dir))
+        self._desk = SignatureDesk(uow, reports)
+
+    # --- technician and timers ------------------------------------------------------------
+    async def send_link(
+        self,
+        order_id: str,
+        *,
+        reissue: bool = False,
+        ctx: RequestContext = SYSTEM,
+        message_id: str | None = None,
+    ) -> LinkIssued | None:
+        """Text the contact a link to the latest report; None if `message_id` was seen before."""
+        report = await self._reports.latest(order_id)
+        ref = ReportRef(version=report.version, sha256=report.sha256)
+        issued: list[LinkIssued] = []
+
+        async def issue(cmd: SendSigningLink, uow: UnitOfWork) -> None:
+            try:
+                issued.append(
+                    await self._links.issue_remote(
+                        uow, cmd.order_id, ref, reissue=cmd.reissue, ctx=ctx
+                    )
+                )
+            except IntegrityError as exc:  # a concurrent send took the same issue number
+                raise ConcurrencyConflict(f"link for order {order_id} sent concurrently") from exc
+
+        command = SendSigningLink(order_id=order_id, reissue=reissue)
+        message_id = message_id or f"http-{uuid.uuid4().hex}"
+        await self._processor.run("signing.send_link", message_id, command, issue)
+        return issued[-1] if issued else None
+
+    async def remind(self, cmd: RemindSigner, *, message_id: str | None) -> None:
+        async def handle(cmd: RemindSigner, uow: UnitOfWork) -> None:
+            await self._links.remind(uow, cmd)
+
+        await self._processor.run("signing.remind", message_id, cmd, handle)
+
+    async def open_on_site(self, order_id: str) -> LinkIssued:
+        """A link for the technician's phone: the customer views and signs there."""
+        report = await self._reports.latest(order_id)
+        async with self._uow() as uow:
+            issued = await self._links.issue_on_site(
+                uow, order_id, ReportRef(version=report.version, sha256=report.sha256)
+            )
+            await uow.commit()
+        return issued
+
+    # --- the customer's steps -------------------------------------------------------------
+    def require_open(self, link: SigningLink) -> None:
+        require_open(link, self._uow.clock())
+
+    async def record_fetch(self, link: SigningLink, ctx: RequestContext, *, method: str) -> None:
+        """A GET or HEAD of the link page: logged, nothing else changes (link previews)."""
+        await self._audit(link, ctx, AuditKind.LINK_FETCHED, method=method)
+
+    async def request_code(self, link: SigningLink, ctx: RequestContext) -> None:
+        async with self._uow() as uow:
+            await self._codes.send(uow, link.link_id, ctx)
+            await uow.commit()
+
+    async def check_code(self, link: SigningLink, code: str, ctx: RequestContext) -> str:
+        """A verified session id, or `CodeRejected`/`CodeLocked`; a failed try is kept."""
+        async with self._uow() as uow:
+            check = await self._codes.check(uow, link.link_id, code.strip(), ctx)
+            await uow.commit()
+        if check.session_id is None:
+            raise CodeRejected("wrong", remaining=check.remaining)
+        return check.session_id
+
+    def csrf_token(self, session_id: str, link: SigningLink) -> str:
+        return csrf_token(session_id, link.link_id, secret=self.secret)
+
+    def csrf_valid(self, token: str, session_id: str, link: SigningLink) -> bool:
+        return csrf_valid(token, session_id, link.link_id, secret=self.secret)
+
+    async def report_for(self, link: SigningLink) -> ReportVersion:
+        """The report the link shows: its own version, and only while it is the latest."""
+        report = await self._reports.latest(link.order_id)
+        if (report.version, report.sha256) != (link.report_version, link.report_sha256):
+            raise ReportChanged(
+                f"report v{link.report_version} was replaced by v{report.version}; "
+                "ask the technician for a new link"
+            )
+        return report
+
+    async def record_view(
+        self, link: SigningLink, report: ReportVersion, ctx: RequestContext
+    ) -> None:
+        await self._audit(
+            link,
+            ctx,
+            AuditKind.REPORT_VIEWED,
+            report_version=report.version,
+            report_sha256=report.sha256,
+        )
+
+    async def record_download(self, link: SigningLink, ctx: RequestContext, *, what: str) -> None:
+        await self._audit(link, ctx, AuditKind.DOWNLOADED, what=what)
+
+    async def page_images(self, report: ReportVersion) -> list[Path]:
+        return await page_images(Path(report.path), report.sha256, self._previews)
+
+    async def sign(
+        self,
+        link: SigningLink,
+        *,
+        version: int,
+        sha256: str,
+        signer_name: str,
+        signature_data_url: str,
+        ctx: RequestContext,
+    ) -> SignatureRecord:
+        """Sign the exact report viewed (409 otherwise); exactly once per order."""
+        report = await self._reports.latest(link.order_id)
+        require_signable(
+            link,
+            version=version,
+            sha256=sha256,
+            latest_version=report.version,
+            latest_sha256=report.sha256,
+        )
+        png = signature_png(signature_data_url)
+        return await self._desk.sign(
+            SignRequest(
+                order_id=link.order_id,
+                channel=link.channel,
+                link_id=link.link_id,
+                report=report,
+                signer_name=signer_name,
+                signature_png=png,
+                ctx=ctx,
+            )
+        )
+
+    async def sign_on_site(
+        self,
+        order_id: str,
+        *,
+        version: int,
+        sha256: str,
+        signer_name: str,
+        signature_data_url: str,
+        ctx: RequestContext,
+    ) -> SignatureRecord:
+        """The field app's own signature pad: the technician's phone, channel on_site."""
+        report = await self._reports.latest(order_id)
+        if (version, sha256) != (report.version, report.sha256):
+            raise ReportChanged(f"only report v{report.version} of order {order_id} can be signed")
+        png = signature_png(signature_data_url)
+        return await self._desk.sign(
+            SignRequest(
+                order_id=order_id,
+                channel=Channel.ON_SITE,
+                link_id=None,
+                report=report,
+                signer_name=signer_name,
+                signature_png=png,
+                ctx=ctx,
+            )
+        )
+
+    def is_signed(self, link: SigningLink) -> bool:
+        return link.status is LinkStatus.SIGNED
+
+    async def _audit(
+        self, link: SigningLink, ctx: RequestContext, kind: AuditKind, **details: object
+    ) -> None:
+        async with self._uow() as uow:
+            await uow.signing.audit(
+                link.order_id, ctx.entry(kind, uow.now, link_id=link.link_id, **details)
+            )
+            await uow.commit()

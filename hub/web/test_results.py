@@ -1,0 +1,296 @@
+"""The field app's test results: one-click ping and speed tests, and their screenshots.
+
+Results are judged against the order's acceptance thresholds when stored; they appear in the
+flow log (流水) and on the delivery report. Screenshots are uploaded first (content-addressed)
+and referenced by SHA-256 from a result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, HTTPException, Path, UploadFile, status
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, Field
+
+from hub.bootstrap import Hub, acceptance_policy
+from hub.db.measurements import (
+    ResultRecord,
+    ResultsRepository,
+    ScreenshotRecord,
+    ScreenshotRepository,
+)
+from hub.domain.work_order import WorkOrder
+from hub.reports.service import screenshot_store
+from hub.web.auth import TechnicianDep, require_field_app_token
+from hub.web.deps import HubDep, IdempotencyKeyHeader, OrderIdPath
+from hub.web.models import ValidationProblem, problem_response
+from hub.web.orders import find_order, message_id_for
+from hub.web.screenshots import ImageRefused, check_image
+from schemas.v1 import (
+    PingMeasurement,
+    RecordPingResult,
+    RecordSpeedTest,
+    SpeedMeasurement,
+    Thresholds,
+)
+from schemas.v1.common import Contract
+from schemas.v1.delivery import ResultId, ResultNote, Screenshots
+
+router = APIRouter(
+    prefix="/api/v1/technicians/{technician_id}/orders/{order_id}",
+    tags=["technician"],
+    dependencies=[Depends(require_field_app_token)],
+    responses={
+        **problem_response(401, "Missing or wrong field-app token"),
+        **problem_response(404, "No such order assigned to this technician"),
+        422: {"model": ValidationProblem, "description": "The request did not validate"},
+    },
+)
+_ILLEGAL = problem_response(409, "The order is not checked in, or the test id is taken")
+Sha256Path = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the image")]
+
+
+class PingTestRequest(Contract):
+    """A ping test as the field app ran it (一键 ping)."""
+
+    test_id: ResultId | None = Field(default=None, description="Idempotency key of this run")
+    measured_at: AwareDatetime | None = Field(default=None, description="When; now if absent")
+    ping: PingMeasurement
+    screenshots: Screenshots
+    note: ResultNote
+
+
+class SpeedTestRequest(Contract):
+    """A speed test as the field app ran it (一键测速)."""
+
+    test_id: ResultId | None = Field(default=None, description="Idempotency key of this run")
+    measured_at: AwareDatetime | None = Field(default=None, description="When; now if absent")
+    speed: SpeedMeasurement
+    screenshots: Screenshots
+    note: ResultNote
+
+
+class ResultView(BaseModel):
+    """A stored test with the thresholds it was judged against."""
+
+    test_id: str
+    kind: Literal["ping", "speed"]
+    seq: int = Field(description="Position of its line in the order's flow log")
+    measured_at: datetime
+    passed: bool
+    failed_checks: list[str]
+    thresholds: Thresholds
+    measurement: PingMeasurement | SpeedMeasurement
+    screenshots: list[str]
+    note: str
+
+    @classmethod
+    def of(cls, r: ResultRecord) -> ResultView:
+        return cls(
+            test_id=r.test_id,
+            kind=r.kind.value,
+            seq=r.seq,
+            measured_at=r.measured_at,
+            passed=r.verdict.passed,
+            failed_checks=list(r.verdict.failed_checks),
+            thresholds=r.thresholds,
+            measurement=r.measurement,
+            screenshots=list(r.screenshots),
+            note=r.note,
+        )
+
+
+class ResultsView(BaseModel):
+    """All tests of an order and whether, taken together, they pass."""
+
+    order_id: str
+    thresholds: Thresholds = Field(description="The thresholds that apply to this order now")
+    overall_passed: bool = Field(description="The latest ping and latest speed test both pass")
+    results: list[ResultView]
+
+
+class ScreenshotView(BaseModel):
+    """An uploaded screenshot; reference it by `sha256` from a test result."""
+
+    sha256: str
+    content_type: str
+    size_bytes: int
+    width: int
+    height: int
+
+
+@router.post(
+    "/tests/ping",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a ping test (一键 ping)",
+    responses=_ILLEGAL,
+)
+async def record_ping(
+    hub: HubDep,
+    technician_id: TechnicianDep,
+    order_id: OrderIdPath,
+    body: PingTestRequest,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> ResultView:
+    """Store the result, judged against the order's thresholds (loss, average round trip)."""
+    await _assigned(hub, technician_id, order_id)
+    test_id = body.test_id or _test_id(idempotency_key)
+    cmd = RecordPingResult(
+        order_id=order_id,
+        technician_id=technician_id,
+        test_id=test_id,
+        measured_at=body.measured_at or datetime.now(UTC),
+        ping=body.ping,
+        screenshots=body.screenshots,
+        note=body.note,
+    )
+    return await _record(hub, cmd, idempotency_key)
+
+
+@router.post(
+    "/tests/speed",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a speed test (一键测速)",
+    responses=_ILLEGAL,
+)
+async def record_speed(
+    hub: HubDep,
+    technician_id: TechnicianDep,
+    order_id: OrderIdPath,
+    body: SpeedTestRequest,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> ResultView:
+    """Store the result, judged against the order's thresholds (a share of its bandwidth)."""
+    await _assigned(hub, technician_id, order_id)
+    cmd = RecordSpeedTest(
+        order_id=order_id,
+        technician_id=technician_id,
+        test_id=body.test_id or _test_id(idempotency_key),
+        measured_at=body.measured_at or datetime.now(UTC),
+        speed=body.speed,
+        screenshots=body.screenshots,
+        note=body.note,
+    )
+    return await _record(hub, cmd, idempotency_key)
+
+
+@router.get("/tests", summary="The order's test results")
+async def list_results(
+    hub: HubDep, technician_id: TechnicianDep, order_id: OrderIdPath
+) -> ResultsView:
+    """Every test of the order, oldest first, with the overall verdict."""
+    order = await _assigned(hub, technician_id, order_id)
+    async with hub.db.read() as conn:
+        results = await ResultsRepository(conn, now=datetime.now(UTC)).list(order_id)
+    latest = {r.kind: r for r in results}
+    thresholds = acceptance_policy(hub.settings).thresholds_for(
+        order.details.product, order.details.bandwidth_mbps
+    )
+    return ResultsView(
+        order_id=order_id,
+        thresholds=thresholds,
+        overall_passed=len(latest) == 2 and all(r.verdict.passed for r in latest.values()),
+        results=[ResultView.of(r) for r in results],
+    )
+
+
+@router.post(
+    "/screenshots",
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload a test screenshot (PNG or JPEG)",
+    responses={
+        **problem_response(413, "The image exceeds the size limit"),
+        **problem_response(415, "Not a PNG or JPEG image"),
+    },
+)
+async def upload_screenshot(
+    hub: HubDep,
+    technician_id: TechnicianDep,
+    order_id: OrderIdPath,
+    file: Annotated[UploadFile, File(description="The screenshot, PNG or JPEG")],
+) -> ScreenshotView:
+    """Store a screenshot by its SHA-256; uploading the same picture again changes nothing."""
+    await _assigned(hub, technician_id, order_id)
+    limit = hub.settings.screenshot_max_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"images are limited to {limit} bytes"
+        )
+    try:
+        image = await asyncio.to_thread(check_image, data)
+    except ImageRefused as exc:
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, str(exc)) from exc
+    sha256, _ = await screenshot_store(hub.settings.data_dir).put(data)
+    record = ScreenshotRecord(
+        order_id=order_id,
+        sha256=sha256,
+        content_type=image.content_type,
+        size_bytes=len(data),
+        width=image.width,
+        height=image.height,
+    )
+    async with hub.uow() as uow:
+        await uow.screenshots.add(record, technician_id=technician_id)
+        await uow.commit()
+    return ScreenshotView(
+        sha256=sha256,
+        content_type=image.content_type,
+        size_bytes=len(data),
+        width=image.width,
+        height=image.height,
+    )
+
+
+@router.get(
+    "/screenshots/{sha256}",
+    summary="Download an uploaded screenshot",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}},
+)
+async def download_screenshot(
+    hub: HubDep, technician_id: TechnicianDep, order_id: OrderIdPath, sha256: Sha256Path
+) -> Response:
+    """The image bytes, if it was uploaded for this order."""
+    await _assigned(hub, technician_id, order_id)
+    async with hub.db.read() as conn:
+        uploaded = await ScreenshotRepository(conn, hub.db, now=datetime.now(UTC)).list(order_id)
+    found = [s for s in uploaded if s.sha256 == sha256]
+    if not found:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has no such screenshot")
+    data = await screenshot_store(hub.settings.data_dir).read_verified(sha256)
+    return Response(data, media_type=found[0].content_type)
+
+
+async def _record(
+    hub: Hub, cmd: RecordPingResult | RecordSpeedTest, idempotency_key: str | None
+) -> ResultView:
+    key = idempotency_key or f"test:{cmd.test_id}"
+    await hub.delivery.record_test(cmd, message_id=message_id_for(cmd.order_id, key))
+    async with hub.db.read() as conn:
+        stored = await ResultsRepository(conn, now=datetime.now(UTC)).find(
+            cmd.order_id, cmd.test_id
+        )
+    if stored is None:  # pragma: no cover - the handler stores it or raises
+        raise HTTPException(status.HTTP_409_CONFLICT, f"test {cmd.test_id} was not stored")
+    return ResultView.of(stored)
+
+
+async def _assigned(hub: Hub, technician_id: str, order_id: str) -> WorkOrder:
+    """The order if it is dispatched to this technician; otherwise 404, so ids don't leak."""
+    order = await find_order(hub, order_id)
+    if order is None or order.technician is None or order.technician.id != technician_id:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"technician {technician_id} has no work order {order_id}"
+        )
+    return order
+
+
+def _test_id(idempotency_key: str | None) -> str:
+    if idempotency_key:
+        return f"key-{uuid.uuid5(uuid.NAMESPACE_URL, idempotency_key).hex}"
+    return f"t-{uuid.uuid4().hex}"

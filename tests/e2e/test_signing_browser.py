@@ -1,0 +1,210 @@
+"""A customer signs from a phone-sized headless Chromium: SMS link → code → report → signature.
+
+Runs the whole hub (broker, relay, SMS consumer, close-out and billing) behind uvicorn; the code
+is read from the SMS log as the customer's phone would show it. Screenshots of every page go
+to `test-artifacts/signing/` so a person can look at them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import AnyHttpUrl
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from hub.bootstrap import Hub
+from hub.config import Settings
+from hub.db.tables import work_orders
+from tests.helpers import eventually
+from tests.integration.signing_support import (
+    CODE,
+    order_on_site,
+    report_signed_events,
+    send_link,
+    served,
+    signature_count,
+    sms_log_bodies,
+)
+
+pytestmark = pytest.mark.e2e
+playwright_api = pytest.importorskip("playwright.async_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "signing"
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",
+    "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
+}
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(autouse=True)
+def browser_and_artifacts() -> None:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: run scripts/setup.sh (Debian package chromium)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def port(unused_tcp_port: int) -> int:
+    return unused_tcp_port
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(settings: Settings, port: int) -> Settings:
+    url = AnyHttpUrl(f"http://127.0.0.1:{port}")
+    return settings.model_copy(update={"public_base_url": url})
+
+
+@pytest.fixture
+async def server(hub: Hub, port: int) -> AsyncIterator[str]:
+    async with served(hub, port, access_log=False) as url:
+        yield url
+
+
+async def texted(hub: Hub, prefix: str, count: int = 1) -> str:
+    """The newest SMS the customer's phone got for this id prefix."""
+
+    async def arrived() -> bool:
+        return len(await sms_log_bodies(hub, prefix)) >= count
+
+    await eventually(arrived, timeout=30)
+    return (await sms_log_bodies(hub, prefix))[-1]
+
+
+async def test_customer_signs_on_a_phone_sized_browser_and_downloads_the_signed_report(
+    hub: Hub, server: str
+) -> None:
+    async with httpx.AsyncClient(base_url=server, timeout=60) as api:
+        await order_on_site(api, "WO-E2E-1")
+        await send_link(api, "WO-E2E-1")
+    sms = await texted(hub, "signing-link:WO-E2E-1:")
+    link = re.search(re.escape(server) + r"/s/[A-Za-z0-9_-]{43}", sms)
+    assert link, sms
+
+    async with playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            await _sign(hub, browser, link.group(0))
+            await _come_back_and_download(hub, browser, link.group(0), server)
+        finally:
+            await browser.close()
+
+    assert await signature_count(hub, "WO-E2E-1") == 1
+    assert await report_signed_events(hub, "WO-E2E-1") == 1
+
+    async def billed() -> bool:
+        async with hub.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(work_orders.c.status, work_orders.c.billing_reference).where(
+                        work_orders.c.order_id == "WO-E2E-1"
+                    )
+                )
+            ).one()
+        return row.status == "archived" and row.billing_reference is not None
+
+    await eventually(billed, timeout=60)
+
+
+async def _sign(hub: Hub, browser: object, url: str) -> None:
+    context = await browser.new_context(**PHONE)  # type: ignore[attr-defined]
+    page = await context.new_page()
+    await page.goto(url)
+    await page.screenshot(path=ARTIFACTS / "01-link.png", full_page=True)
+    assert await page.locator("text=获取短信验证码").count() == 1
+    await page.click("button.primary")
+    await page.wait_for_selector("#code")
+    await page.screenshot(path=ARTIFACTS / "02-code.png", full_page=True)
+    code = CODE.search(await texted(hub, "signing-code:"))
+    assert code
+    await page.fill("#code", code.group(1))
+    await page.click("button.primary")
+    await page.wait_for_selector("#pad")
+    await page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+    await page.screenshot(path=ARTIFACTS / "03-report.png", full_page=True)
+
+    await page.check("input[name=confirm]")
+    await page.click("#sign-form button.primary")  # without signing: the page asks for one
+    assert await page.locator("#pad-warning").is_visible()
+    pad = page.locator("#pad")
+    await pad.scroll_into_view_if_needed()
+    box = await pad.bounding_box()
+    assert box and box["width"] > 300
+    await _draw(page, box)
+    await page.locator("#sign-form").screenshot(path=ARTIFACTS / "04-signature-pad.png")
+    await page.click("#sign-form button.primary")
+    await page.wait_for_selector("#download-signed")
+    await page.screenshot(path=ARTIFACTS / "05-signed.png", full_page=True)
+    await context.close()
+
+
+async def _draw(page: object, box: dict[str, float]) -> None:
+    """A signature stroke by stroke: mouse input becomes pointer events on the canvas."""
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    strokes = [
+        [(0.10, 0.70), (0.18, 0.25), (0.26, 0.70), (0.34, 0.30)],
+        [(0.40, 0.55), (0.55, 0.35), (0.62, 0.75), (0.75, 0.40), (0.90, 0.60)],
+    ]
+    mouse = page.mouse  # type: ignore[attr-defined]
+    for stroke in strokes:
+        await mouse.move(x + stroke[0][0] * w, y + stroke[0][1] * h)
+        await mouse.down()
+        for px, py in stroke[1:]:
+            await mouse.move(x + px * w, y + py * h, steps=8)
+        await mouse.up()
+
+
+async def _come_back_and_download(hub: Hub, browser: object, url: str, server: str) -> None:
+    """Days later, in a fresh browser: a new code, then the signed PDF."""
+    context = await browser.new_context(**PHONE, accept_downloads=True)  # type: ignore[attr-defined]
+    page = await context.new_page()
+    await page.goto(url)
+    await page.click("button.primary")
+    await page.wait_for_selector("#code")
+    code = CODE.search(await texted(hub, "signing-code:", 2))
+    assert code
+    await page.fill("#code", code.group(1))
+    await page.click("button.primary")
+    await page.wait_for_selector("#download-signed")
+    await page.screenshot(path=ARTIFACTS / "06-reopened.png", full_page=True)
+    await page.click("a.lang")  # English
+    await page.wait_for_selector("text=Download the signed report (PDF)")
+    await page.screenshot(path=ARTIFACTS / "07-reopened-en.png", full_page=True)
+    async with page.expect_download() as info:
+        await page.click("#download-signed")
+    download = await info.value
+    target = ARTIFACTS / "signed-report.pdf"
+    await download.save_as(target)
+    await context.close()
+    pdf = target.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 2  # the report and its audit page
+    async with httpx.AsyncClient(base_url=server) as api:
+        check = (await api.post("/api/v1/signatures/verify", content=pdf)).json()
+    assert check["valid"] is True and check["order_id"] == "WO-E2E-1"

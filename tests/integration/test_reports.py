@@ -1,0 +1,217 @@
+"""The delivery report: its content, fonts, versions, signed copy, and what it refuses to do."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from hub.bootstrap import Hub
+from hub.errors import StaleReport, TamperedReport
+from hub.reports import AuditEvent, InvalidSignature, verify
+from schemas.v1 import CreateWorkOrder
+from tests import delivery_factories as df
+from tests import factories
+from tests.delivery_support import (
+    checked_in,
+    page_count,
+    pdf_fonts,
+    pdf_text,
+    quiet_hub,
+    record_passing_tests,
+)
+
+pytestmark = pytest.mark.integration
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+async def hub(tmp_path: Path):  # type: ignore[no-untyped-def]
+    async with quiet_hub(tmp_path) as the_hub:
+        yield the_hub
+
+
+async def _ready(hub: Hub, order_id: str, order: CreateWorkOrder | None = None) -> None:
+    order = order or factories.create_order(order_id)
+    await checked_in(hub, order_id, order)
+    await record_passing_tests(hub, order_id, order.bandwidth_mbps)
+
+
+async def test_the_report_shows_the_orders_data_and_test_results(hub: Hub) -> None:
+    await _ready(hub, "WO-REP-1")
+    report = await hub.reports.latest("WO-REP-1")
+    text = pdf_text(report.path.read_bytes())
+    order = factories.create_order("WO-REP-1")
+    for expected in (
+        "政企专线交付验收报告",
+        "WO-REP-1",
+        order.customer_name,
+        order.product,
+        f"{order.bandwidth_mbps} Mbps",
+        order.install_address.text,
+        "王强（T001）",
+        "0 m",
+        "114.114.114.114",
+        "100/100",
+        "合格",
+        "待签字",
+    ):
+        assert expected in text, expected
+    assert report.version == 1
+    assert verify(report.path.read_bytes(), report.sha256)
+
+
+async def test_chinese_is_set_in_an_embedded_cjk_font(hub: Hub) -> None:
+    await _ready(hub, "WO-REP-2")
+    fonts = pdf_fonts((await hub.reports.latest("WO-REP-2")).path.read_bytes())
+    assert any("Noto-Sans-CJK-SC" in name for name in fonts), fonts
+
+
+async def test_the_english_report_uses_english_labels(hub: Hub) -> None:
+    await _ready(hub, "WO-REP-3")
+    report = await hub.reports.latest("WO-REP-3", lang="en")
+    text = pdf_text(report.path.read_bytes())
+    assert "Enterprise Line Delivery Report" in text
+    assert "Customer acceptance" in text
+    assert "PASS" in text
+
+
+async def test_the_version_changes_only_when_the_data_changes(hub: Hub) -> None:
+    await _ready(hub, "WO-REP-4")
+    first = await hub.reports.latest("WO-REP-4")
+    again = await hub.reports.latest("WO-REP-4")
+    assert again == first
+    await hub.delivery.record_test(df.ping("WO-REP-4"), message_id="p2")
+    second = await hub.reports.latest("WO-REP-4")
+    assert (first.version, second.version) == (1, 2)
+    assert second.sha256 != first.sha256
+    with pytest.raises(StaleReport, match="not the latest"):
+        await _sign(hub, first)
+
+
+async def test_a_report_whose_data_changed_since_it_was_rendered_cannot_be_signed(
+    hub: Hub,
+) -> None:
+    await _ready(hub, "WO-REP-5")
+    report = await hub.reports.latest("WO-REP-5")
+    await hub.delivery.record_test(df.ping("WO-REP-5"), message_id="p-late")
+    with pytest.raises(StaleReport, match="changed since"):
+        await _sign(hub, report)
+
+
+async def test_the_signed_copy_has_the_signature_and_an_audit_page(hub: Hub) -> None:
+    await _ready(hub, "WO-REP-6")
+    report = await hub.reports.latest("WO-REP-6")
+    signed = await _sign(hub, report)
+    pdf = signed.path.read_bytes()
+    text = pdf_text(pdf)
+    assert signed.version == report.version
+    assert page_count(pdf) == page_count(report.path.read_bytes()) + 1
+    for expected in ("签署审计记录", report.sha256, "203.0.113.7", "iPhone", "客户签字", "张伟"):
+        assert expected in text, expected
+    assert verify(pdf, signed.sha256)
+    assert not verify(pdf[:-2] + b"\x00\x00", signed.sha256)
+    assert signed.path == hub.reports.path_for(signed.sha256)
+
+
+@pytest.mark.parametrize(
+    ("png", "reason"),
+    [(b"", "empty"), (b"GIF89a....", "PNG"), (df.blank_png(), "blank")],
+    ids=["empty", "not-png", "blank"],
+)
+async def test_an_empty_or_foreign_signature_is_refused(hub: Hub, png: bytes, reason: str) -> None:
+    await _ready(hub, "WO-REP-7")
+    report = await hub.reports.latest("WO-REP-7")
+    with pytest.raises(InvalidSignature, match=reason):
+        await hub.reports.render_signed(report, signature_png=png, signer_name="张伟", audit=[])
+
+
+async def test_a_tampered_stored_report_cannot_be_signed(hub: Hub) -> None:
+    await _ready(hub, "WO-REP-8")
+    report = await hub.reports.latest("WO-REP-8")
+    data = bytearray(report.path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    report.path.write_bytes(bytes(data))
+    with pytest.raises(TamperedReport):
+        await _sign(hub, report)
+
+
+async def test_a_real_report_rendered_to_png_for_people_to_look_at(hub: Hub) -> None:
+    """Renders the signed report of a full order (pictures included) to test-artifacts/."""
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils (pdftoppm) is not installed")
+    order = factories.create_order("WO-20261126-0042")
+    await checked_in(hub, order.order_id, order)
+    shots = []
+    for _, png in (
+        ("ping", df.screenshot_png("ping")),
+        ("speed", df.screenshot_png("speed", color=(23, 128, 61))),
+    ):
+        sha, _ = await hub.reports.pictures.put(png)
+        await _upload(hub, order.order_id, sha, len(png))
+        shots.append(sha)
+    await hub.delivery.record_test(
+        df.ping(order.order_id, screenshots=[shots[0]], note="光猫至核心交换机链路稳定"),
+        message_id="art-p",
+    )
+    await hub.delivery.record_test(
+        df.speed(order.order_id, order.bandwidth_mbps, screenshots=[shots[1]]),
+        message_id="art-s",
+    )
+    signed = await _sign(hub, await hub.reports.latest(order.order_id))
+    ARTIFACTS.mkdir(exist_ok=True)
+    for old in ARTIFACTS.glob("delivery-report-signed-*.png"):
+        old.unlink()
+    await asyncio.to_thread(
+        subprocess.run,
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "100",
+            str(signed.path),
+            str(ARTIFACTS / "delivery-report-signed"),
+        ],
+        check=True,
+        timeout=60,
+    )
+    pages = sorted(ARTIFACTS.glob("delivery-report-signed-*.png"))
+    assert len(pages) == page_count(signed.path.read_bytes())
+    assert all(p.stat().st_size > 10_000 for p in pages)
+
+
+async def _sign(hub: Hub, report):  # type: ignore[no-untyped-def]
+    opened = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    audit = [
+        AuditEvent("sms_sent", opened - timedelta(minutes=5), None, None, {"to": "+86*******678"}),
+        AuditEvent(
+            "link_opened", opened, "203.0.113.7", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0)"
+        ),
+        AuditEvent("otp_verified", opened + timedelta(minutes=1), "203.0.113.7", "iPhone"),
+        AuditEvent(
+            "report_viewed",
+            opened + timedelta(minutes=2),
+            "203.0.113.7",
+            "iPhone",
+            {"sha256": report.sha256},
+        ),
+        AuditEvent("signed", opened + timedelta(minutes=3), "203.0.113.7", "iPhone"),
+    ]
+    return await hub.reports.render_signed(
+        report, signature_png=df.signature_png(), signer_name="张伟", audit=audit
+    )
+
+
+async def _upload(hub: Hub, order_id: str, sha256: str, size: int) -> None:
+    from hub.db.measurements import ScreenshotRecord
+
+    async with hub.uow() as uow:
+        await uow.screenshots.add(
+            ScreenshotRecord(order_id, sha256, "image/png", size, 360, 640), technician_id="T001"
+        )
+        await uow.commit()
