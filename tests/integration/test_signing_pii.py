@@ -63,6 +63,14 @@ def settings(settings: Settings, port: int) -> Settings:
 def captured_logs() -> Iterator[io.StringIO]:
     """Every log line of the hub, its libraries and uvicorn, as the console renders them."""
     buffer = io.StringIO()
+    # Earlier tests in the session may have served uvicorn with its own logging config, which
+    # leaves its loggers with handlers of their own and propagation off: reset them to the root.
+    for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers = []
+        uvicorn_logger.propagate = True
+        uvicorn_logger.disabled = False
+        uvicorn_logger.setLevel(logging.NOTSET)
     configure(level=logging.DEBUG, stream=buffer)
     for client_side in ("httpx", "httpcore"):  # the test's own HTTP client, not the hub
         logging.getLogger(client_side).setLevel(logging.WARNING)
