@@ -165,6 +165,7 @@ async def sign_on_site(
 
 @technician_router.get("/signature", summary="Signature state")
 async def signature_state(signing: SigningDep, order_id: AssignedOrder) -> SignatureState:
+    """Whether the order's delivery report is signed, on which channel and for which version."""
     return _state(order_id, await signing.records.signature(order_id))
 
 
