@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from hub.errors import PermanentAdapterError, TransientAdapterError
+from adapters.http_calls import detail, send
+from hub.errors import PermanentAdapterError
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 STARTS = "/api/v1/billing/starts"
@@ -56,23 +57,12 @@ class HttpBilling:
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        try:
-            response = await self._client.request(
-                method, url, json=json, params=params, headers=headers
-            )
-        except httpx.TimeoutException as exc:
-            raise TransientAdapterError(f"billing system timed out on {method} {url}") from exc
-        except httpx.RequestError as exc:
-            raise TransientAdapterError(
-                f"billing system call {method} {url} failed: {type(exc).__name__}"
-            ) from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientAdapterError(
-                f"billing system answered {response.status_code} to {method} {url}"
-            )
+        response = await send(
+            self._client, "billing system", method, url, json=json, params=params, headers=headers
+        )
         if not response.is_success:
             raise PermanentAdapterError(
-                f"billing system refused {method} {url}: {response.status_code} {_detail(response)}"
+                f"billing system refused {method} {url}: {response.status_code} {detail(response)}"
             )
         return response
 
@@ -96,13 +86,3 @@ def _reference_of(body: object) -> str:
     if not isinstance(reference, str) or not reference:
         raise PermanentAdapterError("billing system answered without a billing reference")
     return reference
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(body, dict):
-        return str(body.get("detail", ""))[:200]
-    return ""

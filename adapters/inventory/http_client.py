@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pydantic
 
+from adapters.http_calls import send
 from hub.domain.resources import AppliedChange, BoxPort, Fiber, OpticalBox, ResourceState
 from hub.errors import (
     PermanentAdapterError,
@@ -102,16 +103,9 @@ class HttpResourceInventory:
         key: str | None = None,
     ) -> Any:
         headers = {IDEMPOTENCY_HEADER: key} if key is not None else None
-        try:
-            response = await self._client.request(
-                method, url, json=json, params=params, headers=headers
-            )
-        except httpx.TimeoutException as exc:
-            raise TransientAdapterError(f"inventory timed out on {method} {url}") from exc
-        except httpx.RequestError as exc:
-            raise TransientAdapterError(
-                f"inventory call {method} {url} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+        response = await send(
+            self._client, "inventory", method, url, json=json, params=params, headers=headers
+        )
         _raise_for_status(response, f"{method} {url}")
         if response.status_code == 204:
             return None
@@ -123,8 +117,6 @@ class HttpResourceInventory:
 
 def _raise_for_status(response: httpx.Response, call: str) -> None:
     status = response.status_code
-    if status == 429 or status >= 500:
-        raise TransientAdapterError(f"inventory answered {status} to {call}")
     if response.is_success:
         return
     detail, code = _problem(response)

@@ -6,9 +6,11 @@ from typing import Any
 
 import httpx
 
-from hub.errors import PermanentAdapterError, TransientAdapterError, UnknownRemoteRecord
+from adapters.http_calls import detail, send
+from hub.errors import PermanentAdapterError, UnknownRemoteRecord
 from schemas.v1 import FlowLogEntry
 
+SYSTEM = "support system"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 SHA256_HEADER = "Content-SHA256"
 
@@ -69,39 +71,16 @@ class HttpWorkOrderSystem:
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        try:
-            response = await self._client.request(
-                method, url, json=json, content=content, headers=headers
-            )
-        except httpx.TimeoutException as exc:
-            raise TransientAdapterError(f"support system timed out on {method} {url}") from exc
-        except httpx.RequestError as exc:
-            # Transport failures, and also a response body that cannot be decoded.
-            raise TransientAdapterError(
-                f"support system call {method} {url} failed: {type(exc).__name__}: {exc}"
-            ) from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientAdapterError(
-                f"support system answered {response.status_code} to {method} {url}"
-            )
+        response = await send(
+            self._client, SYSTEM, method, url, json=json, content=content, headers=headers
+        )
         if response.status_code == 404:
             raise UnknownRemoteRecord(
-                f"support system refused {method} {url}: 404 {_detail(response)}"
+                f"support system refused {method} {url}: 404 {detail(response)}"
             )
         if not response.is_success:
             # 4xx, and also a 1xx/3xx: redirects are not followed, so the call had no effect.
             raise PermanentAdapterError(
-                f"support system refused {method} {url}: {response.status_code} "
-                f"{_detail(response)}"
+                f"support system refused {method} {url}: {response.status_code} {detail(response)}"
             )
         return response
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(body, dict):
-        return str(body.get("detail", ""))[:200]
-    return ""
