@@ -9,16 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from adapters.billing.embedded import EmbeddedBilling
+from adapters.standin_http import required_idempotency_key
 from hub.db.engine import Database
 from hub.errors import TransientAdapterError
-
-IDEMPOTENCY_KEY_MAX_LENGTH = 128
 
 
 class StartRequest(BaseModel):
@@ -89,7 +88,7 @@ def billing_router(billing: EmbeddedBilling) -> APIRouter:
         idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
     ) -> dict[str, Any]:
         """Start billing (起租); a repeated Idempotency-Key answers 200 with the first start."""
-        key = _required_key(idempotency_key)
+        key = required_idempotency_key(idempotency_key)
         existed = await billing.find(key)
         await billing.start(
             body.order_id,
@@ -134,13 +133,3 @@ def create_billing_app(db: Database) -> FastAPI:
     app.include_router(billing_router(billing))
     app.state.billing = billing
     return app
-
-
-def _required_key(key: str | None) -> str:
-    if key is None or not key.strip():
-        raise HTTPException(400, "the Idempotency-Key header is required")
-    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise HTTPException(
-            400, f"the Idempotency-Key header exceeds {IDEMPOTENCY_KEY_MAX_LENGTH} characters"
-        )
-    return key

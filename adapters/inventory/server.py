@@ -7,16 +7,20 @@ Paths are relative, so the router can be mounted under any prefix (`hub up` uses
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Header, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.inventory.embedded import EmbeddedInventory
 from adapters.inventory.seed import SeedData
+from adapters.standin_http import (
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    add_fault_routes,
+    error_route_class,
+    required_idempotency_key,
+)
 from hub.db.engine import Database
 from hub.domain.resources import RefusalCode, ResourceState
 from hub.errors import HubError, NotFound, ResourceRefused, TransientAdapterError
@@ -24,7 +28,6 @@ from schemas.v1 import Coordinates, ResourceAssignment
 from schemas.v1.resources import FiberNo, PortNo, ResourceId
 
 ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
-IDEMPOTENCY_KEY_MAX_LENGTH = 128  # the width of `inventory_operations.idempotency_key`
 
 OrderIdPath = Annotated[str, Path(pattern=ID, description="Work-order number (工单号)")]
 ResourceIdPath = Annotated[str, Path(pattern=ID, description="Cable id in the inventory")]
@@ -109,37 +112,12 @@ class BoxBody(BaseModel):
     ports: list[PortBody]
 
 
-class Faults(BaseModel):
-    """Injected faults; a PUT replaces all three."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    unavailable: bool = Field(default=False, description="Answer 503 to every operation")
-    fail_next: int = Field(default=0, ge=0, description="Answer 503 to the next N operations")
-    delay_ms: int = Field(default=0, ge=0, le=60_000, description="Sleep before each operation")
-
-
-class _StandInRoute(APIRoute):
-    """Answers the stand-in's errors with the status code a real inventory would send."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except HubError as exc:
-                return _error_response(exc)
-
-        return handle
-
-
 def inventory_router(inventory: EmbeddedInventory) -> APIRouter:
     """The REST contract of the resource inventory, backed by `inventory`."""
-    router = APIRouter(route_class=_StandInRoute)
+    router = APIRouter(route_class=error_route_class(_error_response))
     _add_read_routes(router, inventory)
     _add_change_routes(router, inventory)
-    _add_fault_routes(router, inventory)
+    add_fault_routes(router, inventory)
     return router
 
 
@@ -203,7 +181,9 @@ def _add_change_routes(router: APIRouter, inventory: EmbeddedInventory) -> None:
     ) -> ResourceAssignment:
         """Assign a free fiber and box port near the position to a new order."""
         near = Coordinates(lat=body.lat, lon=body.lon)
-        return await inventory.allocate(order_id, near=near, idempotency_key=_key(idempotency_key))
+        return await inventory.allocate(
+            order_id, near=near, idempotency_key=required_idempotency_key(idempotency_key)
+        )
 
     @router.post("/api/v1/orders/{order_id}/fiber-swap", tags=["changes"])
     async def swap_fiber(
@@ -215,7 +195,7 @@ def _add_change_routes(router: APIRouter, inventory: EmbeddedInventory) -> None:
             fiber_id=body.fiber_id,
             fiber_no=body.fiber_no,
             new_order_id=body.new_order_id,
-            idempotency_key=_key(idempotency_key),
+            idempotency_key=required_idempotency_key(idempotency_key),
         )
         return AppliedChangeBody(previous=done.previous, current=done.current)
 
@@ -229,44 +209,17 @@ def _add_change_routes(router: APIRouter, inventory: EmbeddedInventory) -> None:
             box_id=body.box_id,
             port=body.port,
             new_order_id=body.new_order_id,
-            idempotency_key=_key(idempotency_key),
+            idempotency_key=required_idempotency_key(idempotency_key),
         )
         return AppliedChangeBody(previous=done.previous, current=done.current)
 
     @router.post("/api/v1/reverts", tags=["changes"])
     async def revert(body: RevertRequest, idempotency_key: IdempotencyKeyHeader = None) -> Response:
         """Undo the change applied under `change_key` (compensation); nothing to undo is fine."""
-        await inventory.revert(body.change_key, idempotency_key=_key(idempotency_key))
+        await inventory.revert(
+            body.change_key, idempotency_key=required_idempotency_key(idempotency_key)
+        )
         return Response(status_code=204)
-
-
-def _add_fault_routes(router: APIRouter, inventory: EmbeddedInventory) -> None:
-    @router.put("/_faults", tags=["faults (test only)"])
-    async def set_faults(faults: Faults) -> Faults:
-        """Inject faults: the stand-in then answers as a failing real inventory would."""
-        inventory.unavailable = faults.unavailable
-        inventory.fail_next = faults.fail_next
-        inventory.delay_ms = faults.delay_ms
-        return faults
-
-    @router.get("/_faults", tags=["faults (test only)"])
-    async def get_faults() -> Faults:
-        """The faults in force."""
-        return Faults(
-            unavailable=inventory.unavailable,
-            fail_next=inventory.fail_next,
-            delay_ms=inventory.delay_ms,
-        )
-
-
-def _key(key: str | None) -> str:
-    if key is None or not key.strip():
-        raise HTTPException(400, "the Idempotency-Key header is required")
-    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise HTTPException(
-            400, f"the Idempotency-Key header exceeds {IDEMPOTENCY_KEY_MAX_LENGTH} characters"
-        )
-    return key
 
 
 def _error_response(exc: HubError) -> Response:

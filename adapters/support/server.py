@@ -8,14 +8,17 @@ Paths are relative, so the router can be mounted under any prefix (`hub up` uses
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Path, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from adapters.standin_http import (
+    add_fault_routes,
+    error_route_class,
+    required_idempotency_key,
+)
 from adapters.support.embedded import AttachmentRefused, EmbeddedWorkOrderSystem, UnknownOrder
 from hub.db.engine import Database
 from hub.errors import (
@@ -29,7 +32,6 @@ from hub.errors import (
 from schemas.v1 import FlowLogEntry
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
-IDEMPOTENCY_KEY_MAX_LENGTH = 128  # the width of `support_flow_log.idempotency_key`
 
 OrderIdPath = Annotated[
     str,
@@ -83,38 +85,13 @@ class FlowLog(BaseModel):
     entries: list[FlowLogEntry]
 
 
-class Faults(BaseModel):
-    """Injected faults; a PUT replaces all three."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    unavailable: bool = Field(default=False, description="Answer 503 to every operation")
-    fail_next: int = Field(default=0, ge=0, description="Answer 503 to the next N operations")
-    delay_ms: int = Field(default=0, ge=0, le=60_000, description="Sleep before each operation")
-
-
-class _StandInRoute(APIRoute):
-    """Answers the stand-in's errors with the status code a real system would send."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except HubError as exc:
-                return _error_response(exc)
-
-        return handle
-
-
 def support_system_router(system: EmbeddedWorkOrderSystem) -> APIRouter:
     """The REST contract of the work-order system, backed by `system`."""
-    router = APIRouter(route_class=_StandInRoute)
+    router = APIRouter(route_class=error_route_class(_error_response))
     _add_order_routes(router, system)
     _add_flow_log_routes(router, system)
     _add_delivery_routes(router, system)
-    _add_fault_routes(router, system)
+    add_fault_routes(router, system)
     return router
 
 
@@ -144,7 +121,7 @@ def _add_order_routes(router: APIRouter, system: EmbeddedWorkOrderSystem) -> Non
         order_id: OrderIdPath, idempotency_key: IdempotencyKeyHeader = None
     ) -> dict[str, Any]:
         """Archive (归档) an order; archiving an archived order changes nothing."""
-        await system.archive(order_id, idempotency_key=_required_key(idempotency_key))
+        await system.archive(order_id, idempotency_key=required_idempotency_key(idempotency_key))
         return await system.get_order(order_id)
 
 
@@ -154,7 +131,7 @@ def _add_flow_log_routes(router: APIRouter, system: EmbeddedWorkOrderSystem) -> 
         order_id: OrderIdPath, entry: FlowLogEntry, idempotency_key: IdempotencyKeyHeader = None
     ) -> Response:
         """Append one flow-log entry; a repeated Idempotency-Key is accepted without effect."""
-        key = _required_key(idempotency_key)
+        key = required_idempotency_key(idempotency_key)
         if entry.order_id != order_id:
             raise HTTPException(
                 422, f"body order_id {entry.order_id!r} does not match the path's {order_id!r}"
@@ -194,7 +171,7 @@ def _add_delivery_routes(router: APIRouter, system: EmbeddedWorkOrderSystem) -> 
         ] = None,
     ) -> list[dict[str, Any]]:
         """Attach a PDF (the body, `application/pdf`); a repeated Idempotency-Key adds nothing."""
-        key = _required_key(idempotency_key)
+        key = required_idempotency_key(idempotency_key)
         if request.headers.get("content-type", "").split(";")[0] != "application/pdf":
             raise HTTPException(415, "the attachment must be sent as application/pdf")
         if not content_sha256 or not SHA256_HEX.match(content_sha256):
@@ -219,35 +196,10 @@ def _add_delivery_routes(router: APIRouter, system: EmbeddedWorkOrderSystem) -> 
         order_id: OrderIdPath, idempotency_key: IdempotencyKeyHeader = None
     ) -> dict[str, Any]:
         """Report the order completed (报竣); an archived order stays archived."""
-        await system.report_completion(order_id, idempotency_key=_required_key(idempotency_key))
+        await system.report_completion(
+            order_id, idempotency_key=required_idempotency_key(idempotency_key)
+        )
         return await system.get_order(order_id)
-
-
-def _add_fault_routes(router: APIRouter, system: EmbeddedWorkOrderSystem) -> None:
-    @router.put("/_faults", response_model=Faults, tags=["faults (test only)"])
-    async def set_faults(faults: Faults) -> Faults:
-        """Inject faults: the stand-in then answers as a failing real system would."""
-        system.unavailable = faults.unavailable
-        system.fail_next = faults.fail_next
-        system.delay_ms = faults.delay_ms
-        return faults
-
-    @router.get("/_faults", response_model=Faults, tags=["faults (test only)"])
-    async def get_faults() -> Faults:
-        """The faults in force."""
-        return Faults(
-            unavailable=system.unavailable, fail_next=system.fail_next, delay_ms=system.delay_ms
-        )
-
-
-def _required_key(key: str | None) -> str:
-    if key is None or not key.strip():
-        raise HTTPException(400, "the Idempotency-Key header is required")
-    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise HTTPException(
-            400, f"the Idempotency-Key header exceeds {IDEMPOTENCY_KEY_MAX_LENGTH} characters"
-        )
-    return key
 
 
 def _error_response(exc: HubError) -> Response:
