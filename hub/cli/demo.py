@@ -1,11 +1,20 @@
-"""`hub demo`: N work orders through the whole lifecycle against an in-process hub."""
+"""`hub demo`: N work orders through the whole lifecycle against an in-process hub.
+
+The hub's web app is served on a free local port for the run: the simulated field app and the
+customers sign delivery reports through it, as they would through a deployed hub.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import typer
+from pydantic import AnyHttpUrl
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -14,12 +23,15 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from hub.bootstrap import bootstrap
+from hub.bootstrap import Hub, bootstrap
 from hub.cli.console import err, load_or_exit, out, run
 from hub.cli.db import migrate
 from hub.cli.demo_report import DemoReport, collect_report, summary_table
-from hub.cli.demo_run import DemoRun, OnSiteRates
+from hub.cli.demo_run import DemoRun, OnSiteRates, SigningRates
+from hub.cli.web_app import EmbeddedServer, browsable_url, build_web_app, listen, uvicorn_config
 from hub.config import Settings
+
+LOCAL = "127.0.0.1"
 
 
 def demo_command(
@@ -39,6 +51,18 @@ def demo_command(
     exception_rate: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Share of visits with another problem.")
     ] = 0.05,
+    sign: Annotated[
+        bool,
+        typer.Option(
+            help="End visits with tests and a signed delivery report (--no-sign: plain completion)."
+        ),
+    ] = True,
+    on_site_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of reports signed on site.")
+    ] = 0.5,
+    never_sign_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of reports nobody ever signs.")
+    ] = 0.05,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout (logs on stderr).")
     ] = False,
@@ -57,6 +81,7 @@ def demo_command(
             far_rate=far_rate,
             timeout_s=timeout,
             rates=OnSiteRates(bad_fiber_rate, bad_box_rate, exception_rate),
+            signing=SigningRates(on_site_rate, never_sign_rate) if sign else None,
         )
     )
     if as_json:
@@ -75,28 +100,54 @@ async def _demo(
     far_rate: float,
     timeout_s: float,
     rates: OnSiteRates,
+    signing: SigningRates | None,
 ) -> DemoReport:
     await migrate(settings)
-    hub = bootstrap(settings, consumers=True)
+    sock = listen(LOCAL, 0)
+    web_url = browsable_url(LOCAL, sock.getsockname()[1])
+    hub = bootstrap(
+        settings.model_copy(update={"public_base_url": AnyHttpUrl(web_url)}), consumers=True
+    )
     await hub.start()
     try:
-        demo = DemoRun(
-            hub,
-            orders=orders,
-            seed=seed,
-            technicians=technicians,
-            far_rate=far_rate,
-            rates=rates,
-        )
-        await demo.start()
-        try:
-            done = await run_with_progress(demo, timeout_s=timeout_s)
-            await demo.settle()
-            return await collect_report(demo, timed_out=not done)
-        finally:
-            await demo.stop()
+        async with _serving(hub, sock):
+            demo = DemoRun(
+                hub,
+                orders=orders,
+                seed=seed,
+                technicians=technicians,
+                far_rate=far_rate,
+                rates=rates,
+                web_url=web_url if signing is not None else None,
+                signing=signing,
+            )
+            await demo.start()
+            try:
+                done = await run_with_progress(demo, timeout_s=timeout_s)
+                await demo.settle()
+                return await collect_report(demo, timed_out=not done)
+            finally:
+                await demo.stop()
     finally:
         await hub.stop()
+
+
+@asynccontextmanager
+async def _serving(hub: Hub, sock: socket.socket) -> AsyncIterator[None]:
+    """The hub's web app on `sock` while the block runs."""
+    app = build_web_app(hub, manage_lifecycle=False, embedded_support=False)
+    port = sock.getsockname()[1]
+    server = EmbeddedServer(uvicorn_config(app, host=LOCAL, port=port))
+    serving = asyncio.create_task(server.serve(sockets=[sock]), name="demo-web")
+    try:
+        while not server.started:
+            if serving.done():
+                raise RuntimeError("the demo's web server did not start")
+            await asyncio.sleep(0.02)
+        yield
+    finally:
+        server.should_exit = True
+        await asyncio.gather(serving, return_exceptions=True)
 
 
 async def run_with_progress(demo: DemoRun, *, timeout_s: float) -> bool:

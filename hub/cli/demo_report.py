@@ -11,6 +11,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.cli.demo_delivery import delivery_counts, delivery_rows
 from hub.cli.demo_run import DemoRun
 from hub.cli.parking import ParkingQueues, amqp_connection
 from hub.db.tables import (
@@ -49,15 +50,24 @@ class DemoReport:
     timed_out: bool = False
     reissued: int = 0  # orders archived because an on-site fix replaced them
     on_site: dict[str, int] = field(default_factory=dict)
+    delivery: dict[str, int] = field(default_factory=dict)  # empty: visits ended unsigned
+    signing_failures: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Every order archived, none lost, no SMS sent twice."""
+        """Every order archived but those waiting for a signature, none lost, no SMS sent twice,
+        every signed order billed once and no other."""
+        d = self.delivery
+        awaiting = d.get("awaiting_signature", 0)
+        signed = d.get("signed_on_site", 0) + d.get("signed_remote", 0)
         return (
-            self.archived == self.orders
+            self.archived + awaiting == self.orders
             and self.lost == 0
             and self.duplicated_sms == 0
             and self.on_site.get("changes_unfinished", 0) == 0
+            and d.get("billed_orders", 0) == signed
+            and d.get("billed_twice", 0) == d.get("billed_unsigned", 0) == 0
+            and not self.signing_failures
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -73,6 +83,7 @@ async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
         by_purpose = await _purposes_sent_twice(conn, prefix)
         reissued = await _reissued(conn, prefix)
         on_site = await on_site_counts(conn, prefix)
+        delivery = await delivery_counts(conn, prefix) if run.delivery is not None else {}
     async with amqp_connection(hub.settings.amqp_url) as connection:
         depths = await ParkingQueues(connection, hub.topology).depths()
     final = sum(n for status, n in states.items() if Status(status) in FINAL_STATUSES)
@@ -84,7 +95,7 @@ async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
         orders=run.orders,
         final_states=states,
         archived=states.get(Status.ARCHIVED.value, 0),
-        lost=run.orders - final,
+        lost=run.orders - final - delivery.get("awaiting_signature", 0),
         duplicated_sms=max(by_sms_id, by_purpose),
         duplicated_sms_by={"sms_id": by_sms_id, "order_and_purpose": by_purpose},
         sms_sent=sms_sent,
@@ -100,6 +111,8 @@ async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
         timed_out=timed_out,
         reissued=reissued,
         on_site=on_site,
+        delivery=delivery,
+        signing_failures=run.delivery.stats.failures[:20] if run.delivery is not None else [],
     )
 
 
@@ -114,8 +127,18 @@ def summary_table(report: DemoReport) -> Table:
     states = ", ".join(f"{s}={n}" for s, n in sorted(report.final_states.items())) or "-"
     rows = [
         ("orders", str(report.orders)),
-        ("archived", _flag(report.archived, good=report.archived == report.orders)),
-        ("lost (not in a final state)", _flag(report.lost, good=report.lost == 0)),
+        (
+            "archived",
+            _flag(
+                report.archived,
+                good=report.archived + report.delivery.get("awaiting_signature", 0)
+                == report.orders,
+            ),
+        ),
+        (
+            "lost (not final, not waiting for a signature)",
+            _flag(report.lost, good=report.lost == 0),
+        ),
         ("states", states),
         ("SMS sent", str(report.sms_sent)),
         (
@@ -134,6 +157,7 @@ def summary_table(report: DemoReport) -> Table:
         ),
         ("far check-ins", str(report.far_check_ins)),
         *_on_site_rows(report),
+        *_delivery_rows(report),
         ("elapsed", f"{report.elapsed_s:.2f} s" + (" (timed out)" if report.timed_out else "")),
         ("throughput", f"{report.orders_per_s:.1f} orders/s"),
         (
@@ -162,7 +186,8 @@ async def _sms_sent_twice(conn: AsyncConnection, prefix: str) -> tuple[int, int]
     rows = (
         await conn.execute(
             select(sms_log.c.sms_id, func.count())
-            .where(sms_log.c.sms_id.contains(f":{prefix}", autoescape=True))
+            .join(sms_messages, sms_messages.c.sms_id == sms_log.c.sms_id)
+            .where(sms_messages.c.order_id.startswith(prefix, autoescape=True))
             .group_by(sms_log.c.sms_id)
         )
     ).all()
@@ -255,6 +280,13 @@ async def on_site_counts(conn: AsyncConnection, prefix: str) -> dict[str, int]:
     )
     counts["returned_to_dispatch"] = int(returned or 0)
     return counts
+
+
+def _delivery_rows(report: DemoReport) -> list[tuple[str, str]]:
+    if not report.delivery:
+        return []
+    rows = delivery_rows(report.delivery, report.signing_failures)
+    return [(name, value if good else _flag(value, good=False)) for name, value, good in rows]
 
 
 def _on_site_rows(report: DemoReport) -> list[tuple[str, str]]:

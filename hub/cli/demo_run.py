@@ -1,6 +1,8 @@
 """One demo run: the simulated field on its own broker connection, feeding orders to a hub.
 
-Order ids carry a run id, so several runs can share a kept database and be told apart.
+Order ids carry a run id, so several runs can share a kept database and be told apart. With a
+web URL, visits end in tests and a delivery report signed on site or by SMS link (customers
+reach the hub's web app at that URL); a few customers never sign, and their orders wait.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import structlog
 from faststream.rabbit import RabbitBroker
@@ -21,6 +24,8 @@ from hub.cli.parking import amqp_connection
 from hub.db.sms import SmsState
 from hub.db.tables import sms_messages, work_orders
 from hub.domain.work_order import Status
+from hub.simulation.customers import LogProviderPhones
+from hub.simulation.delivery import SimulatedDelivery
 from hub.simulation.field import SimulatedField
 from hub.simulation.on_site import SiteProblems
 
@@ -40,6 +45,14 @@ class OnSiteRates:
     exception: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class SigningRates:
+    """Of the delivery reports: the share signed on site, and of the rest the share never signed."""
+
+    on_site: float = 0.5
+    never: float = 0.05
+
+
 class DemoRun:
     """Feeds `orders` orders through the field and watches them reach `archived`."""
 
@@ -52,10 +65,13 @@ class DemoRun:
         technicians: int = 20,
         far_rate: float = 0.05,
         rates: OnSiteRates | None = None,
+        web_url: str | None = None,
+        signing: SigningRates | None = None,
     ) -> None:
         self.hub = hub
         self.orders = orders
         self.run_id = "R" + secrets.token_hex(4)
+        self.delivery = _delivery(hub, seed, web_url, signing or SigningRates())
         self.field = SimulatedField(
             hub.topology,
             seed=seed,
@@ -64,6 +80,7 @@ class DemoRun:
             far_check_in_rate=far_rate,
             inventory=hub.inventory,
             problems=_problems(hub, seed, rates),
+            delivery=self.delivery,
         )
         self.order_prefix = self.field.order(0).order_id.rsplit("-", 1)[0] + "-"
         self._broker = RabbitBroker(
@@ -78,16 +95,27 @@ class DemoRun:
         self.field.attach(self._broker)
         await self._broker.start()
 
+    @cached_property
+    def expected_unsigned(self) -> int:
+        """Orders whose customer never signs (known up front: the draw is seeded)."""
+        if self.delivery is None:
+            return 0
+        ids = (self.field.order(i).order_id for i in range(self.orders))
+        return sum(1 for order_id in ids if self.delivery.way(order_id) == "never")
+
     async def stop(self) -> None:
         """Disconnect the field and delete its queues (they would only fill up otherwise)."""
         await self._broker.stop()
+        if self.delivery is not None:
+            await self.delivery.close()
         async with amqp_connection(self.hub.settings.amqp_url) as connection:
             channel = await connection.channel()
             for name in self.field.queue_names():
                 await channel.queue_delete(name)
 
     async def run(self, *, timeout_s: float, progress: Progress | None = None) -> bool:
-        """Feed every order and wait until all are archived; False on timeout."""
+        """Feed every order and wait until all are archived (or wait for a signature that
+        never comes); False on timeout."""
         started = time.monotonic()
         feeding = asyncio.create_task(self._feed(), name="demo-feed")
         try:
@@ -134,11 +162,18 @@ class DemoRun:
             archived = await self.archived()
             if progress is not None:
                 progress(archived)
-            if archived >= self.orders:
+            if archived >= self.orders - self.expected_unsigned and self._customers_done():
                 return True
             if time.monotonic() >= deadline:
                 return False
             await asyncio.sleep(POLL_INTERVAL_S)
+
+    def _customers_done(self) -> bool:
+        """Every customer who never signs has had the link (so the run counts them)."""
+        if self.delivery is None:
+            return True
+        stats = self.delivery.stats
+        return stats.never_signed >= self.expected_unsigned
 
     async def _sms_in_flight(self) -> int:
         async with self.hub.db.read() as conn:
@@ -149,6 +184,22 @@ class DemoRun:
                 .where(sms_messages.c.state == SmsState.SENDING.value)
             )
         return int(count or 0)
+
+
+def _delivery(
+    hub: Hub, seed: int, web_url: str | None, rates: SigningRates
+) -> SimulatedDelivery | None:
+    if web_url is None:
+        return None
+    token = hub.settings.field_app_token
+    return SimulatedDelivery(
+        web_url,
+        LogProviderPhones(hub.db),
+        seed=seed,
+        on_site_rate=rates.on_site,
+        never_sign_rate=rates.never,
+        field_app_token=token.get_secret_value() if token else None,
+    )
 
 
 def _problems(hub: Hub, seed: int, rates: OnSiteRates | None) -> SiteProblems | None:

@@ -73,7 +73,8 @@ async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> 
                 embedded_support=embedded_support,
             )
             if demo_orders:
-                await _demo(hub, demo_orders, stop=stop, serving=serving)
+                url = browsable_url(host, port)
+                await _demo(hub, demo_orders, url=url, stop=stop, serving=serving)
             await _first_of(stop.wait(), serving)
         finally:
             server.should_exit = True  # finishes in-flight requests, then returns
@@ -88,9 +89,12 @@ async def _until_started(server: EmbeddedServer, serving: asyncio.Task[None]) ->
         await asyncio.sleep(0.05)
 
 
-async def _demo(hub: Hub, orders: int, *, stop: asyncio.Event, serving: asyncio.Task[None]) -> None:
-    """Feed the demo orders while serving; the field leaves once they are all archived."""
-    demo = DemoRun(hub, orders=orders)
+async def _demo(
+    hub: Hub, orders: int, *, url: str, stop: asyncio.Event, serving: asyncio.Task[None]
+) -> None:
+    """Feed the demo orders while serving; the field leaves once they are all delivered
+    (archived, or waiting for a customer who never signs)."""
+    demo = DemoRun(hub, orders=orders, web_url=url)
     await demo.start()
     try:
         feeding = asyncio.create_task(run_with_progress(demo, timeout_s=DEMO_TIMEOUT_S))
@@ -99,9 +103,10 @@ async def _demo(hub: Hub, orders: int, *, stop: asyncio.Event, serving: asyncio.
             feeding.cancel()
             return
         if feeding.result():
+            waiting = demo.expected_unsigned
             out.print(
-                f"demo: {orders} orders archived in {demo.elapsed_s:.1f} s "
-                f"({orders / max(demo.elapsed_s, 1e-9):.1f} orders/s); still serving"
+                f"demo: {orders - waiting} orders signed and archived, {waiting} waiting "
+                f"for a signature, in {demo.elapsed_s:.1f} s; still serving"
             )
         else:
             err.print(

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from hub.errors import HubError
 from hub.messaging.topology import Topology, message_type
 from hub.ports import ResourceInventory
+from hub.simulation.delivery import SimulatedDelivery
 from hub.simulation.on_site import SiteProblems
 from schemas.v1 import (
     AccountManager,
@@ -68,9 +69,11 @@ class SimulatedField:
     technicians: int = 20
     far_check_in_rate: float = 0.05
     stats: FieldStats = field(default_factory=FieldStats)
-    # Orders get their resources from the inventory when set; `problems` adds on-site fixes.
+    # Orders get their resources from the inventory when set; `problems` adds on-site fixes;
+    # `delivery` ends a visit with tests and a signed report instead of a plain completion.
     inventory: ResourceInventory | None = None
     problems: SiteProblems | None = None
+    delivery: SimulatedDelivery | None = None
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -134,15 +137,13 @@ class SimulatedField:
                 event, self._site(event.order_id), self._send
             ):
                 return
-            cmd = CompleteWorkOrder(
-                order_id=event.order_id, technician_id=event.technician_id, note="开通测试正常"
-            )
-            await self._send(cmd, f"sim:{event.order_id}:complete")
-            self.stats.completed += 1
+            await self.finish(event.order_id, event.technician_id, "开通测试正常")
 
         @sub("dispatcher.completed", WorkOrderCompleted)  # type: ignore[operator]
         async def on_completed(event: WorkOrderCompleted) -> None:
             self._observe(event.order_id, "complete")
+            if self.delivery is not None:
+                return  # completed by the signed report: the hub archives it after 报竣
             await self._send(
                 ArchiveWorkOrder(order_id=event.order_id), f"sim:{event.order_id}:archive"
             )
@@ -154,8 +155,22 @@ class SimulatedField:
             self.stats.archived_seen += 1
 
         if self.problems is not None:
-            router.include_router(self.problems.router(t, self._send, self._dispatch_order))
+            router.include_router(
+                self.problems.router(t, self._send, self._dispatch_order, self.finish)
+            )
+        if self.delivery is not None:
+            router.include_router(self.delivery.router(t, self._send))
         return router
+
+    async def finish(self, order_id: str, technician_id: str, note: str) -> None:
+        """The technician ends the visit: tests for the report to sign, or a plain completion."""
+        if self.delivery is not None:
+            bandwidth = self.order(_index(order_id)).bandwidth_mbps
+            await self.delivery.run_tests(order_id, technician_id, bandwidth, self._send)
+        else:
+            cmd = CompleteWorkOrder(order_id=order_id, technician_id=technician_id, note=note)
+            await self._send(cmd, f"sim:{order_id}:complete")
+        self.stats.completed += 1
 
     def attach(self, broker: RabbitBroker) -> None:
         """Subscribe on `broker` (before it starts) and publish commands through it."""
@@ -171,6 +186,8 @@ class SimulatedField:
             "observer.archived",
         )
         extra = SiteProblems.queue_names(self.topology) if self.problems is not None else []
+        if self.delivery is not None:
+            extra += SimulatedDelivery.queue_names(self.topology)
         return [f"{self.topology.prefix}sim.{n}" for n in names] + extra
 
     async def create(self, index: int) -> CreateWorkOrder:
@@ -237,5 +254,9 @@ class SimulatedField:
         )
 
     def _site(self, order_id: str) -> Coordinates:
-        index = int(order_id.rsplit("-", 1)[1].split(".", maxsplit=1)[0])  # "-000042.R1" → 42
-        return self.order(index).install_address.coordinates
+        return self.order(_index(order_id)).install_address.coordinates
+
+
+def _index(order_id: str) -> int:
+    """The order's number in its run: "SIM7R1a2b-000042.R1" → 42."""
+    return int(order_id.rsplit("-", 1)[1].split(".", maxsplit=1)[0])

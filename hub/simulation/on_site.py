@@ -29,7 +29,6 @@ from hub.messaging.topology import Topology
 from hub.ports import ResourceInventory
 from schemas.v1 import (
     ChangeOpticalBox,
-    CompleteWorkOrder,
     Coordinates,
     DispatchWorkOrder,
     ExceptionReported,
@@ -48,6 +47,7 @@ from schemas.v1 import (
 )
 
 Send = Callable[[BaseModel, str], Awaitable[None]]
+Finish = Callable[[str, str, str], Awaitable[None]]  # order, technician, note: the visit ends
 FIRST_VISIT_CHECK_IN_VERSION = 3  # created 1, dispatched 2, checked in 3
 NO_BOX_SHARE = 0.2  # of bad-box cases: nothing usable nearby, the order goes back to dispatch
 RESPONSIBLE = {
@@ -130,7 +130,11 @@ class SiteProblems:
         return True
 
     def router(
-        self, topology: Topology, send: Send, dispatch: Callable[[str], DispatchWorkOrder]
+        self,
+        topology: Topology,
+        send: Send,
+        dispatch: Callable[[str], DispatchWorkOrder],
+        finish: Finish,
     ) -> RabbitRouter:
         """Responsible people resolve, technicians finish after a resolution or a refusal,
         the dispatcher sends returned orders out again."""
@@ -157,10 +161,7 @@ class SiteProblems:
 
         @sub("technician.exception_resolved", ExceptionResolved)  # type: ignore[operator]
         async def on_resolved(event: ExceptionResolved) -> None:
-            cmd = CompleteWorkOrder(
-                order_id=event.order_id, technician_id=event.technician_id, note="异常处理后开通"
-            )
-            await send(cmd, f"sim:{event.order_id}:complete")
+            await finish(event.order_id, event.technician_id, "异常处理后开通")
 
         @sub("technician.fiber_swap_refused", FiberSwapRefused)  # type: ignore[operator]
         async def on_swap_refused(event: FiberSwapRefused) -> None:

@@ -83,7 +83,7 @@ def env(settings: Settings) -> dict[str, str]:
     return hub_env(settings)
 
 
-async def test_demo_archives_every_order_and_prints_one_json_object(
+async def test_demo_delivers_every_order_signed_on_site_or_by_link_and_prints_one_json_object(
     settings: Settings, env: dict[str, str]
 ) -> None:
     ran = await hub_cli(
@@ -91,23 +91,35 @@ async def test_demo_archives_every_order_and_prints_one_json_object(
         "--orders",
         "30",
         *("--bad-fiber-rate", "0", "--bad-box-rate", "0", "--exception-rate", "0"),
+        *("--on-site-rate", "0.4", "--never-sign-rate", "0.2"),
         "--json",
         "--timeout",
-        "120",
+        "150",
         env=env,
         cwd=settings.data_dir,
-        timeout=180,
+        timeout=200,
     )
     assert ran.code == 0, ran.stderr[-3000:]
     lines = ran.stdout.strip().splitlines()
     assert len(lines) == 1, ran.stdout
     report = json.loads(lines[0])
+    delivery = report["delivery"]
+    signed = delivery["signed_on_site"] + delivery["signed_remote"]
+    waiting = delivery["awaiting_signature"]
     assert report["orders"] == 30
-    assert report["archived"] == 30
-    assert report["final_states"] == {"archived": 30}
+    assert delivery["signed_on_site"] > 0 and delivery["signed_remote"] > 0 and waiting > 0
+    assert report["archived"] == signed == 30 - waiting
+    assert report["final_states"] == {"archived": signed, "checked_in": waiting}
     assert report["lost"] == 0
+    assert delivery["billed_orders"] == signed  # 起租 for every signed order
+    assert delivery["billed_twice"] == delivery["billed_unsigned"] == 0
+    assert delivery["reports_rendered"] >= 30
     assert report["duplicated_sms"] == 0
-    assert report["sms_sent"] == 30  # one dispatch notice per order
+    # a dispatch notice per order, a link per remote order, one code per customer who signed
+    assert (
+        report["sms_sent"] == 30 + (delivery["signed_remote"] + waiting) + delivery["signed_remote"]
+    )
+    assert report["signing_failures"] == []
     assert report["ok"] is True
     assert report["p50_step_latency_ms"] <= report["p99_step_latency_ms"]
 

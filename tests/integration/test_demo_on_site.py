@@ -24,6 +24,7 @@ async def test_the_demo_summary_counts_swaps_box_changes_and_exceptions(
         "demo",
         *("--orders", "40", "--json", "--timeout", "150"),
         *("--bad-fiber-rate", "0.3", "--bad-box-rate", "0.2", "--exception-rate", "0.1"),
+        *("--never-sign-rate", "0"),  # reissued and resolved orders get signed too
         env=hub_env(settings),
         cwd=settings.data_dir,
         timeout=200,
@@ -39,3 +40,6 @@ async def test_the_demo_summary_counts_swaps_box_changes_and_exceptions(
     assert on_site.get("exceptions_open", 0) == 0
     assert on_site.get("changes_unfinished", 0) == 0
     assert report["duplicated_sms"] == 0
+    delivery = report["delivery"]
+    assert delivery["signed_on_site"] + delivery["signed_remote"] == 40
+    assert delivery["billed_orders"] == 40 and delivery["billed_unsigned"] == 0
