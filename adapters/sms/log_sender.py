@@ -1,4 +1,9 @@
-"""The `log` SMS provider: writes each SMS to a table and the log (phone masked), sends nothing."""
+"""The `log` SMS provider: writes each SMS to a table and the log (phone masked), sends nothing.
+
+It stands in for the carrier and the customer's phone in development, so `sms_log` keeps the
+full text on purpose (the demo's simulated customers read their links and codes from it): the
+one table that holds signing tokens and codes in plaintext, and not a provider for production.
+"""
 
 from __future__ import annotations
 

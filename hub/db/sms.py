@@ -1,4 +1,9 @@
-"""Outgoing SMS as rows: recorded before the provider call and after it."""
+"""Outgoing SMS as rows: recorded before the provider call and after it.
+
+The text is kept only while the SMS is being sent and blanked once it is sent or failed (it
+carries signing links and one-time codes, S1); the phone is stored masked. Nothing reads either
+back: a retry or a `lookup` after an expired lease takes them from the `SendSms` command.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import sms_messages
 from hub.errors import ConcurrencyConflict
+from hub.messaging.pii import mask_phone
 from schemas.v1 import SendSms
 
 
@@ -81,7 +87,7 @@ class SmsRepository:
                     sms_id=cmd.sms_id,
                     order_id=cmd.order_id,
                     purpose=cmd.purpose,
-                    to_phone=cmd.to,
+                    to_phone=mask_phone(cmd.to),
                     body=cmd.body,
                     provider=provider,
                     state=SmsState.SENDING.value,
@@ -112,11 +118,13 @@ class SmsRepository:
             raise ConcurrencyConflict(f"sms {cmd.sms_id} was taken by another attempt")
 
     async def mark_sent(self, sms_id: str, provider_message_id: str) -> None:
+        """Final: the provider took it; the text is blanked."""
         await self._conn.execute(
             update(sms_messages)
             .where(sms_messages.c.sms_id == sms_id)
             .values(
                 state=SmsState.SENT.value,
+                body="",
                 provider_message_id=provider_message_id,
                 lease_until=None,
                 updated_at=self._now,
@@ -132,11 +140,13 @@ class SmsRepository:
         )
 
     async def mark_failed(self, sms_id: str, error_code: str) -> None:
+        """Final: the provider refused it for good; the text is blanked."""
         await self._conn.execute(
             update(sms_messages)
             .where(sms_messages.c.sms_id == sms_id)
             .values(
                 state=SmsState.FAILED.value,
+                body="",
                 error_code=error_code[:32],
                 lease_until=None,
                 updated_at=self._now,

@@ -1,26 +1,35 @@
-"""The outbox relay: publishes committed outbox rows, confirmed and persistent, then marks them."""
+"""The outbox relay: publishes committed outbox rows, confirmed and persistent, then marks them.
+
+A published `SendSms` row keeps only a redacted body: its text carries signing links and one-time
+codes, which the database must not hold in plaintext (S1), and nothing reads published rows.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
 from hub.db.tables import outbox
 from hub.db.uow import Clock, utc_now
+from hub.messaging.pii import mask_phone
+from hub.messaging.topology import message_type
 from hub.metrics import Metrics
+from schemas.v1 import SendSms
 
 log = structlog.get_logger(__name__)
 
 MAX_BACKOFF_S = 60.0
+SEND_SMS = message_type(SendSms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,17 +135,17 @@ class OutboxRelay:
 
     async def _publish_all(
         self, messages: list[OutboxMessage]
-    ) -> tuple[list[str], list[tuple[OutboxMessage, str]]]:
+    ) -> tuple[list[OutboxMessage], list[tuple[OutboxMessage, str]]]:
         results = await asyncio.gather(
             *(self._publish(m) for m in messages), return_exceptions=True
         )
-        ok: list[str] = []
+        ok: list[OutboxMessage] = []
         failed: list[tuple[OutboxMessage, str]] = []
         for message, result in zip(messages, results, strict=True):
             if isinstance(result, BaseException):
                 failed.append((message, f"{type(result).__name__}: {result}"[:500]))
             else:
-                ok.append(message.id)
+                ok.append(message)
         self._metrics.outbox_published.inc(len(ok))
         if failed:
             self._metrics.outbox_publish_failures.inc(len(failed))
@@ -149,12 +158,14 @@ class OutboxRelay:
         return ok, failed
 
     async def _mark(
-        self, conn: AsyncConnection, ok: list[str], failed: list[tuple[OutboxMessage, str]]
+        self,
+        conn: AsyncConnection,
+        ok: list[OutboxMessage],
+        failed: list[tuple[OutboxMessage, str]],
     ) -> None:
         now = self._clock()
         execute = conn.execute
-        if ok:
-            await execute(update(outbox).where(outbox.c.id.in_(ok)).values(sent_at=now))
+        await _mark_published(conn, ok, now=now)
         for message, error in failed:
             delay = min(MAX_BACKOFF_S, 0.5 * 2**message.attempts)
             await execute(
@@ -166,6 +177,31 @@ class OutboxRelay:
                     available_at=now + timedelta(seconds=delay),
                 )
             )
+
+
+async def _mark_published(
+    conn: AsyncConnection, published: list[OutboxMessage], *, now: datetime
+) -> None:
+    """Set `sent_at`; an SMS row's body is replaced by its redacted form in the same UPDATE."""
+    texts = [m for m in published if m.message_type == SEND_SMS]
+    others = [m.id for m in published if m.message_type != SEND_SMS]
+    if others:
+        await conn.execute(update(outbox).where(outbox.c.id.in_(others)).values(sent_at=now))
+    if texts:
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id == bindparam("row_id"))
+            .values(sent_at=now, body=bindparam("redacted")),
+            [{"row_id": m.id, "redacted": redacted_sms(m.body)} for m in texts],
+        )
+
+
+def redacted_sms(body: str) -> str:
+    """A `SendSms` body that still names its SMS, with the text's length and the phone masked."""
+    command = json.loads(body)
+    command["body"] = f"[redacted after publishing: {len(command['body'])} chars]"
+    command["to"] = mask_phone(command["to"])
+    return json.dumps(command, ensure_ascii=False)
 
 
 def _to_message(row: Row[tuple[object, ...]]) -> OutboxMessage:

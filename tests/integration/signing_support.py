@@ -72,40 +72,62 @@ async def sms_log_bodies(hub: Hub, sms_prefix: str) -> list[str]:
 
 
 async def outbox_sms(hub: Hub, sms_prefix: str = "") -> list[SendSms]:
-    """The SendSms commands the hub decided to send (in the outbox), oldest first."""
+    """The SendSms commands the hub decided to send and has not published yet, oldest first.
+
+    Once published, a row keeps only a redacted body; a quiet hub publishes nothing.
+    """
     async with hub.db.read() as conn:
         rows = await conn.execute(
             select(outbox.c.body)
-            .where(outbox.c.message_type == "SendSms.v1")
+            .where(outbox.c.message_type == "SendSms.v1", outbox.c.sent_at.is_(None))
             .order_by(outbox.c.created_at, outbox.c.id)
         )
         commands = [SendSms.model_validate_json(r.body) for r in rows]
     return [c for c in commands if c.sms_id.startswith(sms_prefix)]
 
 
-async def wait_for_sms(hub: Hub, sms_prefix: str, count: int = 1) -> list[str]:
-    """The texts of SMS with this id prefix, once `count` are in the outbox."""
+async def sms_texts(hub: Hub, sms_prefix: str) -> dict[str, str]:
+    """Texts by SMS id: still waiting in the outbox, or received by the customer's phone.
+
+    A quiet hub's texts stay in the outbox; a started hub's reach the log provider's table.
+    """
+    waiting = {c.sms_id: c.body for c in await outbox_sms(hub, sms_prefix)}
+    async with hub.db.read() as conn:
+        rows = await conn.execute(
+            select(sms_log.c.sms_id, sms_log.c.body)
+            .where(sms_log.c.sms_id.like(f"{sms_prefix}%"))
+            .order_by(sms_log.c.id)
+        )
+        return waiting | {r.sms_id: r.body for r in rows}
+
+
+async def wait_for_sms(hub: Hub, sms_prefix: str, count: int = 1) -> dict[str, str]:
+    """Texts by SMS id with this prefix, once `count` were seen waiting or received.
+
+    A text seen waiting is kept: the relay may publish it before the log provider records it.
+    """
+    seen: dict[str, str] = {}
 
     async def arrived() -> bool:
-        return len(await outbox_sms(hub, sms_prefix)) >= count
+        seen.update(await sms_texts(hub, sms_prefix))
+        return len(seen) >= count
 
     await eventually(arrived, timeout=20)
-    return [c.body for c in await outbox_sms(hub, sms_prefix)]
+    return seen
 
 
 async def link_token(hub: Hub, order_id: str, *, issue: int = 1, version: int = 1) -> str:
-    bodies = await wait_for_sms(hub, f"signing-link:{order_id}:v{version}:{issue}")
-    found = LINK.search(bodies[-1])
+    texts = await wait_for_sms(hub, f"signing-link:{order_id}:v{version}:{issue}")
+    found = LINK.search(list(texts.values())[-1])
     assert found, "the SMS carries no link"
     return found.group(1)
 
 
 async def latest_code(hub: Hub, link_id: str, count: int = 1) -> str:
     """The newest code texted for a link (the highest code number), once `count` were sent."""
-    await wait_for_sms(hub, f"signing-code:{link_id}:", count)
-    texts = await outbox_sms(hub, f"signing-code:{link_id}:")
-    newest = max(texts, key=lambda c: int(c.sms_id.rsplit(":", 1)[1]))
-    found = CODE.search(newest.body)
+    texts = await wait_for_sms(hub, f"signing-code:{link_id}:", count)
+    newest = max(texts, key=lambda sms_id: int(sms_id.rsplit(":", 1)[1]))
+    found = CODE.search(texts[newest])
     assert found
     return found.group(1)
 

@@ -6,6 +6,7 @@ import re
 import secrets
 import time
 from dataclasses import replace
+from datetime import datetime
 
 import pytest
 from pydantic import AnyHttpUrl
@@ -13,7 +14,7 @@ from sqlalchemy import select, text
 
 from hub.bootstrap import Hub
 from hub.config import Settings
-from hub.db.tables import metadata, signing_links, signing_tokens
+from hub.db.tables import metadata, outbox, signing_links, signing_tokens, sms_messages
 from hub.domain import work_order
 from hub.domain.signing import token_digest
 from hub.domain.work_order import Status
@@ -21,6 +22,7 @@ from hub.signing.context import SYSTEM
 from hub.signing.links import ReportRef
 from schemas.v1 import RemindSigner
 from tests import factories
+from tests.helpers import eventually
 from tests.integration.signing_support import (
     BASE_URL,
     LINK,
@@ -30,6 +32,8 @@ from tests.integration.signing_support import (
     audit_kinds,
     client_for,
     clock,
+    count,
+    latest_code,
     link_id_of,
     link_token,
     order_on_site,
@@ -133,13 +137,47 @@ async def test_s1_link_tokens_are_long_unique_and_the_database_holds_only_their_
 
 
 async def _text_of_tables(conn: object, *, skip: set[str]) -> str:
+    """Every row of every table but `skip`, without timestamps (microseconds look like codes)."""
     parts: list[str] = []
     for table in metadata.sorted_tables:
         if table.name in skip:
             continue
         rows = await conn.execute(select(table))  # type: ignore[attr-defined]
-        parts.extend(repr(tuple(row)) for row in rows)
+        parts.extend(repr(tuple(v for v in row if not isinstance(v, datetime))) for row in rows)
     return "\n".join(parts)
+
+
+async def test_s1_once_texts_are_sent_only_the_log_providers_table_holds_tokens_or_codes(
+    hub: Hub,
+) -> None:
+    order_id = "WO-S1-SENT"
+    async with client_for(hub) as client:
+        await order_on_site(client, order_id)
+        await send_link(client, order_id)
+        await send_link(client, order_id, reissue=True)
+        tokens = [await link_token(hub, order_id, issue=n) for n in (1, 2)]
+        customer = Customer(hub, client, tokens[1])
+        assert (await customer.open()).status_code == 200
+        assert (await customer.request_code()).status_code == 200
+        code = await latest_code(hub, await link_id_of(hub, order_id))
+
+    async def every_text_sent() -> bool:
+        texts = await count(hub, outbox, outbox.c.message_type == "SendSms.v1")
+        sent = await count(hub, sms_messages, sms_messages.c.state == "sent")
+        return sent == texts and await hub.relay.backlog() == 0
+
+    await eventually(every_text_sent, timeout=30)
+    phone = factories.create_order(order_id).contact.phone
+    async with hub.db.read() as conn:
+        dump = await _text_of_tables(conn, skip={"sms_log"})  # the customer's phone, simulated
+        sms_rows = [
+            *(await conn.execute(select(outbox).where(outbox.c.message_type == "SendSms.v1"))),
+            *(await conn.execute(select(sms_messages))),
+        ]
+    assert len(sms_rows) >= 2 * 4  # a dispatch notice, two links and a code
+    assert [t for t in tokens if t in dump] == []
+    assert re.findall(rf"(?<!\d){code}(?!\d)", dump) == []
+    assert phone not in repr(sms_rows)
 
 
 async def test_s1_random_token_probes_all_look_alike_and_are_rate_limited_per_ip(

@@ -32,11 +32,11 @@ from tests.integration.signing_support import (
     latest_code,
     link_id_of,
     order_on_site,
-    outbox_sms,
     report_of,
     send_link,
     served,
     sms_log_bodies,
+    wait_for_sms,
 )
 
 pytestmark = pytest.mark.integration
@@ -94,7 +94,7 @@ async def test_s8_no_phone_token_or_code_reaches_logs_parking_headers_or_sms_tex
         for order_id in order_ids:
             await order_on_site(client, order_id)
             await send_link(client, order_id)
-            [text] = [c.body for c in await outbox_sms(hub, f"signing-link:{order_id}:")]
+            [text] = (await wait_for_sms(hub, f"signing-link:{order_id}:")).values()
             found = link.search(text)
             assert found
             await _customer_flow(hub, client, order_id, found.group(1))
