@@ -22,8 +22,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import httpx
-from faststream import AckPolicy
-from faststream.rabbit import QueueType, RabbitQueue, RabbitRouter
+from faststream.rabbit import RabbitRouter
 from pydantic import BaseModel
 
 from hub.messaging.topology import Topology
@@ -34,6 +33,7 @@ from hub.simulation.customers import (
     SigningFailed,
     signature_data_url,
 )
+from hub.simulation.queues import sim_queue, sim_subscriber
 from schemas.v1 import (
     PingMeasurement,
     PingResultRecorded,
@@ -144,20 +144,11 @@ class SimulatedDelivery:
         """Once both tests of an order are recorded, its report gets signed (or not)."""
         router = RabbitRouter()
 
-        def sub(name: str, model: type[BaseModel]) -> object:
-            queue = RabbitQueue(
-                f"{topology.prefix}sim.{name}",
-                queue_type=QueueType.QUORUM,
-                durable=True,
-                routing_key=topology.route(model),
-            )
-            return router.subscriber(queue, topology.bus, ack_policy=AckPolicy.NACK_ON_ERROR)
-
-        @sub("technician.ping_recorded", PingResultRecorded)  # type: ignore[operator]
+        @sim_subscriber(router, topology, "technician.ping_recorded", PingResultRecorded)
         async def on_ping(event: PingResultRecorded) -> None:
             self._tested(event.order_id, event.technician_id, "ping", send)
 
-        @sub("technician.speed_recorded", SpeedTestRecorded)  # type: ignore[operator]
+        @sim_subscriber(router, topology, "technician.speed_recorded", SpeedTestRecorded)
         async def on_speed(event: SpeedTestRecorded) -> None:
             self._tested(event.order_id, event.technician_id, "speed", send)
 
@@ -166,7 +157,7 @@ class SimulatedDelivery:
     @staticmethod
     def queue_names(topology: Topology) -> list[str]:
         names = ("technician.ping_recorded", "technician.speed_recorded")
-        return [f"{topology.prefix}sim.{n}" for n in names]
+        return [sim_queue(topology, n) for n in names]
 
     @property
     def signing(self) -> int:

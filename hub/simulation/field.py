@@ -12,8 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from faststream import AckPolicy
-from faststream.rabbit import QueueType, RabbitBroker, RabbitQueue, RabbitRouter
+from faststream.rabbit import RabbitBroker, RabbitRouter
 from pydantic import BaseModel
 
 from hub.errors import HubError
@@ -21,6 +20,7 @@ from hub.messaging.topology import Topology, message_type
 from hub.ports import ResourceInventory
 from hub.simulation.delivery import SimulatedDelivery
 from hub.simulation.on_site import SiteProblems
+from hub.simulation.queues import Subscribe, sim_queue, sim_subscriber
 from schemas.v1 import (
     AccountManager,
     ArchiveWorkOrder,
@@ -102,18 +102,10 @@ class SimulatedField:
         router = RabbitRouter()
         t = self.topology
 
-        def queue(name: str, model: type[BaseModel]) -> RabbitQueue:
-            return RabbitQueue(
-                f"{t.prefix}sim.{name}",
-                queue_type=QueueType.QUORUM,
-                durable=True,
-                routing_key=t.route(model),
-            )
+        def sub(name: str, model: type[BaseModel]) -> Subscribe:
+            return sim_subscriber(router, t, name, model)
 
-        def sub(name: str, model: type[BaseModel]) -> object:
-            return router.subscriber(queue(name, model), t.bus, ack_policy=AckPolicy.NACK_ON_ERROR)
-
-        @sub("dispatcher.created", WorkOrderCreated)  # type: ignore[operator]
+        @sub("dispatcher.created", WorkOrderCreated)
         async def on_created(event: WorkOrderCreated) -> None:
             if event.reissued_from is not None:
                 return  # reissued after an on-site fix: the hub dispatched it already
@@ -121,14 +113,14 @@ class SimulatedField:
             await self._send(self._dispatch(event), f"sim:{event.order_id}:dispatch")
             self.stats.dispatched += 1
 
-        @sub("technician.dispatched", WorkOrderDispatched)  # type: ignore[operator]
+        @sub("technician.dispatched", WorkOrderDispatched)
         async def on_dispatched(event: WorkOrderDispatched) -> None:
             self._observe(event.order_id, "dispatch")
             visit = "" if event.version == 2 else f":v{event.version}"  # v2: the first dispatch
             await self._send(self._check_in(event), f"sim:{event.order_id}:check_in{visit}")
             self.stats.checked_in += 1
 
-        @sub("technician.checked_in", TechnicianCheckedIn)  # type: ignore[operator]
+        @sub("technician.checked_in", TechnicianCheckedIn)
         async def on_checked_in(event: TechnicianCheckedIn) -> None:
             self._observe(event.order_id, "check_in")
             if not event.within_radius:
@@ -139,7 +131,7 @@ class SimulatedField:
                 return
             await self.finish(event.order_id, event.technician_id, "开通测试正常")
 
-        @sub("dispatcher.completed", WorkOrderCompleted)  # type: ignore[operator]
+        @sub("dispatcher.completed", WorkOrderCompleted)
         async def on_completed(event: WorkOrderCompleted) -> None:
             self._observe(event.order_id, "complete")
             if self.delivery is not None:
@@ -149,7 +141,7 @@ class SimulatedField:
             )
             self.stats.archived += 1
 
-        @sub("observer.archived", WorkOrderArchived)  # type: ignore[operator]
+        @sub("observer.archived", WorkOrderArchived)
         async def on_archived(event: WorkOrderArchived) -> None:
             self._observe(event.order_id, "archive")
             self.stats.archived_seen += 1
@@ -188,7 +180,7 @@ class SimulatedField:
         extra = SiteProblems.queue_names(self.topology) if self.problems is not None else []
         if self.delivery is not None:
             extra += SimulatedDelivery.queue_names(self.topology)
-        return [f"{self.topology.prefix}sim.{n}" for n in names] + extra
+        return [sim_queue(self.topology, n) for n in names] + extra
 
     async def create(self, index: int) -> CreateWorkOrder:
         order = self.order(index)

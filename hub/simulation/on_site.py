@@ -19,14 +19,14 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from faststream import AckPolicy
-from faststream.rabbit import QueueType, RabbitQueue, RabbitRouter
+from faststream.rabbit import RabbitRouter
 from pydantic import BaseModel
 
 from hub.domain.resources import ResourceState
 from hub.errors import HubError
 from hub.messaging.topology import Topology
 from hub.ports import ResourceInventory
+from hub.simulation.queues import Subscribe, sim_queue, sim_subscriber
 from schemas.v1 import (
     ChangeOpticalBox,
     Coordinates,
@@ -140,16 +140,10 @@ class SiteProblems:
         the dispatcher sends returned orders out again."""
         router = RabbitRouter()
 
-        def sub(name: str, model: type[BaseModel]) -> object:
-            queue = RabbitQueue(
-                f"{topology.prefix}sim.{name}",
-                queue_type=QueueType.QUORUM,
-                durable=True,
-                routing_key=topology.route(model),
-            )
-            return router.subscriber(queue, topology.bus, ack_policy=AckPolicy.NACK_ON_ERROR)
+        def sub(name: str, model: type[BaseModel]) -> Subscribe:
+            return sim_subscriber(router, topology, name, model)
 
-        @sub("responsible.exception_reported", ExceptionReported)  # type: ignore[operator]
+        @sub("responsible.exception_reported", ExceptionReported)
         async def on_reported(event: ExceptionReported) -> None:
             cmd = ResolveException(
                 report_id=event.report_id,
@@ -159,19 +153,19 @@ class SiteProblems:
             await send(cmd, f"sim:{event.report_id}:resolve")
             self.stats.exceptions_resolved += 1
 
-        @sub("technician.exception_resolved", ExceptionResolved)  # type: ignore[operator]
+        @sub("technician.exception_resolved", ExceptionResolved)
         async def on_resolved(event: ExceptionResolved) -> None:
             await finish(event.order_id, event.technician_id, "异常处理后开通")
 
-        @sub("technician.fiber_swap_refused", FiberSwapRefused)  # type: ignore[operator]
+        @sub("technician.fiber_swap_refused", FiberSwapRefused)
         async def on_swap_refused(event: FiberSwapRefused) -> None:
             await self._report(event.order_id, event.technician_id, ExceptionType.FIBER_FAULT, send)
 
-        @sub("technician.box_change_refused", OpticalBoxChangeRefused)  # type: ignore[operator]
+        @sub("technician.box_change_refused", OpticalBoxChangeRefused)
         async def on_box_refused(event: OpticalBoxChangeRefused) -> None:
             await self._report(event.order_id, event.technician_id, ExceptionType.BOX_FAULT, send)
 
-        @sub("dispatcher.returned", WorkOrderReturned)  # type: ignore[operator]
+        @sub("dispatcher.returned", WorkOrderReturned)
         async def on_returned(event: WorkOrderReturned) -> None:
             await send(dispatch(event.order_id), f"sim:{event.order_id}:dispatch:v{event.version}")
 
@@ -186,7 +180,7 @@ class SiteProblems:
             "technician.box_change_refused",
             "dispatcher.returned",
         )
-        return [f"{topology.prefix}sim.{n}" for n in names]
+        return [sim_queue(topology, n) for n in names]
 
     async def _swap_fiber(self, event: TechnicianCheckedIn, send: Send) -> None:
         current = await self.inventory.assignment(event.order_id)
