@@ -7,6 +7,7 @@ import binascii
 import io
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import anyio
@@ -19,6 +20,9 @@ MAX_SIGNATURE_BYTES = 512 * 1024
 MIN_SIDE, MAX_SIDE = 40, 4000
 PNG_DATA_URL = "data:image/png;base64,"
 PAGE_SCALE = 2.0  # 72 dpi x 2: sharp on a phone, about 100-200 KB a page
+# PDFium is not thread-safe: two threads inside it at once crash the process (seen under load,
+# customers opening reports at the same time). One rasterization at a time per process.
+PDFIUM = threading.Lock()
 
 
 def signature_png(data_url: str) -> bytes:
@@ -69,19 +73,31 @@ async def page_images(pdf_path: Path, sha256: str, cache_dir: Path) -> list[Path
 
 def _render_pages(pdf_path: Path, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
+    with PDFIUM:
+        images = _rasterize(pdf_path)
+    paths = []
+    for number, image in enumerate(images, start=1):
+        path = folder / f"page-{number}.png"
+        _write_atomically(path, _png(image))  # PNG encoding needs no lock
+        paths.append(path)
+    _write_atomically(folder / "pages.txt", str(len(paths)).encode())
+    return paths
+
+
+def _rasterize(pdf_path: Path) -> list[Image.Image]:
+    """Every page as an image of its own (copied out of PDFium's buffers before closing)."""
     pdf = pypdfium2.PdfDocument(str(pdf_path))
+    images = []
     try:
-        paths = []
         for index in range(len(pdf)):
             page = pdf[index]
             bitmap = page.render(scale=PAGE_SCALE)
-            path = folder / f"page-{index + 1}.png"
-            _write_atomically(path, _png(bitmap.to_pil()))
-            paths.append(path)
-        _write_atomically(folder / "pages.txt", str(len(paths)).encode())
-        return paths
+            images.append(bitmap.to_pil().copy())
+            bitmap.close()
+            page.close()
     finally:
         pdf.close()
+    return images
 
 
 def _png(image: Image.Image) -> bytes:

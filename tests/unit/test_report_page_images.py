@@ -1,0 +1,68 @@
+"""Report pages as PNG: many customers opening reports at once must not crash the process.
+
+PDFium is not thread-safe: before the lock, four rounds of 40 concurrent renders (threads in one
+process, as in the web app) died with SIGSEGV or "Failed to load document" in every run of three.
+The renders run in a child process, so a crash fails this test instead of the test runner.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from PIL import Image
+from weasyprint import HTML
+
+PDFS = 40
+ROUNDS = 4  # the crash needs sustained overlap: one round often gets through
+SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys
+    from pathlib import Path
+    from hub.signing.images import page_images
+
+    async def main(folder: Path, rounds: int) -> None:
+        pdfs = sorted(folder.glob("*.pdf"))
+        total = 0
+        for r in range(rounds):
+            pages = await asyncio.gather(
+                *(page_images(p, f"sha-{r}-{n}", folder / "cache") for n, p in enumerate(pdfs))
+            )
+            total += sum(len(p) for p in pages)
+        print(total)
+
+    asyncio.run(main(Path(sys.argv[1]), int(sys.argv[2])))
+    """
+)
+
+
+def _report_pdf() -> bytes:
+    """A two-page report-like PDF with embedded CJK and Latin fonts (what PDFium trips on)."""
+    rows = "".join(
+        f"<tr><td>测试 {n}</td><td>上海市南京东路 {n} 号</td><td>ping {n}.5 ms</td></tr>"
+        for n in range(70)
+    )
+    return HTML(string=f"<h1>交付报告 Delivery report</h1><table>{rows}</table>").write_pdf()
+
+
+def test_reports_rendered_forty_at_a_time_all_come_out_and_the_process_survives(
+    tmp_path: Path,
+) -> None:
+    pdf = _report_pdf()
+    for number in range(PDFS):
+        (tmp_path / f"report-{number:02d}.pdf").write_bytes(pdf)
+    ran = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path), str(ROUNDS)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert ran.returncode == 0, f"renderer died with {ran.returncode}: {ran.stderr[-1500:]}"
+    assert int(ran.stdout.strip()) == 2 * PDFS * ROUNDS
+    pngs = sorted((tmp_path / "cache").glob("sha-*/page-*.png"))
+    assert len(pngs) == 2 * PDFS * ROUNDS
+    with Image.open(pngs[0]) as first:
+        assert first.size[1] == 1684  # A4 at 72 dpi x 2
