@@ -34,6 +34,12 @@ class Metrics:
             ["consumer", "error_type"],
             registry=r,
         )
+        self.redeliveries = Counter(
+            "hub_redeliveries",
+            "Deliveries the broker flagged as redelivered (a consumer died or nacked first)",
+            ["consumer"],
+            registry=r,
+        )
         self.retries_scheduled = Counter(
             "hub_retries_scheduled",
             "Delayed retries after a transient failure",

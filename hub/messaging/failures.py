@@ -75,6 +75,12 @@ class FailurePolicy:
                 )
                 raise NackMessage(requeue=True) from exc
 
+    def redelivered(self, queue: str) -> None:
+        """Count a delivery the broker flagged as redelivered: its first try died or was nacked."""
+        consumer = self.topology.consumer_of(queue)
+        self.metrics.redeliveries.labels(consumer).inc()
+        log.info("message redelivered", consumer=consumer)
+
     async def park(self, msg: StreamMessage[Any], *, queue: str, exc: BaseException) -> None:
         """Move the message to its consumer's parking queue, with the reason in headers."""
         consumer = self.topology.consumer_of(queue)
@@ -134,6 +140,8 @@ class FailureMiddleware(BaseMiddleware):
         self.policy = policy
 
     async def consume_scope(self, call_next: Callable[..., Any], msg: StreamMessage[Any]) -> Any:
+        if getattr(msg.raw_message, "redelivered", False):
+            self.policy.redelivered(self.context.get_local("handler_").queue.name)
         try:
             return await call_next(msg)
         except HandlerException:

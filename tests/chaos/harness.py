@@ -41,6 +41,7 @@ from tests.chaos.oracles import count_rows
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "worker ready"
 SUPPRESSED_LINE = "duplicate delivery suppressed"
+REDELIVERED_LINE = "message redelivered"
 STATS_INTERVAL_S = 6.0  # > RabbitMQ's 5 s collect_statistics_interval
 
 
@@ -217,6 +218,38 @@ async def wait_for(
             raise AssertionError(f"{what} not reached within {timeout}s")
         await asyncio.sleep(interval)
     return time.monotonic() - started
+
+
+PAUSE_BEFORE_RESTART_S = 1.0
+RESTART_BUDGET_S = 5.0
+
+
+async def kill_at(
+    worker: WorkerProcess,
+    progress: Callable[[], Awaitable[int]],
+    targets: Iterable[int],
+    *,
+    what: str,
+    timeout: float,
+) -> list[str]:
+    """`kill -9` the worker once `progress()` reaches each target and start it again after a
+    pause; one line per kill. A restart slower than RESTART_BUDGET_S fails the test."""
+    kills: list[str] = []
+    for target in targets:
+
+        async def reached(target: int = target) -> bool:
+            return await progress() >= target
+
+        await wait_for(reached, timeout=timeout, what=f"{target} {what}")
+        at_kill = await progress()
+        await worker.kill9()
+        killed = time.monotonic()
+        await asyncio.sleep(PAUSE_BEFORE_RESTART_S)
+        await worker.start()
+        back_in = time.monotonic() - killed
+        kills.append(f"kill at {at_kill} {what}, ready again {back_in:.1f}s")
+        assert back_in <= RESTART_BUDGET_S, f"restart took {back_in:.1f}s: {kills}"
+    return kills
 
 
 async def list_queues(vhost: str, prefix: str = "") -> dict[str, tuple[int, int, int]]:

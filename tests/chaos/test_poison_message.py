@@ -130,6 +130,9 @@ async def test_poison_is_parked_by_the_hub_after_exactly_six_deliveries(
     finally:
         await hub.stop()
     parked = await _parked(settings.amqp_url, parking)
+    redelivered = hub.metrics.registry.get_sample_value(
+        "hub_redeliveries_total", {"consumer": POISON_CONSUMER}
+    )
 
     poison_id = f"cmd-{poison.order_id}"
     most = max(deliveries.values())
@@ -142,6 +145,7 @@ async def test_poison_is_parked_by_the_hub_after_exactly_six_deliveries(
     )
     print(summary)
     assert deliveries[poison_id] == 1 + limit, summary
+    assert redelivered == limit, f"hub_redeliveries_total says {redelivered}"  # the poison's
     assert most <= 1 + limit, summary
     assert sum(1 for mid, n in deliveries.items() if n > 1 and mid != poison_id) == 0, summary
     assert len(parked) == 1 and parked[0].message_id == poison_id, summary

@@ -13,6 +13,7 @@ import asyncio
 import os
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from tests.chaos.harness import (
     DeliveryRecorder,
     WorkerProcess,
     file_logger,
+    kill_at,
     outbox_pending,
     queues_drained,
     wait_for,
@@ -39,8 +41,6 @@ pytestmark = [pytest.mark.chaos, pytest.mark.integration]
 ORDERS = int(os.environ.get("HUB_CHAOS_R1_ORDERS", "2000"))
 SEED = 11
 KILL_AT = (0.25, 0.75)
-PAUSE_BEFORE_RESTART_S = 1.0
-RESTART_BUDGET_S = 5.0
 DRAIN_BUDGET_S = 60.0
 RUN_BUDGET_S = 300.0
 
@@ -72,24 +72,12 @@ async def test_every_order_ends_archived_once_when_the_worker_is_killed_twice(
     await field_broker.start()
     order_ids = [field.order(i).order_id for i in range(ORDERS)]
     started = time.monotonic()
-    kills: list[str] = []
     try:
         await _publish_creates(field, ORDERS)
-        for fraction in KILL_AT:
-            target = int(ORDERS * fraction)
-
-            async def reached(target: int = target) -> bool:
-                return await archived_count(db) >= target
-
-            await wait_for(reached, timeout=RUN_BUDGET_S, what=f"{target} archived")
-            archived_at_kill = await archived_count(db)
-            await worker.kill9()
-            killed = time.monotonic()
-            await asyncio.sleep(PAUSE_BEFORE_RESTART_S)
-            await worker.start()
-            back_in = time.monotonic() - killed
-            kills.append(f"kill at {archived_at_kill} archived, ready again {back_in:.1f}s")
-            assert back_in <= RESTART_BUDGET_S, f"restart took {back_in:.1f}s: {kills}"
+        targets = [int(ORDERS * fraction) for fraction in KILL_AT]
+        kills = await kill_at(
+            worker, partial(archived_count, db), targets, what="archived", timeout=RUN_BUDGET_S
+        )
         last_restart = time.monotonic()
 
         async def all_archived() -> bool:

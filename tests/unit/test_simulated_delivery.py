@@ -1,0 +1,29 @@
+"""How the simulated delivery picks the way each report gets signed."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hub.simulation.customers import LogProviderPhones
+from hub.simulation.delivery import SimulatedDelivery
+
+
+def _delivery(**rates: float) -> SimulatedDelivery:
+    return SimulatedDelivery(
+        "http://127.0.0.1:9", LogProviderPhones(db=None), seed=3, **rates  # type: ignore[arg-type]
+    )
+
+
+def test_ways_follow_the_rates_and_an_order_and_its_reissues_go_the_same_way() -> None:
+    delivery = _delivery(on_site_rate=0.6, never_sign_rate=0.1)
+    ids = [f"SIM3-{n:06d}" for n in range(4000)]
+    ways = Counter(delivery.way(order_id) for order_id in ids)
+    assert abs(ways["on_site"] / 4000 - 0.6) < 0.03
+    assert abs(ways["never"] / 4000 - 0.1) < 0.02
+    assert ways["remote"] == 4000 - ways["on_site"] - ways["never"]
+    assert all(delivery.way(f"{o}.R1") == delivery.way(o) for o in ids[:200])
+
+
+def test_no_signing_on_site_and_no_refusals_means_every_report_goes_by_link() -> None:
+    delivery = _delivery(on_site_rate=0.0, never_sign_rate=0.0)
+    assert {delivery.way(f"SIM3-{n:06d}") for n in range(500)} == {"remote"}
