@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from PIL import Image, ImageDraw
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, literal, select
 
 from hub.db.engine import Database
 from hub.db.tables import signing_links, sms_log
@@ -33,6 +33,7 @@ CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 REPORT_SHA = re.compile(r'name="report_sha256" value="([0-9a-f]{64})"')
 REPORT_VERSION = re.compile(r'name="report_version" value="(\d+)"')
 POLL_S = 0.2
+TEXTS = select(sms_log.c.body, sms_log.c.id)
 
 
 class SigningFailed(Exception):
@@ -56,48 +57,34 @@ class LogProviderPhones:
     db: Database
 
     async def link_text(self, order_id: str, *, timeout_s: float) -> str:
-        query = (
-            select(sms_log.c.body)
-            .where(sms_log.c.sms_id.startswith(f"signing-link:{order_id}:", autoescape=True))
-            .order_by(sms_log.c.id.desc())
-            .limit(1)
+        links = TEXTS.where(
+            sms_log.c.sms_id.startswith(f"signing-link:{order_id}:", autoescape=True)
         )
-        return await self._poll(query, f"no signing link for {order_id}", timeout_s)
+        body, _ = await self._newest(links, f"no signing link for {order_id}", timeout_s)
+        return body
 
     async def code_text(self, order_id: str, *, after: int, timeout_s: float) -> tuple[str, int]:
+        code_of_link = sms_log.c.sms_id.like(
+            literal("signing-code:") + signing_links.c.link_id + ":%"
+        )
+        codes = (
+            TEXTS.join_from(sms_log, signing_links, code_of_link)
+            .where(signing_links.c.order_id == order_id)
+            .where(sms_log.c.id > after)
+        )
+        return await self._newest(codes, f"no code texted for {order_id}", timeout_s)
+
+    async def _newest(
+        self, query: Select[tuple[str, int]], missing: str, timeout_s: float
+    ) -> tuple[str, int]:
+        """(text, number) of the newest text `query` finds, polling until `timeout_s`."""
+        newest = query.order_by(sms_log.c.id.desc()).limit(1)
         deadline = time.monotonic() + timeout_s
         while True:
             async with self.db.read() as conn:
-                links = (
-                    await conn.execute(
-                        select(signing_links.c.link_id).where(signing_links.c.order_id == order_id)
-                    )
-                ).scalars()
-                prefixes = [sms_log.c.sms_id.startswith(f"signing-code:{lid}:") for lid in links]
-                row = None
-                if prefixes:
-                    row = (
-                        await conn.execute(
-                            select(sms_log.c.id, sms_log.c.body)
-                            .where(sms_log.c.id > after)
-                            .where(or_(*prefixes))
-                            .order_by(sms_log.c.id.desc())
-                            .limit(1)
-                        )
-                    ).first()
+                row = (await conn.execute(newest)).first()
             if row is not None:
                 return str(row.body), int(row.id)
-            if time.monotonic() >= deadline:
-                raise SigningFailed(f"no code texted for {order_id} within {timeout_s:.0f}s")
-            await asyncio.sleep(POLL_S)
-
-    async def _poll(self, query: Select[tuple[str]], missing: str, timeout_s: float) -> str:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            async with self.db.read() as conn:
-                found = await conn.scalar(query)
-            if found is not None:
-                return str(found)
             if time.monotonic() >= deadline:
                 raise SigningFailed(f"{missing} within {timeout_s:.0f}s")
             await asyncio.sleep(POLL_S)
