@@ -7,10 +7,13 @@ to `test-artifacts/signing/` so a person can look at them.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -132,6 +135,19 @@ async def test_customer_signs_on_a_phone_sized_browser_and_downloads_the_signed_
     await eventually(billed, timeout=60)
 
 
+async def _images_loaded(page: Any, *, timeout_s: float = 30.0) -> None:
+    """Wait until every image on the page has loaded.
+
+    Not `wait_for_function`: Playwright (1.65) runs its predicate through `eval`, which the
+    page's CSP (`script-src 'self'`) rightly refuses; a locator's `evaluate_all` is not.
+    """
+    images = page.locator("img")
+    deadline = time.monotonic() + timeout_s
+    while not await images.evaluate_all("imgs => imgs.every(i => i.complete)"):
+        assert time.monotonic() < deadline, f"images not loaded within {timeout_s}s"
+        await asyncio.sleep(0.1)
+
+
 async def _sign(hub: Hub, browser: object, url: str) -> None:
     context = await browser.new_context(**PHONE)  # type: ignore[attr-defined]
     page = await context.new_page()
@@ -146,7 +162,7 @@ async def _sign(hub: Hub, browser: object, url: str) -> None:
     await page.fill("#code", code.group(1))
     await page.click("button.primary")
     await page.wait_for_selector("#pad")
-    await page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+    await _images_loaded(page)
     await page.screenshot(path=ARTIFACTS / "03-report.png", full_page=True)
 
     await page.check("input[name=confirm]")
