@@ -7,7 +7,6 @@ idempotency key. Faults can be injected: `unavailable`, `fail_next`, `delay_ms`,
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -15,21 +14,22 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.embedded_standin import EmbeddedStandin
 from hub.db.engine import Database
-from hub.db.tables import billing_accounts, standin_ledger
+from hub.db.tables import billing_accounts
 from hub.errors import TransientAdapterError
 
 SYSTEM = "billing"
 
 
-class EmbeddedBilling:
+class EmbeddedBilling(EmbeddedStandin):
     """Implements `hub.ports.Billing`; a repeated idempotency key returns the first start."""
 
+    system = SYSTEM
+    label = "billing system"
+
     def __init__(self, db: Database) -> None:
-        self._db = db
-        self.unavailable = False
-        self.fail_next = 0
-        self.delay_ms = 0
+        super().__init__(db)
         self.lose_next_answers = 0
 
     async def start(
@@ -93,35 +93,8 @@ class EmbeddedBilling:
         found = [s for s in await self.starts() if s["idempotency_key"] == idempotency_key]
         return found[0] if found else None
 
-    async def calls(self, operation: str | None = None) -> list[tuple[str, str]]:
-        """The recorded calls as (operation, key), oldest first."""
-        query = select(standin_ledger.c.operation, standin_ledger.c.idempotency_key).where(
-            standin_ledger.c.system == SYSTEM
-        )
-        if operation is not None:
-            query = query.where(standin_ledger.c.operation == operation)
-        async with self._db.read() as conn:
-            rows = await conn.execute(query.order_by(standin_ledger.c.id))
-            return [(row.operation, row.idempotency_key) for row in rows]
-
     async def _reference(self, conn: AsyncConnection, key: str) -> str | None:
         found = await conn.scalar(
             select(billing_accounts.c.reference).where(billing_accounts.c.idempotency_key == key)
         )
         return str(found) if found is not None else None
-
-    async def _maybe_fail(self) -> None:
-        if self.delay_ms > 0:
-            await asyncio.sleep(self.delay_ms / 1000)
-        if self.unavailable:
-            raise TransientAdapterError("billing system unavailable (injected)")
-        if self.fail_next > 0:
-            self.fail_next -= 1
-            raise TransientAdapterError("billing system failed (injected)")
-
-    async def _record(self, conn: AsyncConnection, operation: str, key: str) -> None:
-        await conn.execute(
-            insert(standin_ledger).values(
-                system=SYSTEM, operation=operation, idempotency_key=key, at=datetime.now(UTC)
-            )
-        )

@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.embedded_standin import EmbeddedStandin
 from adapters.inventory import operations as ops
 from adapters.inventory.seed import SeedData
 from hub.db.engine import Database
@@ -28,7 +29,6 @@ from hub.db.tables import (
     inventory_fibers,
     inventory_operations,
     inventory_ports,
-    standin_ledger,
 )
 from hub.domain.resources import (
     AppliedChange,
@@ -49,17 +49,17 @@ class UnknownResource(UnknownRemoteRecord):
     """The inventory has no such order assignment, cable or box (HTTP 404 when served)."""
 
 
-class EmbeddedInventory:
+class EmbeddedInventory(EmbeddedStandin):
     """Implements `hub.ports.ResourceInventory`; seeds itself with `seed` on first use if empty."""
 
+    system = SYSTEM
+    label = "inventory"
+
     def __init__(self, db: Database, *, seed: SeedData | None = None) -> None:
-        self._db = db
+        super().__init__(db)
         self._seed = seed
         self._seeded = seed is None
         self._seed_lock = asyncio.Lock()
-        self.unavailable = False
-        self.fail_next = 0
-        self.delay_ms = 0
 
     # --- the port -----------------------------------------------------------------------------
 
@@ -217,27 +217,10 @@ class EmbeddedInventory:
             )
             return {status: n for status, n in rows.all()}
 
-    async def calls(self, operation: str | None = None) -> list[tuple[str, str]]:
-        """The recorded change calls as (operation, key), oldest first."""
-        query = select(standin_ledger.c.operation, standin_ledger.c.idempotency_key).where(
-            standin_ledger.c.system == SYSTEM
-        )
-        if operation is not None:
-            query = query.where(standin_ledger.c.operation == operation)
-        async with self._db.read() as conn:
-            rows = await conn.execute(query.order_by(standin_ledger.c.id))
-            return [(r.operation, r.idempotency_key) for r in rows]
-
     # --- machinery ----------------------------------------------------------------------------
 
     async def _ready(self) -> None:
-        if self.delay_ms > 0:
-            await asyncio.sleep(self.delay_ms / 1000)
-        if self.unavailable:
-            raise TransientAdapterError("inventory unavailable (injected)")
-        if self.fail_next > 0:
-            self.fail_next -= 1
-            raise TransientAdapterError("inventory failed (injected)")
+        await self._maybe_fail()
         if not self._seeded:
             async with self._seed_lock:
                 if not self._seeded and self._seed is not None:
@@ -297,13 +280,6 @@ class EmbeddedInventory:
             if stored.rowcount == 0:
                 return await _replay(conn, row["idempotency_key"], row["operation"], row["request"])
         raise refusal
-
-    async def _record(self, conn: AsyncConnection, operation: str, key: str) -> None:
-        await conn.execute(
-            insert(standin_ledger).values(
-                system=SYSTEM, operation=operation, idempotency_key=key, at=datetime.now(UTC)
-            )
-        )
 
 
 async def _replay(

@@ -7,7 +7,6 @@ they apply to the `WorkOrderSystem` operations, not to the read methods used for
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
@@ -15,9 +14,9 @@ from typing import Any
 from sqlalchemy import case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.embedded_standin import EmbeddedStandin
 from hub.db.engine import Database
 from hub.db.tables import (
-    standin_ledger,
     support_attachments,
     support_flow_log,
     support_orders,
@@ -25,7 +24,6 @@ from hub.db.tables import (
 from hub.errors import (
     NotFound,
     PermanentAdapterError,
-    TransientAdapterError,
     UnknownRemoteRecord,
 )
 from schemas.v1 import FlowLogEntry
@@ -42,14 +40,14 @@ class AttachmentRefused(PermanentAdapterError):
     """The attachment is malformed: its bytes do not match its hash, or it is too large."""
 
 
-class EmbeddedWorkOrderSystem:
+class EmbeddedWorkOrderSystem(EmbeddedStandin):
     """Implements `hub.ports.WorkOrderSystem` against tables in the hub's own database."""
 
+    system = SYSTEM
+    label = "support system"
+
     def __init__(self, db: Database) -> None:
-        self._db = db
-        self.unavailable = False
-        self.fail_next = 0
-        self.delay_ms = 0
+        super().__init__(db)
 
     async def upsert_order(self, order_id: str, *, status: str, payload: dict[str, Any]) -> None:
         await self._maybe_fail()
@@ -219,36 +217,8 @@ class EmbeddedWorkOrderSystem:
             entries = [r.entry for r in rows]
         return sorted(entries, key=lambda e: e["seq"])
 
-    async def calls(self, operation: str | None = None) -> list[tuple[str, str]]:
-        """The recorded calls as (operation, key), oldest first; optionally one operation only."""
-        query = select(standin_ledger.c.operation, standin_ledger.c.idempotency_key).where(
-            standin_ledger.c.system == SYSTEM
-        )
-        if operation is not None:
-            query = query.where(standin_ledger.c.operation == operation)
-        async with self._db.read() as conn:
-            rows = await conn.execute(query.order_by(standin_ledger.c.id))
-            return [(row.operation, row.idempotency_key) for row in rows]
-
-    async def _maybe_fail(self) -> None:
-        if self.delay_ms > 0:
-            # A slow system is slow whether or not it then fails.
-            await asyncio.sleep(self.delay_ms / 1000)
-        if self.unavailable:
-            raise TransientAdapterError("support system unavailable (injected)")
-        if self.fail_next > 0:
-            self.fail_next -= 1
-            raise TransientAdapterError("support system failed (injected)")
-
     async def _order_exists(self, conn: AsyncConnection, order_id: str) -> bool:
         found = await conn.scalar(
             select(support_orders.c.order_id).where(support_orders.c.order_id == order_id)
         )
         return found is not None
-
-    async def _record(self, conn: AsyncConnection, operation: str, key: str) -> None:
-        await conn.execute(
-            insert(standin_ledger).values(
-                system=SYSTEM, operation=operation, idempotency_key=key, at=datetime.now(UTC)
-            )
-        )
