@@ -74,6 +74,7 @@ def configure(
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _flatten_extra,
+        signing_redaction.redact_event,
         structlog.processors.StackInfoRenderer(),
     ]
     renderer: Processor
@@ -89,6 +90,7 @@ def configure(
         cache_logger_on_first_use=False,
     )
     handler = logging.StreamHandler(stream)
+    handler.addFilter(signing_redaction.SigningTokenFilter())  # any library's URL, e.g. httpx
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],

@@ -1,9 +1,16 @@
-"""Keep signing tokens out of logs: access logs print request paths, and paths hold tokens."""
+"""Keep signing tokens out of logs: request lines print paths and URLs, and those hold tokens.
+
+Servers log the path (`uvicorn.access`), HTTP clients the whole URL (`httpx`, as an `httpx.URL`
+argument, not a string), the hub's own lines may carry either: the filter sits on the log
+handler and redacts the finished message, the structlog processor every string in an event.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import MutableMapping
+from typing import Any
 
 _TOKEN_PATH = re.compile(r"/s/[A-Za-z0-9_-]{20,}")
 REDACTED = "/s/<token>"
@@ -15,16 +22,27 @@ def redact_paths(text: str) -> str:
 
 
 class SigningTokenFilter(logging.Filter):
-    """A logging filter that masks signing-link tokens in a record's message and arguments."""
+    """A logging filter that masks signing-link tokens in a record's finished message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact_paths(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                redact_paths(arg) if isinstance(arg, str) else arg for arg in record.args
-            )
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: the handler reports it, no message to mask
+            return True
+        redacted = redact_paths(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         return True
+
+
+def redact_event(
+    _logger: object, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: every string value of the event with tokens masked."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and "/s/" in value:
+            event_dict[key] = redact_paths(value)
+    return event_dict
 
 
 def install(logger_names: tuple[str, ...] = ("uvicorn.access", "uvicorn.error")) -> None:

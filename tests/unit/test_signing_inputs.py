@@ -6,10 +6,13 @@ import base64
 import io
 import logging
 
+import httpx
 import pytest
+import structlog
 from PIL import Image, ImageDraw
 
 from hub.domain.signing import InvalidSignature
+from hub.logging import configure as configure_logging
 from hub.signing.images import signature_png
 from hub.signing.probes import ProbeLimiter
 from hub.signing.redaction import SigningTokenFilter, redact_paths
@@ -77,6 +80,26 @@ def test_tokens_in_paths_are_redacted_from_log_lines() -> None:
     )
     SigningTokenFilter().filter(record)
     assert TOKEN not in record.getMessage()
+
+
+async def test_no_log_line_of_the_hub_or_its_libraries_carries_a_signing_token() -> None:
+    """The simulated customers' HTTP client logs whole URLs (as `httpx.URL`, not a string)."""
+    out = io.StringIO()
+    configure_logging(level=logging.INFO, stream=out)
+    try:
+        url = f"http://127.0.0.1:8000/s/{TOKEN}/sign"
+        transport = httpx.MockTransport(lambda request: httpx.Response(200))
+        async with httpx.AsyncClient(transport=transport) as client:
+            assert (await client.post(url)).status_code == 200
+        structlog.get_logger().info("customer opened the link", url=url)
+        logging.getLogger("hub.web").info("link %s opened", url)
+    finally:
+        structlog.reset_defaults()
+        logging.getLogger().handlers = []
+    lines = out.getvalue()
+    assert "HTTP Request: POST http://127.0.0.1:8000/s/<token>/sign" in lines
+    assert lines.count("/s/<token>/sign") == 3
+    assert TOKEN not in lines
 
 
 def test_probe_limit_counts_misses_per_ip_per_minute() -> None:
