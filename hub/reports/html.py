@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from hub.reports.model import AuditEvent
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_AUDIT_EVENTS = 200
+MAX_AUDIT_DETAILS = 8  # lines of details per audit event
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -92,9 +92,10 @@ def _audit(audit: tuple[str, list[AuditEvent]] | None, lang: str) -> dict[str, A
             "kind": i18n.audit_kind(e.kind, lang),
             "ip": clip(e.ip or "—", 64),
             "user_agent": clip(e.user_agent or "—", 160),
-            "details": clip(json.dumps(e.details, ensure_ascii=False, sort_keys=True), 300)
-            if e.details
-            else "",
+            "details": [
+                f"{key}: {clip(str(value), 120)}"
+                for key, value in sorted(e.details.items())[:MAX_AUDIT_DETAILS]
+            ],
         }
         for e in events[:MAX_AUDIT_EVENTS]
     ]
