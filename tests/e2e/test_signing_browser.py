@@ -24,9 +24,12 @@ from sqlalchemy import select
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.db.tables import work_orders
+from tests import delivery_factories as df
+from tests import factories
 from tests.helpers import eventually
 from tests.integration.signing_support import (
     CODE,
+    TECH,
     order_on_site,
     report_signed_events,
     send_link,
@@ -100,11 +103,40 @@ async def texted(hub: Hub, prefix: str, count: int = 1) -> str:
     return (await sms_log_bodies(hub, prefix))[-1]
 
 
+SCREENSHOT = df.screenshot_png("speed", color=(23, 128, 61))
+
+
+async def record_passing_tests(api: httpx.AsyncClient, order_id: str) -> None:
+    """What the technician's one-click tests post: a ping, and a speed test with its screenshot."""
+    shot = await api.post(
+        f"{TECH}/{order_id}/screenshots", files={"file": ("speed.png", SCREENSHOT, "image/png")}
+    )
+    assert shot.status_code == 201, shot.text
+    ping = {
+        "target": "114.114.114.114",
+        "sent": 100,
+        "received": 100,
+        "loss_pct": 0,
+        "rtt_min_ms": 2.1,
+        "rtt_avg_ms": 3.4,
+        "rtt_max_ms": 8.0,
+    }
+    bandwidth = factories.create_order(order_id).bandwidth_mbps
+    speed = {"down_mbps": bandwidth * 0.96, "up_mbps": bandwidth * 0.95, "jitter_ms": 1.8}
+    for kind, body in (("ping", {"ping": ping}), ("speed", {"speed": speed})):
+        answer = await api.post(
+            f"{TECH}/{order_id}/tests/{kind}",
+            json={**body, "screenshots": [shot.json()["sha256"]] if kind == "speed" else []},
+        )
+        assert answer.status_code == 201 and answer.json()["passed"] is True, answer.text
+
+
 async def test_customer_signs_on_a_phone_sized_browser_and_downloads_the_signed_report(
     hub: Hub, server: str
 ) -> None:
     async with httpx.AsyncClient(base_url=server, timeout=60) as api:
         await order_on_site(api, "WO-E2E-1")
+        await record_passing_tests(api, "WO-E2E-1")
         await send_link(api, "WO-E2E-1")
     sms = await texted(hub, "signing-link:WO-E2E-1:")
     link = re.search(re.escape(server) + r"/s/[A-Za-z0-9_-]{43}", sms)
@@ -164,6 +196,7 @@ async def _sign(hub: Hub, browser: object, url: str) -> None:
     await page.wait_for_selector("#pad")
     await _images_loaded(page)
     await page.screenshot(path=ARTIFACTS / "03-report.png", full_page=True)
+    assert await page.locator("section.pages img").count() >= 1, "the report shown as pictures"
 
     await page.check("input[name=confirm]")
     await page.click("#sign-form button.primary")  # without signing: the page asks for one
@@ -208,7 +241,13 @@ async def _come_back_and_download(hub: Hub, browser: object, url: str, server: s
     await page.fill("#code", code.group(1))
     await page.click("button.primary")
     await page.wait_for_selector("#download-signed")
+    await _images_loaded(page)
     await page.screenshot(path=ARTIFACTS / "06-reopened.png", full_page=True)
+    async with page.expect_download() as picture_info:
+        await page.click("ul.pictures a")
+    picture = ARTIFACTS / "test-picture.png"
+    await (await picture_info.value).save_as(picture)
+    assert picture.read_bytes() == SCREENSHOT, "the test picture comes back as it was uploaded"
     await page.click("a.lang")  # English
     await page.wait_for_selector("text=Download the signed report (PDF)")
     await page.screenshot(path=ARTIFACTS / "07-reopened-en.png", full_page=True)
@@ -220,7 +259,12 @@ async def _come_back_and_download(hub: Hub, browser: object, url: str, server: s
     await context.close()
     pdf = target.read_bytes()
     assert pdf.startswith(b"%PDF")
-    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 2  # the report and its audit page
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) >= 2  # the report and its audit page
+    report_text = reader.pages[0].extract_text()
+    assert "合格" in report_text and "不合格" not in report_text, report_text
+    audit_text = reader.pages[-1].extract_text()
+    assert "method: GET" in audit_text and "report_version: " in audit_text, audit_text
     async with httpx.AsyncClient(base_url=server) as api:
         check = (await api.post("/api/v1/signatures/verify", content=pdf)).json()
     assert check["valid"] is True and check["order_id"] == "WO-E2E-1"
