@@ -25,6 +25,8 @@ class SigningTokenFilter(logging.Filter):
     """A logging filter that masks signing-link tokens in a record's finished message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str):  # e.g. structlog's event dicts: its processor's job
+            return True
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: the handler reports it, no message to mask
