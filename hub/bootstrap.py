@@ -42,19 +42,20 @@ from hub.handlers.close_out import CloseOut
 from hub.handlers.delivery_service import Delivery
 from hub.handlers.email import EmailService
 from hub.handlers.resource_change import ResourceChangeService
-from hub.handlers.sms import SmsService
+from hub.handlers.sms import SmsService, redacted_command
 from hub.handlers.support_sync import SupportSync
 from hub.messaging.declare import declare_topology
 from hub.messaging.failures import FailurePolicy, failure_middleware
 from hub.messaging.processing import MessageProcessor, keep_amqp_message_id
 from hub.messaging.relay import OutboxMessage, OutboxRelay
 from hub.messaging.scheduler import TimerScheduler
-from hub.messaging.topology import MESSAGE_TYPES, ROUTES, Topology
+from hub.messaging.topology import MESSAGE_TYPES, ROUTES, Topology, message_type
 from hub.metrics import Metrics
 from hub.ports import Billing, Mailer, ResourceInventory, SmsSender, WorkOrderSystem
 from hub.reports.pool import RenderPool
 from hub.reports.service import ReportService
 from hub.signing.service import SigningService
+from schemas.v1 import SendSms
 
 log = structlog.get_logger(__name__)
 
@@ -229,6 +230,7 @@ def bootstrap(
         batch_size=settings.relay_batch_size,
         poll_interval_s=settings.relay_poll_interval_s,
         clock=clock,
+        redactors={message_type(SendSms): redacted_command},
     )
     uow.on_outbox_commit = relay.wake
     scheduler = TimerScheduler(uow, metrics=metrics, poll_interval_s=settings.timer_poll_interval_s)

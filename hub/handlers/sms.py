@@ -9,6 +9,7 @@ the next attempt asks the provider (`lookup`) before sending again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -99,3 +100,22 @@ class SmsService:
                 await uow.sms.release_lease(cmd.sms_id)
                 await uow.commit()
             raise
+
+
+def redacted_command(body: str) -> str:
+    """What a published `SendSms` outbox row keeps: its SMS id, the text's length, a masked phone.
+
+    The text carries signing links and one-time codes, which the database must not hold in
+    plaintext once they are on their way (S1); the relay applies this when it marks the row sent.
+    A body that is not such a command keeps nothing (the relay must not fail on it).
+    """
+    try:
+        command = json.loads(body)
+        kept = {
+            **command,
+            "body": f"[redacted after publishing: {len(command['body'])} chars]",
+            "to": mask_phone(command["to"]),
+        }
+    except (ValueError, TypeError, KeyError):
+        return json.dumps({"redacted": "not a SendSms command"})
+    return json.dumps(kept, ensure_ascii=False)

@@ -1,15 +1,15 @@
 """The outbox relay: publishes committed outbox rows, confirmed and persistent, then marks them.
 
-A published `SendSms` row keeps only a redacted body: its text carries signing links and one-time
-codes, which the database must not hold in plaintext (S1), and nothing reads published rows.
+Rows of a message type that has a redactor keep only the redacted body once published (the same
+UPDATE sets `sent_at`): nothing reads published rows, and some bodies must not stay in the
+database in plaintext (an SMS text carries signing links and one-time codes, S1).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,15 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.db.engine import Database
 from hub.db.tables import outbox
 from hub.db.uow import Clock, utc_now
-from hub.messaging.pii import mask_phone
-from hub.messaging.topology import message_type
 from hub.metrics import Metrics
-from schemas.v1 import SendSms
 
 log = structlog.get_logger(__name__)
 
 MAX_BACKOFF_S = 60.0
-SEND_SMS = message_type(SendSms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +42,8 @@ class OutboxMessage:
 
 
 Publish = Callable[[OutboxMessage], Awaitable[None]]
+Redactor = Callable[[str], str]
+"""A published row's body → what the row keeps of it."""
 
 
 class OutboxRelay:
@@ -60,8 +58,10 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_interval_s: float = 0.25,
         clock: Clock = utc_now,
+        redactors: Mapping[str, Redactor] | None = None,
     ) -> None:
         self._db = db
+        self._redactors = dict(redactors or {})  # by message type
         self._publish = publish
         self._metrics = metrics
         self._batch_size = batch_size
@@ -165,7 +165,7 @@ class OutboxRelay:
     ) -> None:
         now = self._clock()
         execute = conn.execute
-        await _mark_published(conn, ok, now=now)
+        await _mark_published(conn, ok, now=now, redactors=self._redactors)
         for message, error in failed:
             delay = min(MAX_BACKOFF_S, 0.5 * 2**message.attempts)
             await execute(
@@ -180,28 +180,24 @@ class OutboxRelay:
 
 
 async def _mark_published(
-    conn: AsyncConnection, published: list[OutboxMessage], *, now: datetime
+    conn: AsyncConnection,
+    published: list[OutboxMessage],
+    *,
+    now: datetime,
+    redactors: Mapping[str, Redactor],
 ) -> None:
-    """Set `sent_at`; an SMS row's body is replaced by its redacted form in the same UPDATE."""
-    texts = [m for m in published if m.message_type == SEND_SMS]
-    others = [m.id for m in published if m.message_type != SEND_SMS]
+    """Set `sent_at`; a row with a redactor gets its redacted body in the same UPDATE."""
+    redacted = [m for m in published if m.message_type in redactors]
+    others = [m.id for m in published if m.message_type not in redactors]
     if others:
         await conn.execute(update(outbox).where(outbox.c.id.in_(others)).values(sent_at=now))
-    if texts:
+    if redacted:
         await conn.execute(
             update(outbox)
             .where(outbox.c.id == bindparam("row_id"))
             .values(sent_at=now, body=bindparam("redacted")),
-            [{"row_id": m.id, "redacted": redacted_sms(m.body)} for m in texts],
+            [{"row_id": m.id, "redacted": redactors[m.message_type](m.body)} for m in redacted],
         )
-
-
-def redacted_sms(body: str) -> str:
-    """A `SendSms` body that still names its SMS, with the text's length and the phone masked."""
-    command = json.loads(body)
-    command["body"] = f"[redacted after publishing: {len(command['body'])} chars]"
-    command["to"] = mask_phone(command["to"])
-    return json.dumps(command, ensure_ascii=False)
 
 
 def _to_message(row: Row[tuple[object, ...]]) -> OutboxMessage:
