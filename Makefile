@@ -32,6 +32,7 @@ test: setup services lint  ## lint, type-check, then every test tier against rea
 
 lint: setup  ## ruff + mypy
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 bench: setup  ## hub throughput against a raw aio-pika baseline (see docs/benchmarks.md)

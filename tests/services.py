@@ -48,9 +48,7 @@ async def delete_by_prefix(vhost: str, prefix: str) -> int:
 
     queues = [q for q in list_queues(vhost) if q.startswith(prefix)]
     out = rabbitmqctl("list_exchanges", "-q", "--no-table-headers", "-p", vhost, "name")
-    exchanges = [
-        x for x in out.split() if x.startswith(prefix) and not x.startswith("amq.")
-    ]
+    exchanges = [x for x in out.split() if x.startswith(prefix) and not x.startswith("amq.")]
     connection = await aio_pika.connect(amqp_url(vhost), timeout=10)
     async with connection:
         channel = await connection.channel()

@@ -82,9 +82,7 @@ async def ops_page(hub: HubDep) -> HTMLResponse:
 
 def _bars(counts: dict[str, int]) -> list[dict[str, Any]]:
     top = max(counts.values(), default=0) or 1
-    return [
-        {"label": name, "count": n, "pct": round(100 * n / top)} for name, n in counts.items()
-    ]
+    return [{"label": name, "count": n, "pct": round(100 * n / top)} for name, n in counts.items()]
 
 
 def _scale(summary: OpsSummary) -> int:

@@ -65,6 +65,4 @@ async def technician_orders(
 ) -> list[WorkOrder]:
     """Orders dispatched to a technician, earliest appointment first."""
     async with hub.db.read() as conn:
-        return await WorkOrderRepository(conn).list_for_technician(
-            technician_id, statuses=statuses
-        )
+        return await WorkOrderRepository(conn).list_for_technician(technician_id, statuses=statuses)

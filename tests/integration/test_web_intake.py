@@ -73,7 +73,11 @@ async def test_order_goes_from_intake_through_the_field_to_archive(
         assert response.json()["status"] == status
 
     assert await flow_steps(client, oid) == [
-        "created", "dispatched", "checked_in", "completed", "archived"
+        "created",
+        "dispatched",
+        "checked_in",
+        "completed",
+        "archived",
     ]
 
 
@@ -169,7 +173,8 @@ async def test_dispatch_window_ending_before_it_starts_is_422_without_the_phone(
     await client.post(ORDERS, json=create_body("WO-IN-WIN"))
     body = dispatch_body("WO-IN-WIN")
     body["appointment_start"], body["appointment_end"] = (
-        body["appointment_end"], body["appointment_start"]
+        body["appointment_end"],
+        body["appointment_start"],
     )
 
     response = await client.post(f"{ORDERS}/WO-IN-WIN/dispatch", json=body)

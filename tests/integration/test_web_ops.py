@@ -91,7 +91,7 @@ async def test_ops_page_still_renders_when_the_broker_is_down(hub_without_broker
     assert summary["broker"].startswith("unreachable")
     assert summary["database"] == "ok"
     assert all(q["messages"] is None for q in summary["consumers"])
-    assert "broker <span class=\"bad\">unreachable" in page.text
+    assert 'broker <span class="bad">unreachable' in page.text
 
 
 async def test_metrics_show_outbox_backlog_and_broker_traffic(
@@ -103,9 +103,14 @@ async def test_metrics_show_outbox_backlog_and_broker_traffic(
         now = hub.uow.clock()
         await conn.execute(
             insert(outbox).values(
-                id="held-back-row", exchange=hub.topology.bus.name,
-                routing_key="evt.workorder.created", message_type="WorkOrderCreated.v1",
-                body="{}", headers={}, created_at=now, attempts=0,
+                id="held-back-row",
+                exchange=hub.topology.bus.name,
+                routing_key="evt.workorder.created",
+                message_type="WorkOrderCreated.v1",
+                body="{}",
+                headers={},
+                created_at=now,
+                attempts=0,
                 available_at=now + timedelta(hours=1),
             )
         )
@@ -146,7 +151,11 @@ async def test_ops_summary_counts_orders_and_parked_messages(
 
     assert summary["database"] == summary["broker"] == "ok"
     assert summary["orders_by_status"] == {
-        "created": 2, "dispatched": 0, "checked_in": 0, "completed": 0, "archived": 0
+        "created": 2,
+        "dispatched": 0,
+        "checked_in": 0,
+        "completed": 0,
+        "archived": 0,
     }
     assert [q["consumer"] for q in summary["consumers"]] == list(ALL_CONSUMERS)
     for queue in summary["consumers"]:
@@ -185,9 +194,10 @@ async def test_app_lifespan_starts_and_stops_a_web_only_hub(settings: Settings) 
     web_only = bootstrap(settings, consumers=False)
     app = create_app(web_only)
     transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=transport, base_url="http://test"
-    ) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+    ):
         ready = await client.get("/readyz")
         summary = (await client.get("/ops/summary.json")).json()
 

@@ -233,7 +233,8 @@ async def test_bearer_token_is_required_when_one_is_configured(
             missing = await app.get(orders_of("T001"))
             wrong = await app.get(orders_of("T001"), headers={"Authorization": "Bearer guess"})
             blocked = await app.post(
-                f"{orders_of('T001')}/WO-T-AUTH/check-in", json=ON_SITE,
+                f"{orders_of('T001')}/WO-T-AUTH/check-in",
+                json=ON_SITE,
                 headers={"Authorization": "Bearer s3cre"},
             )
             right = await app.get(orders_of("T001"), headers={"Authorization": "Bearer s3cret"})

@@ -10,7 +10,10 @@ from hub.simulation.delivery import SimulatedDelivery
 
 def _delivery(**rates: float) -> SimulatedDelivery:
     return SimulatedDelivery(
-        "http://127.0.0.1:9", LogProviderPhones(db=None), seed=3, **rates  # type: ignore[arg-type]
+        "http://127.0.0.1:9",
+        LogProviderPhones(db=None),
+        seed=3,
+        **rates,  # type: ignore[arg-type]
     )
 
 

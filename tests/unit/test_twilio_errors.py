@@ -140,8 +140,12 @@ async def test_failed_page_in_lookup_twilio_exception_is_transient(fake: FakeTwi
 
 
 async def test_rfc9457_problem_400_twilio_service_exception_is_permanent() -> None:
-    problem = {"type": "https://www.twilio.com/docs/errors/21211", "title": "Invalid 'To'",
-               "status": 400, "code": 21211}
+    problem = {
+        "type": "https://www.twilio.com/docs/errors/21211",
+        "title": "Invalid 'To'",
+        "status": 400,
+        "code": 21211,
+    }
     error = await send_and_catch(canned_sender(400, json.dumps(problem)))
     assert isinstance(error, PermanentAdapterError)
     assert "21211" in str(error)

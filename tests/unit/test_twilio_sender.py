@@ -60,7 +60,10 @@ async def test_send_hands_the_text_to_twilio_with_a_status_callback(
 
     [message] = fake.messages
     assert (message.sid, message.to, message.from_, message.body) == (
-        sid, PHONE, "+15005550006", "新工单 WO-1"
+        sid,
+        PHONE,
+        "+15005550006",
+        "新工单 WO-1",
     )
     assert sid.startswith("SM") and len(sid) == 34
     assert message.status_callback == (
