@@ -72,9 +72,13 @@ def captured_logs() -> Iterator[io.StringIO]:
         uvicorn_logger.disabled = False
         uvicorn_logger.setLevel(logging.NOTSET)
     configure(level=logging.DEBUG, stream=buffer)
-    for client_side in ("httpx", "httpcore"):  # the test's own HTTP client, not the hub
-        logging.getLogger(client_side).setLevel(logging.WARNING)
+    client_sides = [logging.getLogger(name) for name in ("httpx", "httpcore")]
+    earlier_levels = [logger.level for logger in client_sides]
+    for logger in client_sides:  # the test's own HTTP client, not the hub
+        logger.setLevel(logging.WARNING)
     yield buffer
+    for logger, level in zip(client_sides, earlier_levels, strict=True):
+        logger.setLevel(level)
     structlog.reset_defaults()
     logging.getLogger().handlers = []
 

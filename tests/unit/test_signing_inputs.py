@@ -86,6 +86,9 @@ async def test_no_log_line_of_the_hub_or_its_libraries_carries_a_signing_token()
     """The simulated customers' HTTP client logs whole URLs (as `httpx.URL`, not a string)."""
     out = io.StringIO()
     configure_logging(level=logging.INFO, stream=out)
+    client_logger = logging.getLogger("httpx")
+    earlier_level = client_logger.level
+    client_logger.setLevel(logging.INFO)  # another test may have quietened the test clients
     try:
         url = f"http://127.0.0.1:8000/s/{TOKEN}/sign"
         transport = httpx.MockTransport(lambda request: httpx.Response(200))
@@ -94,6 +97,7 @@ async def test_no_log_line_of_the_hub_or_its_libraries_carries_a_signing_token()
         structlog.get_logger().info("customer opened the link", url=url)
         logging.getLogger("hub.web").info("link %s opened", url)
     finally:
+        client_logger.setLevel(earlier_level)
         structlog.reset_defaults()
         logging.getLogger().handlers = []
     lines = out.getvalue()
