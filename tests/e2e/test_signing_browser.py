@@ -112,22 +112,16 @@ async def record_passing_tests(api: httpx.AsyncClient, order_id: str) -> None:
         f"{TECH}/{order_id}/screenshots", files={"file": ("speed.png", SCREENSHOT, "image/png")}
     )
     assert shot.status_code == 201, shot.text
-    ping = {
-        "target": "114.114.114.114",
-        "sent": 100,
-        "received": 100,
-        "loss_pct": 0,
-        "rtt_min_ms": 2.1,
-        "rtt_avg_ms": 3.4,
-        "rtt_max_ms": 8.0,
-    }
+    shots = [shot.json()["sha256"]]
     bandwidth = factories.create_order(order_id).bandwidth_mbps
-    speed = {"down_mbps": bandwidth * 0.96, "up_mbps": bandwidth * 0.95, "jitter_ms": 1.8}
-    for kind, body in (("ping", {"ping": ping}), ("speed", {"speed": speed})):
-        answer = await api.post(
-            f"{TECH}/{order_id}/tests/{kind}",
-            json={**body, "screenshots": [shot.json()["sha256"]] if kind == "speed" else []},
-        )
+    bodies = {
+        "ping": {"ping": df.GOOD_PING.model_dump(mode="json")},
+        "speed": df.speed(order_id, bandwidth, screenshots=shots).model_dump(
+            mode="json", include={"speed", "screenshots"}
+        ),
+    }
+    for kind, body in bodies.items():
+        answer = await api.post(f"{TECH}/{order_id}/tests/{kind}", json=body)
         assert answer.status_code == 201 and answer.json()["passed"] is True, answer.text
 
 

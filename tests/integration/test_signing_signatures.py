@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from hub.bootstrap import Hub
 from hub.config import Settings
+from tests import delivery_factories as df
 from tests.integration.signing_support import (
     BASE_URL,
     TECH,
@@ -35,17 +36,7 @@ pytestmark = pytest.mark.integration
 __all__ = ["clock", "quiet_hub"]  # fixtures
 
 CONCURRENT_SIGNS = 10
-PING = {
-    "ping": {
-        "target": "114.114.114.114",
-        "sent": 100,
-        "received": 100,
-        "loss_pct": 0,
-        "rtt_min_ms": 2.1,
-        "rtt_avg_ms": 3.4,
-        "rtt_max_ms": 8.0,
-    }
-}
+PING = {"ping": df.GOOD_PING.model_dump(mode="json")}
 
 
 @pytest.fixture
