@@ -102,7 +102,6 @@ def configure(
     root.setLevel(level)
     for name, floor in LIBRARY_FLOORS.items():
         logging.getLogger(name).setLevel(max(level, floor))
-    signing_redaction.install()  # access-log paths would otherwise carry signing tokens
 
 
 def _flatten_extra(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:

@@ -31,9 +31,7 @@ class SigningTokenFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format string: the handler reports it, no message to mask
             return True
-        redacted = redact_paths(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
+        record.msg, record.args = redact_paths(message), None  # formatted once, here
         return True
 
 
@@ -45,11 +43,3 @@ def redact_event(
         if isinstance(value, str) and "/s/" in value:
             event_dict[key] = redact_paths(value)
     return event_dict
-
-
-def install(logger_names: tuple[str, ...] = ("uvicorn.access", "uvicorn.error")) -> None:
-    """Attach the filter to the server loggers (idempotent)."""
-    for name in logger_names:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, SigningTokenFilter) for f in logger.filters):
-            logger.addFilter(SigningTokenFilter())
