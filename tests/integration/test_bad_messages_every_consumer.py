@@ -59,15 +59,16 @@ async def test_every_consumer_parks_unreadable_bodies_with_a_reason_and_the_hub_
             *(
                 send.default_exchange.publish(
                     aio_pika.Message(
-                        BAD_BODIES[message_id.rsplit(":", 1)[1]][0],
-                        content_type=BAD_BODIES[message_id.rsplit(":", 1)[1]][1],
-                        message_id=message_id,
+                        body,
+                        content_type=content_type,
+                        message_id=f"bad:{queue}:{kind}",
                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                     ),
                     routing_key=queue,
                     mandatory=True,
                 )
-                for message_id, queue in sent.items()
+                for queue in queues
+                for kind, (body, content_type) in BAD_BODIES.items()
             )
         )
 
