@@ -50,6 +50,7 @@ from hub.config import Settings  # noqa: E402
 from hub.db.engine import Database  # noqa: E402
 from hub.db.migrate import upgrade  # noqa: E402
 from hub.db.tables import billing_starts, outbox  # noqa: E402
+from hub.runtime import Runtime  # noqa: E402
 from tests.integration.signing_support import (  # noqa: E402
     BASE_URL,
     client_for,
@@ -216,12 +217,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 signing_secret=os.urandom(32).hex(),  # type: ignore[arg-type]
             )
             hub = bootstrap(settings)
-            await hub.start()
+            hub_runtime = Runtime(hub)
+            await hub_runtime.start()
             try:
                 billing = await submit_to_billing(hub, args.orders)
                 page = await link_page_load(hub, args.seconds)
             finally:
-                await hub.stop()
+                await hub_runtime.stop()
     return {"billing": billing, "link_page": page, "machine": _machine()}
 
 

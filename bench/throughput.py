@@ -51,6 +51,7 @@ from hub.config import load_settings
 from hub.db.engine import Database
 from hub.db.migrate import upgrade
 from hub.db.tables import outbox
+from hub.runtime import Runtime
 from hub.simulation.field import SimulatedField
 
 HOPS = 3
@@ -232,7 +233,8 @@ async def run_hub(
         await upgrade(db)
         await db.dispose()
         hub = bootstrap(settings)
-        await hub.start()
+        hub_runtime = Runtime(hub)
+        await hub_runtime.start()
         field_broker = RabbitBroker(url, logger=None)
         field = SimulatedField(hub.topology, run_id=uuid.uuid4().hex[:4])
         field.attach(field_broker)
@@ -247,7 +249,7 @@ async def run_hub(
             handlers = _handler_times(hub)
         finally:
             await field_broker.stop()
-            await hub.stop()
+            await hub_runtime.stop()
     seconds = ended - started
     messages = field.stats.published + int(published)
     lat = field.stats.step_latencies_s

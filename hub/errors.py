@@ -1,4 +1,4 @@
-"""The hub's exception tree.
+"""The hub's exception tree (domain errors are defined in `hub.domain.errors`).
 
 HubError
 ├── DomainError                 an illegal step; permanent (parked, or HTTP 409)
@@ -18,33 +18,15 @@ HubError
 
 from __future__ import annotations
 
-
-class HubError(Exception):
-    """Base of every error the hub raises on purpose."""
-
-
-class DomainError(HubError):
-    """A business rule forbids this step."""
-
-
-class IllegalTransition(DomainError):
-    """The work order is not in a state that allows this step."""
-
-
-class NotAssigned(DomainError):
-    """The technician is not the one this order is dispatched to."""
-
-
-class StaleReport(DomainError):
-    """The report version is not the order's latest; only the latest can be signed."""
-
-
-class TamperedReport(DomainError):
-    """A stored report's bytes do not match the SHA-256 recorded for it."""
-
-
-class NotFound(HubError):
-    """The thing asked for does not exist."""
+from hub.domain.errors import (
+    DomainError,
+    HubError,
+    IllegalTransition,
+    NotAssigned,
+    NotFound,
+    StaleReport,
+    TamperedReport,
+)
 
 
 class ConcurrencyConflict(HubError):
@@ -96,3 +78,24 @@ PERMANENT_ERRORS: tuple[type[Exception], ...] = (
     ReportRenderFailed,
 )
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (TransientAdapterError, ConcurrencyConflict)
+
+
+__all__ = [
+    "PERMANENT_ERRORS",
+    "TRANSIENT_ERRORS",
+    "AdapterError",
+    "ConcurrencyConflict",
+    "DomainError",
+    "HubError",
+    "IllegalTransition",
+    "InvalidMessage",
+    "NotAssigned",
+    "NotFound",
+    "PermanentAdapterError",
+    "ReportRenderFailed",
+    "ResourceRefused",
+    "StaleReport",
+    "TamperedReport",
+    "TransientAdapterError",
+    "UnknownRemoteRecord",
+]

@@ -13,6 +13,7 @@ from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.db.engine import Database
 from hub.db.migrate import upgrade
+from hub.runtime import Runtime
 from tests import services
 
 
@@ -87,12 +88,18 @@ def settings(vhost: str, session_prefix: str, database_url: str, tmp_path: Path)
 
 
 @pytest.fixture
-async def hub(settings: Settings, vhost: str) -> AsyncIterator[Hub]:
-    the_hub = bootstrap(settings)
-    await the_hub.start()
-    yield the_hub
-    await the_hub.stop()
+async def runtime(settings: Settings, vhost: str) -> AsyncIterator[Runtime]:
+    """A started hub (worker and relay) on the test's queue prefix and database."""
+    running = Runtime(bootstrap(settings))
+    await running.start()
+    yield running
+    await running.stop()
     await _delete_queues(settings)
+
+
+@pytest.fixture
+def hub(runtime: Runtime) -> Hub:
+    return runtime.hub
 
 
 async def _delete_queues(settings: Settings) -> None:

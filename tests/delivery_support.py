@@ -15,10 +15,10 @@ from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.db.engine import Database
 from hub.db.migrate import upgrade
-from hub.web.orders import run_command, run_create
 from schemas.v1 import CreateWorkOrder
 from tests import delivery_factories as df
 from tests import factories
+from tests.helpers import run
 
 
 @asynccontextmanager
@@ -42,18 +42,15 @@ async def quiet_hub(tmp_path: Path, **settings: Any) -> AsyncIterator[Hub]:
 
 async def checked_in(hub: Hub, order_id: str, order: CreateWorkOrder | None = None) -> None:
     """Open, dispatch and check in an order through the same handlers as the consumers."""
-    await run_create(hub, order or factories.create_order(order_id), idempotency_key=None)
-    for consumer, cmd in (
-        ("workorder.dispatch", factories.dispatch(order_id)),
-        ("workorder.check_in", factories.check_in(order_id)),
-    ):
-        await run_command(hub, consumer, cmd, idempotency_key=None)  # type: ignore[arg-type]
+    await run(hub, order or factories.create_order(order_id))
+    await run(hub, factories.dispatch(order_id))
+    await run(hub, factories.check_in(order_id))
 
 
 async def record_passing_tests(hub: Hub, order_id: str, bandwidth_mbps: int, **kwargs: Any) -> None:
     """Record a passing ping and speed test."""
     for cmd in (df.ping(order_id, **kwargs), df.speed(order_id, bandwidth_mbps, **kwargs)):
-        await hub.delivery.record_test(cmd, message_id=uuid.uuid4().hex)
+        await hub.commands.run(cmd, message_id=uuid.uuid4().hex)
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -78,12 +75,12 @@ async def fake_signed_report(hub: Hub, order_id: str) -> tuple[int, str]:
     """Record report v1 and store a stand-in signed PDF, without rendering (for flow tests)."""
     from datetime import UTC, datetime
 
-    from hub.db.reports import ReportRow
+    from hub.ports import ReportRecord
 
     plain_sha, _ = await hub.reports.store.put(f"%PDF-1.7 report {order_id}".encode())
     async with hub.uow() as uow:
         await uow.reports.add(
-            ReportRow(
+            ReportRecord(
                 order_id=order_id,
                 version=1,
                 data_hash="0" * 64,

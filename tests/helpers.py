@@ -6,11 +6,15 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+from fastapi import FastAPI
 from pydantic import BaseModel
 
 from hub.bootstrap import Hub
+from hub.bootstrap.web import web_services
 from hub.messaging.topology import message_type
+from hub.web.app import create_app
 
 
 async def publish(hub: Hub, message: BaseModel, *, message_id: str | None = None) -> str:
@@ -39,3 +43,13 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: {check.__name__}")
         await asyncio.sleep(interval)
+
+
+async def run(hub: Hub, command: BaseModel, *, message_id: str | None = None) -> bool:
+    """Run a command through the hub's command table, as its consumer (or the web) would."""
+    return await hub.commands.run(command, message_id=message_id or f"test-{uuid.uuid4().hex}")
+
+
+def web_app(hub: Hub, **options: Any) -> FastAPI:
+    """The hub's web app over its services, the hub itself run (or not) by the test."""
+    return create_app(web_services(hub), **options)

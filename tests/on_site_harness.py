@@ -15,10 +15,11 @@ from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.db.tables import outbox, sms_log
 from hub.domain.work_order import Status
-from hub.web import create_app
-from hub.web.orders import find_order, run_command, run_create
+from hub.queries.orders import OrderQueries
+from hub.runtime import Runtime
 from tests import factories
 from tests.conftest import _delete_queues
+from tests.helpers import run, web_app
 from tests.inventory_standin import (
     ServedInventory,
     drop_separate_database,
@@ -61,16 +62,17 @@ async def on_site_hub(settings: Settings, inventory_url: str) -> AsyncIterator[H
             update={"inventory_url": AnyHttpUrl(inventory_url), "http_timeout_s": 10.0}
         )
     )
-    await hub.start()
+    hub_runtime = Runtime(hub)
+    await hub_runtime.start()
     try:
         yield hub
     finally:
-        await hub.stop()
+        await hub_runtime.stop()
         await _delete_queues(settings)
 
 
 def http_client(hub: Hub) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=create_app(hub, manage_lifecycle=False))
+    transport = httpx.ASGITransport(app=web_app(hub))
     return httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30)
 
 
@@ -78,14 +80,10 @@ async def open_orders(hub: Hub, order_ids: Iterable[str], *, check_in: bool = Fa
     """Create and dispatch orders (each to its own technician) as intake and the app would."""
     for order_id in order_ids:
         tech = tech_of(order_id)
-        await run_create(hub, factories.create_order(order_id), idempotency_key=None)
-        await run_command(
-            hub, "workorder.dispatch", factories.dispatch(order_id, tech), idempotency_key=None
-        )
+        await run(hub, factories.create_order(order_id))
+        await run(hub, factories.dispatch(order_id, tech))
         if check_in:
-            await run_command(
-                hub, "workorder.check_in", factories.check_in(order_id, tech), idempotency_key=None
-            )
+            await run(hub, factories.check_in(order_id, tech))
 
 
 def swap_path(order_id: str) -> str:
@@ -97,7 +95,7 @@ def fiber(no: int, cable: int = 1) -> dict[str, object]:
 
 
 async def status_of(hub: Hub, order_id: str) -> tuple[Status, int] | None:
-    order = await find_order(hub, order_id)
+    order = await OrderQueries(hub.uow).find(order_id)
     return None if order is None else (order.status, order.version)
 
 
@@ -121,7 +119,7 @@ async def live_holders_ok(hub: Hub, inventory: EmbeddedInventory) -> list[str]:
     for fiber_id, (state, holder) in (await inventory.fiber_holders()).items():
         if holder is None:
             continue
-        order = await find_order(hub, holder)
+        order = await OrderQueries(hub.uow).find(holder)
         if order is None:
             if ".R" in holder:  # a reissue the hub never made: a half-done change
                 problems.append(f"{fiber_id} held by unknown order {holder}")

@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
-from hub.bootstrap import BrokerUnavailable
 from hub.config import Settings, SettingsError, load_settings
 from hub.logging import configure_logging
+from hub.runtime import BrokerUnavailable
 
 T = TypeVar("T")
 

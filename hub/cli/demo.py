@@ -30,6 +30,7 @@ from hub.cli.demo_report import DemoReport, collect_report, summary_table
 from hub.cli.demo_run import DemoRun, OnSiteRates, SigningRates
 from hub.cli.web_app import EmbeddedServer, browsable_url, build_web_app, listen, uvicorn_config
 from hub.config import Settings
+from hub.runtime import Runtime
 
 LOCAL = "127.0.0.1"
 
@@ -108,7 +109,8 @@ async def _demo(
     hub = bootstrap(
         settings.model_copy(update={"public_base_url": AnyHttpUrl(web_url)}), consumers=True
     )
-    await hub.start()
+    runtime = Runtime(hub)
+    await runtime.start()
     try:
         async with _serving(hub, sock):
             demo = DemoRun(
@@ -129,7 +131,7 @@ async def _demo(
             finally:
                 await demo.stop()
     finally:
-        await hub.stop()
+        await runtime.stop()
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ from rich.table import Table
 from hub.cli.console import err, fail, load_or_exit, out, run
 from hub.cli.parking import ParkedMessage, ParkingQueues, amqp_connection
 from hub.config import Settings
-from hub.messaging.declare import ALL_CONSUMERS
+from hub.messaging.subscriptions import ALL_CONSUMERS
 from hub.messaging.topology import Topology
 
 dlq_app = typer.Typer(help="Parking queues (dead letters) of the consumers.", no_args_is_help=True)

@@ -15,7 +15,7 @@ import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractIncomingMessage, AbstractQueue, DeliveryMode
 from aio_pika.exceptions import ChannelNotFoundEntity, DeliveryError
 
-from hub.messaging.declare import ALL_CONSUMERS
+from hub.messaging.subscriptions import ALL_CONSUMERS
 from hub.messaging.topology import Topology
 
 # Headers that describe a past failure, not the message: the replayed copy starts afresh.

@@ -16,6 +16,7 @@ from hub.cli.db import current_revision, head_revision
 from hub.cli.signals import stop_on_signals
 from hub.cli.web_app import browsable_url, build_web_app, listen, uvicorn_config
 from hub.config import Settings
+from hub.runtime import Runtime
 
 HostOption = Annotated[str | None, typer.Option(help="Listen address (default HUB_WEB_HOST).")]
 PortOption = Annotated[
@@ -39,14 +40,15 @@ async def _worker(settings: Settings) -> None:
     hub = bootstrap(settings, consumers=True)
     await require_migrated(hub)
     stop = asyncio.Event()
+    runtime = Runtime(hub)
     with stop_on_signals(stop):
         try:
-            await hub.start()
+            await runtime.start()
             # One plain line on stdout: parents (tests, supervisors) wait for it.
             print(f"worker ready prefix={settings.queue_prefix} pid={os.getpid()}", flush=True)
             await stop.wait()
         finally:
-            await hub.stop()
+            await runtime.stop()
 
 
 async def _web(settings: Settings, *, host: str, port: int) -> None:

@@ -16,8 +16,8 @@ from hub.config import Settings
 from hub.db.engine import Database
 from hub.db.uow import UnitOfWork, UnitOfWorkFactory
 from hub.errors import DomainError, NotFound
-from hub.messaging.timers import Timer, TimerStatus
 from hub.messaging.topology import Topology
+from hub.ports import Timer, TimerStatus
 
 timers_app = typer.Typer(help="Durable timers (reminders, deadlines).", no_args_is_help=True)
 
@@ -116,7 +116,7 @@ async def _in_uow(
     settings: Settings, work: Callable[[UnitOfWork], Awaitable[T]], *, commit: bool
 ) -> T:
     db = Database(settings.resolved_database_url)
-    uow_factory = UnitOfWorkFactory(db, Topology(prefix=settings.queue_prefix))
+    uow_factory = UnitOfWorkFactory(db, exchange=Topology(prefix=settings.queue_prefix).bus.name)
     try:
         async with uow_factory() as uow:
             result = await work(uow)

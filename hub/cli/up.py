@@ -28,6 +28,7 @@ from hub.cli.web_app import (
     uvicorn_config,
 )
 from hub.config import Settings
+from hub.runtime import Runtime
 
 RABBITMQ_MANAGEMENT_PORT = 15672
 DEMO_TIMEOUT_S = 600.0
@@ -61,8 +62,9 @@ async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> 
     app = build_web_app(hub, manage_lifecycle=False, embedded_support=embedded_support)
     server = EmbeddedServer(uvicorn_config(app, host=host, port=port))
     stop = asyncio.Event()
+    runtime = Runtime(hub)
     with stop_on_signals(stop):
-        await hub.start()
+        await runtime.start()
         serving = asyncio.create_task(server.serve(sockets=[sock]), name="web")
         try:
             await _until_started(server, serving)
@@ -79,7 +81,7 @@ async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> 
         finally:
             server.should_exit = True  # finishes in-flight requests, then returns
             await asyncio.gather(serving, return_exceptions=True)
-            await hub.stop()
+            await runtime.stop()
 
 
 async def _until_started(server: EmbeddedServer, serving: asyncio.Task[None]) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -21,12 +21,27 @@ INVENTORY_STANDIN_PREFIX = "/standin/inventory"
 
 
 def build_web_app(hub: Hub, *, manage_lifecycle: bool, embedded_support: bool) -> FastAPI:
-    """`create_app(hub)` (it mounts the Twilio webhook), plus the support stand-in if asked."""
-    from hub.web.app import create_app  # here: a worker never needs the web stack
+    """The hub's web app, plus the support stand-in if asked; with `manage_lifecycle` the app
+    starts and stops the hub's runtime with itself."""
+    from hub.bootstrap.web import web_services  # here: a worker never needs the web stack
+    from hub.web.app import create_app
 
     routers = (_support_standin(hub), *_billing_standin(hub)) if embedded_support else ()
     routers = (*routers, *_inventory_standin(hub))
-    return create_app(hub, manage_lifecycle=manage_lifecycle, extra_routers=routers)
+    lifespan = _running(hub) if manage_lifecycle else None
+    return create_app(web_services(hub), lifespan=lifespan, extra_routers=routers)
+
+
+def _running(hub: Hub) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that runs the hub (relay, timers; consumers if it has them) with the app."""
+    from hub.runtime import Runtime
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with Runtime(hub):
+            yield
+
+    return lifespan
 
 
 def _support_standin(hub: Hub) -> APIRouter:

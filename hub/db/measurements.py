@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
 from hub.db.tables import screenshots, test_results
+from hub.ports.records import ResultRecord, ScreenshotRecord
 from schemas.v1 import (
     PingMeasurement,
     PingResultRecorded,
@@ -20,35 +20,6 @@ from schemas.v1 import (
     Thresholds,
     Verdict,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ResultRecord:
-    """One stored ping or speed test with the thresholds it was judged against."""
-
-    order_id: str
-    test_id: str
-    kind: ResultKind
-    seq: int
-    technician_id: str
-    measured_at: datetime
-    measurement: PingMeasurement | SpeedMeasurement
-    thresholds: Thresholds
-    verdict: Verdict
-    screenshots: tuple[str, ...]
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class ScreenshotRecord:
-    """An uploaded picture, stored content-addressed in the data dir."""
-
-    order_id: str
-    sha256: str
-    content_type: str
-    size_bytes: int
-    width: int
-    height: int
 
 
 class ResultsRepository:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,18 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
 from hub.db.tables import reports
-
-
-@dataclass(frozen=True, slots=True)
-class ReportRow:
-    order_id: str
-    version: int
-    data_hash: str
-    sha256: str
-    lang: str
-    data: dict[str, Any]
-    size_bytes: int
-    created_at: datetime
+from hub.ports.records import ReportRecord
 
 
 class ReportRepository:
@@ -32,7 +19,7 @@ class ReportRepository:
         self._conn = conn
         self._db = db
 
-    async def latest(self, order_id: str) -> ReportRow | None:
+    async def latest(self, order_id: str) -> ReportRecord | None:
         row = (
             (
                 await self._conn.execute(
@@ -47,7 +34,7 @@ class ReportRepository:
         )
         return _row(row) if row else None
 
-    async def find(self, order_id: str, version: int) -> ReportRow | None:
+    async def find(self, order_id: str, version: int) -> ReportRecord | None:
         row = (
             (
                 await self._conn.execute(
@@ -67,7 +54,7 @@ class ReportRepository:
         )
         return int(found) if found is not None else None
 
-    async def add(self, row: ReportRow) -> bool:
+    async def add(self, row: ReportRecord) -> bool:
         """Insert a version; False if another writer took that version number first."""
         result = await self._conn.execute(
             self._db.insert_ignoring_conflicts(reports).values(
@@ -84,8 +71,8 @@ class ReportRepository:
         return bool(result.rowcount == 1)
 
 
-def _row(row: Any) -> ReportRow:
-    return ReportRow(
+def _row(row: Any) -> ReportRecord:
+    return ReportRecord(
         order_id=row["order_id"],
         version=row["version"],
         data_hash=row["data_hash"],

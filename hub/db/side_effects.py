@@ -1,37 +1,22 @@
 """E-mails and billing starts as rows: recorded before the external call and after it.
 
-Both follow the discipline of `hub.db.sms`: an attempt takes a lease; the result (or the
-failure) is written afterwards; a row left `pending` by a crash is reconciled before a retry.
+Both follow the discipline of `hub.db.sms` (the `hub.ports.EffectRecords` port): an attempt
+takes a lease; the result (or the failure) is written afterwards; a row left `pending` by a crash
+is reconciled before a retry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.db.errors import unique_violations_as_conflicts
 from hub.db.tables import billing_starts, email_messages
 from hub.errors import ConcurrencyConflict
-
-
-class EffectState(StrEnum):
-    PENDING = "pending"  # an attempt started; its outcome is not recorded yet
-    DONE = "done"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class EffectRecord:
-    key: str
-    state: EffectState
-    attempts: int
-    lease_until: datetime | None
-    result: str | None  # provider message id / billing reference
-    created_at: datetime
+from hub.ports.records import EffectRecord, EffectState
 
 
 class _LeasedEffects:
@@ -67,17 +52,18 @@ class _LeasedEffects:
         """Record that a call is about to happen, leased so no one else calls meanwhile."""
         existing = await self.find(key)
         if existing is None:
-            await self._conn.execute(
-                insert(self.table).values(
-                    **{self.key_column: key},
-                    **values,
-                    state=EffectState.PENDING.value,
-                    attempts=1,
-                    lease_until=self._now + lease,
-                    created_at=self._now,
-                    updated_at=self._now,
+            with unique_violations_as_conflicts(f"{self.table.name} {key} started concurrently"):
+                await self._conn.execute(
+                    insert(self.table).values(
+                        **{self.key_column: key},
+                        **values,
+                        state=EffectState.PENDING.value,
+                        attempts=1,
+                        lease_until=self._now + lease,
+                        created_at=self._now,
+                        updated_at=self._now,
+                    )
                 )
-            )
             return
         # Compare-and-set: the caller may have seen no row (or a free one) just before another
         # worker took the lease or finished; then this attempt must not go on to call out.

@@ -8,7 +8,6 @@ counts a code try before the code is compared) and `claim_signature` (an insert 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,36 +15,10 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
+from hub.db.errors import unique_violations_as_conflicts
 from hub.db.tables import signatures, signing_audit, signing_links, signing_sessions, signing_tokens
 from hub.domain.signing import MAX_CODE_FAILURES, Channel, LinkStatus, SigningLink
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One line of a signing's audit trail."""
-
-    kind: str
-    at: datetime
-    ip: str | None
-    user_agent: str | None
-    details: dict[str, Any]
-    link_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SignatureRecord:
-    """The order's signature (or a claim on it while the signed PDF is rendered)."""
-
-    order_id: str
-    status: str
-    channel: str
-    report_version: int
-    report_sha256: str
-    signed_sha256: str | None
-    signed_path: str | None
-    signer_name: str | None
-    signed_at: datetime | None
-    link_id: str | None
+from hub.ports.records import AuditEntry, SignatureRecord
 
 
 class SigningRepository:
@@ -85,25 +58,27 @@ class SigningRepository:
         return [_to_link(row) for row in rows.mappings()]
 
     async def add_link(self, link: SigningLink, *, token_sha256: str) -> None:
-        await self._conn.execute(
-            insert(signing_links).values(
-                link_id=link.link_id,
-                order_id=link.order_id,
-                channel=link.channel.value,
-                report_version=link.report_version,
-                report_sha256=link.report_sha256,
-                issue_no=link.issue_no,
-                status=link.status.value,
-                to_masked=link.to_masked,
-                expires_at=link.expires_at,
-                code_no=0,
-                code_sends=[],
-                failed_attempts=0,
-                reminders_sent=0,
-                created_at=self._now,
-                updated_at=self._now,
+        conflict = f"link {link.issue_no} of order {link.order_id} was issued concurrently"
+        with unique_violations_as_conflicts(conflict):
+            await self._conn.execute(
+                insert(signing_links).values(
+                    link_id=link.link_id,
+                    order_id=link.order_id,
+                    channel=link.channel.value,
+                    report_version=link.report_version,
+                    report_sha256=link.report_sha256,
+                    issue_no=link.issue_no,
+                    status=link.status.value,
+                    to_masked=link.to_masked,
+                    expires_at=link.expires_at,
+                    code_no=0,
+                    code_sends=[],
+                    failed_attempts=0,
+                    reminders_sent=0,
+                    created_at=self._now,
+                    updated_at=self._now,
+                )
             )
-        )
         await self.add_token(link.link_id, token_sha256)
 
     async def add_token(self, link_id: str, token_sha256: str) -> None:

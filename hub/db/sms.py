@@ -7,16 +7,18 @@ back: a retry or a `lookup` after an expired lease takes them from the `SendSms`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.db.errors import unique_violations_as_conflicts
 from hub.db.tables import sms_messages
 from hub.errors import ConcurrencyConflict
 from hub.messaging.pii import mask_phone
+from hub.ports.records import EffectRecord, EffectState
 from schemas.v1 import SendSms
 
 
@@ -38,66 +40,63 @@ DELIVERY_RANK: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class SmsRecord:
-    sms_id: str
-    to_phone: str
-    body: str
-    state: SmsState
-    attempts: int
-    lease_until: datetime | None
-    provider_message_id: str | None
-    delivery_status: str | None
-    created_at: datetime
+_EFFECT_STATE = {
+    "sending": EffectState.PENDING,
+    "sent": EffectState.DONE,
+    "failed": EffectState.FAILED,
+}
 
 
 class SmsRepository:
-    """State of each SMS by its idempotency key."""
+    """State of each SMS by its idempotency key (`hub.ports.SmsRecords`)."""
 
     def __init__(self, conn: AsyncConnection, *, now: datetime) -> None:
         self._conn = conn
         self._now = now
 
-    async def find(self, sms_id: str) -> SmsRecord | None:
+    async def find(self, key: str) -> EffectRecord | None:
         row = (
-            (await self._conn.execute(select(sms_messages).where(sms_messages.c.sms_id == sms_id)))
+            (await self._conn.execute(select(sms_messages).where(sms_messages.c.sms_id == key)))
             .mappings()
             .first()
         )
         if row is None:
             return None
-        return SmsRecord(
-            sms_id=row["sms_id"],
-            to_phone=row["to_phone"],
-            body=row["body"],
-            state=SmsState(row["state"]),
+        return EffectRecord(
+            key=row["sms_id"],
+            state=_EFFECT_STATE[row["state"]],
             attempts=row["attempts"],
             lease_until=row["lease_until"],
-            provider_message_id=row["provider_message_id"],
-            delivery_status=row["delivery_status"],
+            result=row["provider_message_id"],
             created_at=row["created_at"],
         )
 
-    async def start_attempt(self, cmd: SendSms, *, provider: str, lease: timedelta) -> None:
-        """Record that a send is about to happen, leased so no one else sends meanwhile."""
-        existing = await self.find(cmd.sms_id)
+    async def start_attempt(self, key: str, *, lease: timedelta, **values: Any) -> None:
+        """Record that a send is about to happen, leased so no one else sends meanwhile.
+
+        `values` carry `command` (the `SendSms`) and `provider` (the platform's name).
+        """
+        cmd: SendSms = values["command"]
+        provider: str = values["provider"]
+        existing = await self.find(key)
         if existing is None:
-            await self._conn.execute(
-                insert(sms_messages).values(
-                    sms_id=cmd.sms_id,
-                    order_id=cmd.order_id,
-                    purpose=cmd.purpose,
-                    to_phone=mask_phone(cmd.to),
-                    body=cmd.body,
-                    provider=provider,
-                    state=SmsState.SENDING.value,
-                    attempts=1,
-                    lease_until=self._now + lease,
-                    delivery_rank=0,
-                    created_at=self._now,
-                    updated_at=self._now,
+            with unique_violations_as_conflicts(f"sms {key} was started by another attempt"):
+                await self._conn.execute(
+                    insert(sms_messages).values(
+                        sms_id=cmd.sms_id,
+                        order_id=cmd.order_id,
+                        purpose=cmd.purpose,
+                        to_phone=mask_phone(cmd.to),
+                        body=cmd.body,
+                        provider=provider,
+                        state=SmsState.SENDING.value,
+                        attempts=1,
+                        lease_until=self._now + lease,
+                        delivery_rank=0,
+                        created_at=self._now,
+                        updated_at=self._now,
+                    )
                 )
-            )
             return
         # Compare-and-set: the caller may have seen no row (or a free one) just before another
         # worker took the lease or finished; then this attempt must not go on to send.
@@ -117,33 +116,33 @@ class SmsRepository:
         if result.rowcount != 1:
             raise ConcurrencyConflict(f"sms {cmd.sms_id} was taken by another attempt")
 
-    async def mark_sent(self, sms_id: str, provider_message_id: str) -> None:
-        """Final: the provider took it; the text is blanked."""
+    async def mark_done(self, key: str, result: str, **values: Any) -> None:
+        """Final: the provider took it (`result`: its message id); the text is blanked."""
         await self._conn.execute(
             update(sms_messages)
-            .where(sms_messages.c.sms_id == sms_id)
+            .where(sms_messages.c.sms_id == key)
             .values(
                 state=SmsState.SENT.value,
                 body="",
-                provider_message_id=provider_message_id,
+                provider_message_id=result,
                 lease_until=None,
                 updated_at=self._now,
             )
         )
 
-    async def release_lease(self, sms_id: str) -> None:
+    async def release_lease(self, key: str) -> None:
         """The attempt ended without a result; the next one may start at once (and reconcile)."""
         await self._conn.execute(
             update(sms_messages)
-            .where(sms_messages.c.sms_id == sms_id)
+            .where(sms_messages.c.sms_id == key)
             .values(lease_until=None, updated_at=self._now)
         )
 
-    async def mark_failed(self, sms_id: str, error_code: str) -> None:
+    async def mark_failed(self, key: str, error_code: str) -> None:
         """Final: the provider refused it for good; the text is blanked."""
         await self._conn.execute(
             update(sms_messages)
-            .where(sms_messages.c.sms_id == sms_id)
+            .where(sms_messages.c.sms_id == key)
             .values(
                 state=SmsState.FAILED.value,
                 body="",

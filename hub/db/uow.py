@@ -1,29 +1,32 @@
-"""The unit of work: one transaction, the repositories that use it, and the outbox."""
+"""The unit of work on SQLAlchemy (`hub.ports.UnitOfWork`): one transaction, its repositories
+and the outbox; reads get the same repositories on a connection without the writer lock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
+from hub.db.errors import is_unique_violation
 from hub.db.exception_reports import ExceptionReportRepository
+from hub.db.inbox import Inbox
 from hub.db.measurements import ResultsRepository, ScreenshotRepository
+from hub.db.outbox import OutboxWriter
 from hub.db.reports import ReportRepository
 from hub.db.resource_changes import ResourceChangeRepository
 from hub.db.side_effects import BillingRepository, EmailRepository
 from hub.db.signing import SigningRepository
 from hub.db.sms import SmsRepository
+from hub.db.timers import TimerRepository
 from hub.db.work_orders import FlowLogRepository, WorkOrderRepository
-from hub.messaging.inbox import Inbox
-from hub.messaging.outbox import OutboxWriter
-from hub.messaging.timers import TimerRepository
-from hub.messaging.topology import Topology
-
-Clock = Callable[[], datetime]
+from hub.errors import ConcurrencyConflict
+from hub.ports.storage import Clock
 
 
 def utc_now() -> datetime:
@@ -31,7 +34,10 @@ def utc_now() -> datetime:
 
 
 class UnitOfWork:
-    """`async with uow:` opens a write transaction; it rolls back unless `commit()` was called."""
+    """`async with uow:` opens a write transaction; it rolls back unless `commit()` was called.
+
+    A unique key taken by a concurrent writer leaves the block as `ConcurrencyConflict`.
+    """
 
     orders: WorkOrderRepository
     flow_log: FlowLogRepository
@@ -51,13 +57,13 @@ class UnitOfWork:
     def __init__(
         self,
         db: Database,
-        topology: Topology,
         *,
+        exchange: str,
         clock: Clock = utc_now,
         on_outbox_commit: Callable[[], None] | None = None,
     ) -> None:
         self._db = db
-        self._topology = topology
+        self._exchange = exchange
         self._clock = clock
         self._on_outbox_commit = on_outbox_commit
         self._conn: AsyncConnection | None = None
@@ -68,23 +74,26 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self._stack = AsyncExitStack()
         self._conn = await self._stack.enter_async_context(self._db.write())
+        self._bind(self._conn)
+        return self
+
+    def _bind(self, conn: AsyncConnection) -> None:
         self.now = self._clock()
-        conn = self._conn
+        db, now = self._db, self.now
         self.orders = WorkOrderRepository(conn)
         self.flow_log = FlowLogRepository(conn)
-        self.outbox = OutboxWriter(conn, self._topology, now=self.now)
-        self.inbox = Inbox(conn, self._db, now=self.now)
-        self.timers = TimerRepository(conn, self._db, now=self.now)
-        self.sms = SmsRepository(conn, now=self.now)
+        self.outbox = OutboxWriter(conn, exchange=self._exchange, now=now)
+        self.inbox = Inbox(conn, db, now=now)
+        self.timers = TimerRepository(conn, db, now=now)
+        self.sms = SmsRepository(conn, now=now)
         self.changes = ResourceChangeRepository(conn)
         self.exceptions = ExceptionReportRepository(conn)
-        self.results = ResultsRepository(conn, now=self.now)
-        self.screenshots = ScreenshotRepository(conn, self._db, now=self.now)
-        self.reports = ReportRepository(conn, self._db)
-        self.emails = EmailRepository(conn, now=self.now)
-        self.billing = BillingRepository(conn, now=self.now)
-        self.signing = SigningRepository(conn, self._db, now=self.now)
-        return self
+        self.results = ResultsRepository(conn, now=now)
+        self.screenshots = ScreenshotRepository(conn, db, now=now)
+        self.reports = ReportRepository(conn, db)
+        self.emails = EmailRepository(conn, now=now)
+        self.billing = BillingRepository(conn, now=now)
+        self.signing = SigningRepository(conn, db, now=now)
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit() outside `async with`"
@@ -106,18 +115,57 @@ class UnitOfWork:
             await self._stack.aclose()
         if self._committed and self.outbox.added and self._on_outbox_commit is not None:
             self._on_outbox_commit()
+        if isinstance(exc, IntegrityError) and is_unique_violation(exc):
+            raise ConcurrencyConflict(f"a concurrent writer took the same key: {exc.orig}") from exc
+
+
+class _ReadOnlyOutbox:
+    """The outbox of a read: nothing may be published from a read."""
+
+    added = 0
+
+    async def add(
+        self,
+        message: BaseModel,
+        *,
+        correlation_id: str | None = None,
+        message_id: str | None = None,
+    ) -> str:
+        raise RuntimeError("a read-only unit of work cannot publish messages")
+
+
+class ReadOnlyUnitOfWork(UnitOfWork):
+    """The repositories on a plain connection (no writer lock, no BEGIN IMMEDIATE)."""
+
+    async def __aenter__(self) -> ReadOnlyUnitOfWork:
+        self._stack = AsyncExitStack()
+        self._conn = await self._stack.enter_async_context(self._db.read())
+        self._bind(self._conn)
+        self.outbox = _ReadOnlyOutbox()  # type: ignore[assignment]
+        return self
+
+    async def commit(self) -> None:
+        raise RuntimeError("a read-only unit of work cannot commit")
 
 
 class UnitOfWorkFactory:
-    """Makes units of work bound to one database, topology and clock."""
+    """Makes units of work bound to one database, bus exchange and clock."""
 
-    def __init__(self, db: Database, topology: Topology, *, clock: Clock = utc_now) -> None:
+    def __init__(self, db: Database, *, exchange: str, clock: Clock = utc_now) -> None:
         self.db = db
-        self.topology = topology
+        self.exchange = exchange
         self.clock = clock
         self.on_outbox_commit: Callable[[], None] | None = None
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(
-            self.db, self.topology, clock=self.clock, on_outbox_commit=self.on_outbox_commit
+            self.db,
+            exchange=self.exchange,
+            clock=self.clock,
+            on_outbox_commit=self.on_outbox_commit,
         )
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[UnitOfWork]:
+        async with ReadOnlyUnitOfWork(self.db, exchange=self.exchange, clock=self.clock) as uow:
+            yield uow

@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from hub.domain.errors import IllegalTransition
 from hub.domain.reissue import check_reissuable
 from hub.domain.work_order import WorkOrder
-from hub.errors import IllegalTransition
 from schemas.v1 import (
     ExceptionReported,
     ExceptionResolved,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hub.domain.delivery_log import describe_delivery
 from hub.domain.on_site_log import describe_on_site
+from hub.domain.report_log import describe_delivery
 from schemas.v1 import (
     CheckInOverdue,
     FlowLogEntry,

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from hub.domain.errors import IllegalTransition, NotAssigned
 from hub.domain.work_order import Status, WorkOrder
-from hub.errors import IllegalTransition, NotAssigned
 from schemas.v1 import (
     ChangeKind,
     ResourceAssignment,

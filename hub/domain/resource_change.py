@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from hub.domain.errors import IllegalTransition
 from hub.domain.reissue import check_reissuable, reissued_id
 from hub.domain.resources import RefusalCode
 from hub.domain.work_order import WorkOrder
-from hub.errors import IllegalTransition
 from schemas.v1 import (
     ChangeKind,
     ChangeOpticalBox,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from hub.errors import DomainError
+from hub.domain.errors import DomainError
 
 TOKEN_BYTES = 32
 CODE_DIGITS = 6

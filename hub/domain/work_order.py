@@ -2,9 +2,10 @@
 
     created ─dispatch─▶ dispatched ─check in─▶ checked_in ─complete─▶ completed ─archive─▶ archived
                         ▲      │ (re-dispatch)          │                  ▲
-                        └──────┘                        └─ signed report ──┘ (hub.domain.delivery)
+                        └──────┘                        └─ signed report ──┘ (hub.domain.close_out)
 
-Delivery steps (test results, the signed report, billing) live in `hub.domain.delivery`.
+Test results live in `hub.domain.test_results`; the signed report and billing in
+`hub.domain.close_out`.
 
 Either open state can go back to `created` (退单, `ReturnWorkOrder`: no usable resource on site);
 an on-site fix archives an order and reissues it as a linked new one (`hub.domain.reissue`).
@@ -20,8 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from hub.domain.errors import IllegalTransition, NotAssigned
 from hub.domain.geo import distance_m
-from hub.errors import IllegalTransition, NotAssigned
 from schemas.v1 import (
     ArchiveWorkOrder,
     CheckIn,

@@ -11,26 +11,20 @@ the row is flagged `possible_duplicate`: at most one detectable duplicate.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import TypeVar
 
 import structlog
-from sqlalchemy.exc import IntegrityError
 
 from hub.content_store import ContentStore
-from hub.db.side_effects import EffectState
-from hub.db.uow import UnitOfWorkFactory
-from hub.errors import PermanentAdapterError, TransientAdapterError
+from hub.errors import TransientAdapterError
+from hub.handlers.side_effects import RecordedEffect
 from hub.messaging.pii import mask_email
-from hub.ports import Mailer
+from hub.ports import Mailer, UnitOfWork, UnitOfWorkFactory
 from schemas.v1 import ReportEmailSent, SendReportEmail
 
 log = structlog.get_logger(__name__)
-
-T = TypeVar("T")
 
 
 class EmailInFlight(TransientAdapterError):
@@ -49,58 +43,51 @@ class EmailService:
         sender: str,
         lease: timedelta,
     ) -> None:
-        self._uow = uow
         self._mailer = mailer
         self._store = store
         self._sender = sender
-        self._lease = lease
+        self._effect = RecordedEffect(
+            uow, lambda u: u.emails, lease=lease, in_flight=EmailInFlight, what="e-mail"
+        )
 
     async def send(self, cmd: SendReportEmail) -> None:
-        try:
-            retry = await self._begin(cmd)
-        except IntegrityError as exc:  # a concurrent attempt inserted the row first
-            raise EmailInFlight(f"e-mail {cmd.email_id} is being sent by another attempt") from exc
-        if retry is None:
+        key = cmd.email_id
+        attempt = await self._effect.begin(
+            key,
+            order_id=cmd.order_id,
+            recipient=cmd.to,
+            provider=self._mailer.name,
+            possible_duplicate=False,
+        )
+        if attempt is None:
             return
         message_id = (
-            await self._call(cmd, self._mailer.lookup(email_id=cmd.email_id)) if retry else None
+            await self._effect.call(key, self._mailer.lookup(email_id=key))
+            if attempt.retry
+            else None
         )
         if message_id is None:
             pdf = await self._store.read_verified(cmd.sha256_signed)
-            message = self._message(cmd, pdf, possible_duplicate=retry)
-            message_id = await self._call(cmd, self._mailer.send(message, email_id=cmd.email_id))
-        async with self._uow() as uow:
-            await uow.emails.mark_done(cmd.email_id, message_id, possible_duplicate=retry)
-            await uow.outbox.add(
-                ReportEmailSent(
-                    email_id=cmd.email_id,
-                    order_id=cmd.order_id,
-                    recipient_role=cmd.recipient_role,
-                    provider_message_id=message_id,
-                ),
-                correlation_id=cmd.order_id,
-            )
-            await uow.commit()
-        log.info("report e-mailed", order_id=cmd.order_id, to=mask_email(cmd.to), retry=retry)
+            message = self._message(cmd, pdf, possible_duplicate=attempt.retry)
+            try:
+                message_id = await self._effect.call(key, self._mailer.send(message, email_id=key))
+            except Exception:
+                log.warning("report e-mail not sent", order_id=cmd.order_id, to=mask_email(cmd.to))
+                raise
+        sent = ReportEmailSent(
+            email_id=key,
+            order_id=cmd.order_id,
+            recipient_role=cmd.recipient_role,
+            provider_message_id=message_id,
+        )
 
-    async def _begin(self, cmd: SendReportEmail) -> bool | None:
-        """Take the lease; True if an earlier attempt exists, None if already sent (or failed)."""
-        async with self._uow() as uow:
-            record = await uow.emails.find(cmd.email_id)
-            if record is not None and record.state is not EffectState.PENDING:
-                return None
-            if record is not None and record.lease_until and record.lease_until > uow.now:
-                raise EmailInFlight(f"e-mail {cmd.email_id} is being sent by another attempt")
-            await uow.emails.start_attempt(
-                cmd.email_id,
-                lease=self._lease,
-                order_id=cmd.order_id,
-                recipient=cmd.to,
-                provider=self._mailer.name,
-                possible_duplicate=False,
-            )
-            await uow.commit()
-        return record is not None
+        async def publish(uow: UnitOfWork) -> None:
+            await uow.outbox.add(sent, correlation_id=cmd.order_id)
+
+        await self._effect.finish(key, message_id, then=publish, possible_duplicate=attempt.retry)
+        log.info(
+            "report e-mailed", order_id=cmd.order_id, to=mask_email(cmd.to), retry=attempt.retry
+        )
 
     def _message(
         self, cmd: SendReportEmail, pdf: bytes, *, possible_duplicate: bool
@@ -129,22 +116,6 @@ class EmailService:
             filename=f"delivery-report-{cmd.order_id}-v{cmd.report_version}-signed.pdf",
         )
         return message
-
-    async def _call(self, cmd: SendReportEmail, call: Awaitable[T]) -> T:
-        """Run one mailer call; a failure ends the attempt (lease released, or row failed)."""
-        try:
-            return await call
-        except PermanentAdapterError as exc:
-            async with self._uow() as uow:
-                await uow.emails.mark_failed(cmd.email_id, type(exc).__name__)
-                await uow.commit()
-            log.warning("report e-mail refused", order_id=cmd.order_id, to=mask_email(cmd.to))
-            raise
-        except TransientAdapterError:
-            async with self._uow() as uow:
-                await uow.emails.release_lease(cmd.email_id)
-                await uow.commit()
-            raise
 
 
 def message_id_for(email_id: str) -> str:

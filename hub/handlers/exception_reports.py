@@ -6,10 +6,10 @@ events (`on_site_reactions`), written in the same transaction.
 
 from __future__ import annotations
 
-from hub.db.uow import UnitOfWork
 from hub.domain import exception_report
 from hub.errors import IllegalTransition
 from hub.handlers.reactions import record_events
+from hub.ports import UnitOfWork
 from schemas.v1 import ReportException, ResolveException
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hub.db.uow import UnitOfWork
+from hub.handlers.timer_kinds import CHECK_IN_DEADLINE
+from hub.ports import UnitOfWork
 from schemas.v1 import (
     ExceptionReported,
     ExceptionResolved,
@@ -16,8 +17,6 @@ from schemas.v1 import (
 async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
     match event:
         case WorkOrderReissued() | WorkOrderReturned():
-            from hub.handlers.reactions import CHECK_IN_DEADLINE
-
             # The old visit is over: its check-in deadline must not flag anyone.
             await uow.timers.cancel_pending(kind=CHECK_IN_DEADLINE, order_id=event.order_id)
         case ExceptionReported():

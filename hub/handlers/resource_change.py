@@ -18,8 +18,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from hub.db.resource_changes import ResourceChangeRepository
-from hub.db.uow import UnitOfWork, UnitOfWorkFactory
 from hub.domain import resource_change as saga
 from hub.domain.reissue import Reissue, reissue
 from hub.domain.resource_change import (
@@ -45,10 +43,11 @@ from hub.errors import (
     TransientAdapterError,
 )
 from hub.handlers.reactions import record_events
-from hub.ports import ResourceInventory
+from hub.handlers.timer_kinds import RESOURCE_CHANGE_WATCHDOG
+from hub.ports import ResourceInventory, UnitOfWork, UnitOfWorkFactory
 from schemas.v1 import ChangeKind, SendSms
 
-WATCHDOG = "resource_change_watchdog"
+WATCHDOG = RESOURCE_CHANGE_WATCHDOG
 CONFLICT_RETRIES = 5
 T = TypeVar("T")
 
@@ -89,13 +88,13 @@ class ResourceChangeService:
             raise
 
     async def _active(self, order_id: str) -> ResourceChange | None:
-        async with self._uow.db.read() as conn:
-            return await ResourceChangeRepository(conn).active_for(order_id)
+        async with self._uow.read() as uow:
+            return await uow.changes.active_for(order_id)
 
     async def get(self, change_id: str) -> ResourceChange:
         """Read a change (no write transaction: on SQLite that would wait for the writer)."""
-        async with self._uow.db.read() as conn:
-            return await ResourceChangeRepository(conn).get(change_id)
+        async with self._uow.read() as uow:
+            return await uow.changes.get(change_id)
 
     # --- steps --------------------------------------------------------------------------------
 

@@ -1,32 +1,27 @@
-"""Sending an SMS exactly once per idempotency key, across crashes and duplicate deliveries.
+"""Sending an SMS exactly once per `sms_id`, across crashes and duplicate deliveries.
 
     record attempt (lease) ─▶ [reconcile with the provider if an earlier attempt may have sent]
                            ─▶ provider.send ─▶ record result + SmsSent event (one transaction)
 
-A second delivery while a lease is held is retried later; after a crash the lease runs out and
-the next attempt asks the provider (`lookup`) before sending again.
+The discipline is `hub.handlers.side_effects.RecordedEffect`'s; the provider's `lookup` is the
+reconciliation.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable
-from datetime import datetime, timedelta
-from typing import TypeVar
+from datetime import timedelta
 
 import structlog
 
-from hub.db.sms import SmsState
-from hub.db.uow import UnitOfWorkFactory
-from hub.errors import PermanentAdapterError, TransientAdapterError
+from hub.errors import TransientAdapterError
+from hub.handlers.side_effects import RecordedEffect
 from hub.messaging.pii import mask_phone
 from hub.metrics import Metrics
-from hub.ports import SmsSender
+from hub.ports import SmsSender, UnitOfWork, UnitOfWorkFactory
 from schemas.v1 import SendSms, SmsSent
 
 log = structlog.get_logger(__name__)
-
-T = TypeVar("T")
 
 
 class SmsInFlight(TransientAdapterError):
@@ -39,67 +34,43 @@ class SmsService:
     def __init__(
         self, uow: UnitOfWorkFactory, sender: SmsSender, *, lease: timedelta, metrics: Metrics
     ) -> None:
-        self._uow = uow
         self._sender = sender
-        self._lease = lease
         self._metrics = metrics
+        self._effect = RecordedEffect(
+            uow, lambda u: u.sms, lease=lease, in_flight=SmsInFlight, what="sms"
+        )
 
     async def send(self, cmd: SendSms) -> None:
-        async with self._uow() as uow:
-            record = await uow.sms.find(cmd.sms_id)
-            if record is not None and record.state in (SmsState.SENT, SmsState.FAILED):
-                return
-            if record is not None and record.lease_until and record.lease_until > uow.now:
-                raise SmsInFlight(f"sms {cmd.sms_id} is being sent by another attempt")
-            await uow.sms.start_attempt(cmd, provider=self._sender.name, lease=self._lease)
-            await uow.commit()
-            since = record.created_at if record else uow.now
-
-        provider_id = await self._reconcile(cmd, since) if record is not None else None
+        key = cmd.sms_id
+        attempt = await self._effect.begin(key, command=cmd, provider=self._sender.name)
+        if attempt is None:
+            return
+        provider_id: str | None = None
+        if attempt.retry:  # an earlier attempt may have sent it: ask before sending again
+            lookup = self._sender.lookup(sms_id=key, to=cmd.to, body=cmd.body, since=attempt.since)
+            provider_id = await self._effect.call(key, lookup)
+            if provider_id:
+                log.info("sms reconciled, not resent", sms_id=key)
         if provider_id is None:
-            provider_id = await self._provider_call(
-                cmd, self._sender.send(sms_id=cmd.sms_id, to=cmd.to, body=cmd.body)
-            )
-
-        async with self._uow() as uow:
-            await uow.sms.mark_sent(cmd.sms_id, provider_id)
-            await uow.outbox.add(
-                SmsSent(
-                    sms_id=cmd.sms_id,
-                    provider=self._sender.name,
-                    provider_message_id=provider_id,
-                    order_id=cmd.order_id,
-                    purpose=cmd.purpose,
-                ),
-                correlation_id=cmd.order_id,
-            )
-            await uow.commit()
-        self._metrics.sms_sent.labels(self._sender.name).inc()
-
-    async def _reconcile(self, cmd: SendSms, since: datetime) -> str | None:
-        """An earlier attempt may have sent it: ask the provider before sending again."""
-        found = await self._provider_call(
-            cmd, self._sender.lookup(sms_id=cmd.sms_id, to=cmd.to, body=cmd.body, since=since)
+            send = self._sender.send(sms_id=key, to=cmd.to, body=cmd.body)
+            try:
+                provider_id = await self._effect.call(key, send)
+            except Exception:
+                log.warning("sms not sent", sms_id=key, to=mask_phone(cmd.to))
+                raise
+        sent = SmsSent(
+            sms_id=key,
+            provider=self._sender.name,
+            provider_message_id=provider_id,
+            order_id=cmd.order_id,
+            purpose=cmd.purpose,
         )
-        if found:
-            log.info("sms reconciled, not resent", sms_id=cmd.sms_id)
-        return found
 
-    async def _provider_call(self, cmd: SendSms, call: Awaitable[T]) -> T:
-        """Run one provider call; a failure ends the attempt (lease released, or row failed)."""
-        try:
-            return await call
-        except PermanentAdapterError as exc:
-            async with self._uow() as uow:
-                await uow.sms.mark_failed(cmd.sms_id, type(exc).__name__)
-                await uow.commit()
-            log.warning("sms refused by provider", sms_id=cmd.sms_id, to=mask_phone(cmd.to))
-            raise
-        except TransientAdapterError:
-            async with self._uow() as uow:
-                await uow.sms.release_lease(cmd.sms_id)
-                await uow.commit()
-            raise
+        async def publish(uow: UnitOfWork) -> None:
+            await uow.outbox.add(sent, correlation_id=cmd.order_id)
+
+        await self._effect.finish(key, provider_id, then=publish)
+        self._metrics.sms_sent.labels(self._sender.name).inc()
 
 
 def redacted_command(body: str) -> str:
@@ -119,3 +90,19 @@ def redacted_command(body: str) -> str:
     except (ValueError, TypeError, KeyError):
         return json.dumps({"redacted": "not a SendSms command"})
     return json.dumps(kept, ensure_ascii=False)
+
+
+class SmsDeliveryStatus:
+    """Delivery statuses the SMS platform calls back with, stored monotonically."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def record(self, provider_message_id: str, status: str, *, sms_id: str | None) -> bool:
+        """True if the status moved the SMS forward (replays and late callbacks do not)."""
+        async with self._uow() as uow:
+            changed = await uow.sms.record_delivery_status(
+                provider_message_id, status, sms_id=sms_id
+            )
+            await uow.commit()
+        return changed

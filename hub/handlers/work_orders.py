@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hub.db.uow import UnitOfWork
 from hub.domain import work_order
 from hub.errors import IllegalTransition
 from hub.handlers.reactions import record_events
+from hub.ports import UnitOfWork
 from schemas.v1 import CreateWorkOrder
 
 

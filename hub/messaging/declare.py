@@ -4,35 +4,8 @@ from __future__ import annotations
 
 from faststream.rabbit import RabbitBroker
 
+from hub.messaging.subscriptions import ALL_CONSUMERS
 from hub.messaging.topology import Topology
-
-ALL_CONSUMERS = (
-    "workorder.create",
-    "workorder.dispatch",
-    "workorder.check_in",
-    "workorder.complete",
-    "workorder.archive",
-    "workorder.verify_check_in",
-    "sms.send",
-    "support.orders",
-    "support.flow_log",
-    "support.archive",
-    "support.reissue",
-    "onsite.fiber_swap",
-    "onsite.box_change",
-    "workorder.return",
-    "onsite.exception_report",
-    "onsite.exception_resolve",
-    "delivery.record_ping",
-    "delivery.record_speed",
-    "report.render",
-    "delivery.report_signed",
-    "delivery.attach_report",
-    "email.send",
-    "billing.start",
-    "signing.send_link",
-    "signing.remind",
-)
 
 
 async def declare_topology(broker: RabbitBroker, topology: Topology) -> None:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import structlog
-from aio_pika import IncomingMessage
-from faststream.message import StreamMessage
 
-from hub.db.uow import UnitOfWork, UnitOfWorkFactory
 from hub.errors import ConcurrencyConflict, InvalidMessage
 from hub.metrics import Metrics
+from hub.ports import UnitOfWork, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
@@ -19,19 +17,6 @@ M = TypeVar("M")
 Handler = Callable[[M, UnitOfWork], Awaitable[None]]
 
 CONFLICT_RETRIES = 5
-
-
-async def keep_amqp_message_id(
-    message: IncomingMessage, parse: Callable[[IncomingMessage], Awaitable[StreamMessage[Any]]]
-) -> StreamMessage[Any]:
-    """Broker parser: the delivery's own message id, never one FastStream makes up.
-
-    FastStream gives a delivery without a message id a random one, so the inbox would dedupe on
-    a new key per redelivery; the hub refuses such messages instead (`InvalidMessage`).
-    """
-    parsed = await parse(message)
-    parsed.message_id = message.message_id or ""
-    return parsed
 
 
 class MessageProcessor:

@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
 from hub.db.tables import outbox
-from hub.db.uow import Clock, utc_now
+from hub.db.uow import utc_now
 from hub.metrics import Metrics
+from hub.ports import Clock
 
 log = structlog.get_logger(__name__)
 

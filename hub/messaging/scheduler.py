@@ -7,8 +7,8 @@ import contextlib
 
 import structlog
 
-from hub.db.uow import UnitOfWorkFactory
 from hub.metrics import Metrics
+from hub.ports import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 

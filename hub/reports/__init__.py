@@ -2,10 +2,10 @@
 
 Contract for the signing pages (keep these names and signatures stable):
 
-* `ReportService.latest(order_id) -> ReportVersion` renders the order's report if its data
-  changed since the last version (new test results, a new check-in, ...) and returns the latest
-  version: `ReportVersion(order_id, version, sha256, path, created_at)`. Versions count up from
-  1; only the latest can be signed.
+* `ReportService.render_if_changed(order_id) -> ReportVersion` renders the order's report if
+  its data changed since the last version (new test results, a new check-in, ...) and returns
+  the latest version: `ReportVersion(order_id, version, sha256, path, created_at)`. Versions
+  count up from 1; only the latest can be signed.
 * `ReportService.render_signed(report, *, signature_png, signer_name, audit) -> SignedReport`
   re-renders exactly the data of `report` with the signature image in its signature block and
   an audit page (`AuditEvent`s with UTC time, IP, user agent, and the SHA-256 of the viewed

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.db.engine import Database
-from hub.db.measurements import ResultRecord, ResultsRepository, ScreenshotRepository
-from hub.db.work_orders import WorkOrderRepository
 from hub.domain.work_order import WorkOrder
 from hub.errors import NotFound
 from hub.messaging.pii import mask_phone
+from hub.ports import ResultRecord, UnitOfWork
 from schemas.v1 import PingMeasurement, ResultKind, SpeedMeasurement
 
 LAYOUT = 1  # bump when the template changes what a report shows: every order gets a new version
@@ -43,15 +39,14 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
 
 
 async def gather(
-    conn: AsyncConnection, db: Database, order_id: str, *, lang: str, tz: str, radius_m: float
+    uow: UnitOfWork, order_id: str, *, lang: str, tz: str, radius_m: float
 ) -> dict[str, Any]:
-    """The report data of an order as it is now."""
-    order = await WorkOrderRepository(conn).find(order_id)
+    """The report data of an order as it is now (read in `uow`)."""
+    order = await uow.orders.find(order_id)
     if order is None:
         raise NotFound(f"work order {order_id} does not exist")
-    now = datetime.now(UTC)
-    results = await ResultsRepository(conn, now=now).list(order_id)
-    uploaded = await ScreenshotRepository(conn, db, now=now).list(order_id)
+    results = await uow.results.list(order_id)
+    uploaded = await uow.screenshots.list(order_id)
     zone = ZoneInfo(tz)
     pictures = [s.sha256 for s in uploaded][:MAX_PICTURES]
     return {

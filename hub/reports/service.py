@@ -14,9 +14,8 @@ from typing import Any
 import structlog
 
 from hub.content_store import ContentStore
-from hub.db.reports import ReportRepository, ReportRow
-from hub.db.uow import UnitOfWorkFactory
 from hub.errors import ConcurrencyConflict, NotFound, StaleReport, TamperedReport
+from hub.ports import ReportRecord, UnitOfWorkFactory
 from hub.reports.content import data_hash, gather
 from hub.reports.html import SignatureBlock, build_html
 from hub.reports.model import (
@@ -65,7 +64,6 @@ class ReportService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._uow = uow
-        self._db = uow.db
         self.pool = pool
         self.store = report_store(data_dir)
         self.pictures = screenshot_store(data_dir)
@@ -81,8 +79,9 @@ class ReportService:
         """Where the report (plain or signed) with this SHA-256 is stored."""
         return self.store.path_for(sha256)
 
-    async def latest(self, order_id: str, *, lang: str | None = None) -> ReportVersion:
-        """The order's latest report version, rendered first if its data changed."""
+    async def render_if_changed(self, order_id: str, *, lang: str | None = None) -> ReportVersion:
+        """The order's current report version: rendered (and recorded) first if its data
+        changed since the last version, else the stored one."""
         lock = self._locks.setdefault(order_id, asyncio.Lock())
         async with lock:
             for _ in range(VERSION_RACES):
@@ -125,17 +124,17 @@ class ReportService:
     async def close(self) -> None:
         await self.pool.close()
 
-    async def _current(self, order_id: str, lang: str) -> tuple[dict[str, Any], ReportRow | None]:
-        async with self._db.read() as conn:
-            data = await gather(
-                conn, self._db, order_id, lang=lang, tz=self.timezone, radius_m=self.radius_m
-            )
-            current = await ReportRepository(conn, self._db).latest(order_id)
+    async def _current(
+        self, order_id: str, lang: str
+    ) -> tuple[dict[str, Any], ReportRecord | None]:
+        async with self._uow.read() as uow:
+            data = await gather(uow, order_id, lang=lang, tz=self.timezone, radius_m=self.radius_m)
+            current = await uow.reports.latest(order_id)
         return data, current
 
     async def _render_version(
-        self, order_id: str, data: dict[str, Any], digest: str, current: ReportRow | None
-    ) -> ReportRow | None:
+        self, order_id: str, data: dict[str, Any], digest: str, current: ReportRecord | None
+    ) -> ReportRecord | None:
         """Render and record the next version; None if another process took that number."""
         version = current.version + 1 if current else 1
         now = self._clock()
@@ -144,7 +143,7 @@ class ReportService:
         )
         pdf = await self._render(html)
         sha256, _ = await self.store.put(pdf)
-        row = ReportRow(
+        row = ReportRecord(
             order_id=order_id,
             version=version,
             data_hash=digest,
@@ -166,11 +165,11 @@ class ReportService:
         log.info("report rendered", order_id=order_id, version=version, bytes=len(pdf))
         return row
 
-    async def _signable(self, report: ReportVersion) -> ReportRow:
+    async def _signable(self, report: ReportVersion) -> ReportRecord:
         """The stored row of `report`, if it is still the latest version with current data."""
         data, current = await self._current(report.order_id, self.lang)
-        async with self._db.read() as conn:
-            row = await ReportRepository(conn, self._db).find(report.order_id, report.version)
+        async with self._uow.read() as uow:
+            row = await uow.reports.find(report.order_id, report.version)
         if row is None:
             raise NotFound(f"order {report.order_id} has no report v{report.version}")
         if row.sha256 != report.sha256:
@@ -204,7 +203,7 @@ class ReportService:
             log.warning("report fetcher refused URLs", count=len(refused))
         return result.pdf
 
-    def _version(self, row: ReportRow) -> ReportVersion:
+    def _version(self, row: ReportRecord) -> ReportVersion:
         return ReportVersion(
             order_id=row.order_id,
             version=row.version,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from hub.db.uow import UnitOfWork
 from hub.domain.signing import (
     MAX_CODE_FAILURES,
     SESSION_TTL,
@@ -25,6 +24,7 @@ from hub.domain.signing import (
     session_digest,
 )
 from hub.errors import NotFound
+from hub.ports import UnitOfWork
 from hub.signing import texts
 from hub.signing.context import RequestContext
 from schemas.v1 import SendSms

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hub.db.signing import AuditEntry
 from hub.domain.signing import AuditKind
+from hub.ports import AuditEntry
 
 MAX_USER_AGENT = 300
 

@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from hub.db.uow import UnitOfWork
 from hub.domain.signing import (
     MAX_CODE_FAILURES,
     ON_SITE_LINK_TTL,
@@ -27,12 +26,14 @@ from hub.domain.signing import (
 )
 from hub.domain.work_order import Status, WorkOrder
 from hub.errors import IllegalTransition
+from hub.handlers.timer_kinds import SIGNING_REMINDER
 from hub.messaging.pii import mask_phone
+from hub.ports import UnitOfWork
 from hub.signing import texts
 from hub.signing.context import SYSTEM, RequestContext
 from schemas.v1 import RemindSigner, SendSms
 
-REMINDER_TIMER = "signing_reminder"
+REMINDER_TIMER = SIGNING_REMINDER
 SIGNABLE_STATUSES = frozenset({Status.CHECKED_IN, Status.COMPLETED})
 
 

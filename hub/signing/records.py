@@ -6,11 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from hub.db.measurements import ScreenshotRepository
-from hub.db.signing import AuditEntry, SignatureRecord, SigningRepository
-from hub.db.uow import UnitOfWorkFactory
-from hub.db.work_orders import WorkOrderRepository
 from hub.domain.signing import SigningLink, looks_like_token, session_digest, token_digest
+from hub.ports import AuditEntry, SignatureRecord, UnitOfWorkFactory
 from hub.reports.model import sha256_hex, verify
 from hub.reports.service import screenshot_store
 
@@ -39,44 +36,40 @@ class SigningRecords:
     """Read-only queries (no write lock taken)."""
 
     def __init__(self, uow: UnitOfWorkFactory, *, data_dir: Path) -> None:
-        self._db = uow.db
-        self._clock = uow.clock
+        self._uow = uow
         self._pictures = screenshot_store(data_dir)
-
-    def _repo(self, conn: object) -> SigningRepository:
-        return SigningRepository(conn, self._db, now=self._clock())  # type: ignore[arg-type]
 
     async def resolve(self, token: str) -> SigningLink | None:
         """The link a token opens, or None (malformed and unknown tokens alike)."""
         if not looks_like_token(token):
             return None
-        async with self._db.read() as conn:
-            return await self._repo(conn).link_by_token(token_digest(token))
+        async with self._uow.read() as uow:
+            return await uow.signing.link_by_token(token_digest(token))
 
     async def session_valid(self, link: SigningLink, session_id: str | None) -> bool:
         if not session_id:
             return False
-        async with self._db.read() as conn:
-            return await self._repo(conn).session_valid(session_digest(session_id), link.link_id)
+        async with self._uow.read() as uow:
+            return await uow.signing.session_valid(session_digest(session_id), link.link_id)
 
     async def signature(self, order_id: str) -> SignatureRecord | None:
-        async with self._db.read() as conn:
-            return await self._repo(conn).signature(order_id)
+        async with self._uow.read() as uow:
+            return await uow.signing.signature(order_id)
 
     async def audit_trail(self, order_id: str) -> list[AuditEntry]:
-        async with self._db.read() as conn:
-            return await self._repo(conn).audit_trail(order_id)
+        async with self._uow.read() as uow:
+            return await uow.signing.audit_trail(order_id)
 
     async def signer_hint(self, link: SigningLink) -> str:
         """The order's contact name, to prefill the signer field."""
-        async with self._db.read() as conn:
-            order = await WorkOrderRepository(conn).find(link.order_id)
+        async with self._uow.read() as uow:
+            order = await uow.orders.find(link.order_id)
         return order.details.contact.name if order else ""
 
     async def pictures(self, order_id: str) -> list[Picture]:
         """The order's test pictures that are in the store."""
-        async with self._db.read() as conn:
-            shots = await ScreenshotRepository(conn, self._db, now=self._clock()).list(order_id)
+        async with self._uow.read() as uow:
+            shots = await uow.screenshots.list(order_id)
         found = [
             Picture(s.sha256, s.content_type, self._pictures.path_for(s.sha256)) for s in shots
         ]
@@ -85,10 +78,10 @@ class SigningRecords:
     async def check_pdf(self, pdf: bytes, *, order_id: str | None = None) -> PdfCheck:
         """Is this PDF exactly a signed report the hub recorded (of `order_id`, if given)?"""
         sha256 = sha256_hex(pdf)
-        async with self._db.read() as conn:
-            repo = self._repo(conn)
+        async with self._uow.read() as uow:
+            store = uow.signing
             record = await (
-                repo.signature(order_id) if order_id else repo.signature_by_hash(sha256)
+                store.signature(order_id) if order_id else store.signature_by_hash(sha256)
             )
         if record is None or record.status != "signed" or record.signed_sha256 is None:
             return PdfCheck(valid=False, sha256=sha256)

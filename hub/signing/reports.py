@@ -10,8 +10,8 @@ from hub.reports import AuditEvent, ReportVersion, SignedReport
 class ReportSource(Protocol):
     """The delivery report: its latest version, and a signed copy of one."""
 
-    async def latest(self, order_id: str) -> ReportVersion:
-        """The order's latest report version (rendered first if its data changed)."""
+    async def render_if_changed(self, order_id: str) -> ReportVersion:
+        """The order's current report version (rendered first if its data changed)."""
         ...
 
     async def render_signed(

@@ -11,11 +11,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-
 from hub.config import Settings
-from hub.db.signing import SignatureRecord
-from hub.db.uow import UnitOfWork, UnitOfWorkFactory
 from hub.domain.signing import (
     AuditKind,
     Channel,
@@ -28,8 +24,8 @@ from hub.domain.signing import (
     require_open,
     require_signable,
 )
-from hub.errors import ConcurrencyConflict
 from hub.messaging.processing import MessageProcessor
+from hub.ports import SignatureRecord, UnitOfWork, UnitOfWorkFactory
 from hub.reports import ReportVersion
 from hub.signing.codes import CodeGate
 from hub.signing.context import SYSTEM, RequestContext
@@ -84,19 +80,15 @@ class SigningService:
         message_id: str | None = None,
     ) -> LinkIssued | None:
         """Text the contact a link to the latest report; None if `message_id` was seen before."""
-        report = await self._reports.latest(order_id)
+        report = await self._reports.render_if_changed(order_id)
         ref = ReportRef(version=report.version, sha256=report.sha256)
         issued: list[LinkIssued] = []
 
         async def issue(cmd: SendSigningLink, uow: UnitOfWork) -> None:
-            try:
-                issued.append(
-                    await self._links.issue_remote(
-                        uow, cmd.order_id, ref, reissue=cmd.reissue, ctx=ctx
-                    )
-                )
-            except IntegrityError as exc:  # a concurrent send took the same issue number
-                raise ConcurrencyConflict(f"link for order {order_id} sent concurrently") from exc
+            # A concurrent send taking the same issue number is a ConcurrencyConflict: retried.
+            issued.append(
+                await self._links.issue_remote(uow, cmd.order_id, ref, reissue=cmd.reissue, ctx=ctx)
+            )
 
         command = SendSigningLink(order_id=order_id, reissue=reissue)
         message_id = message_id or f"http-{uuid.uuid4().hex}"
@@ -111,7 +103,7 @@ class SigningService:
 
     async def open_on_site(self, order_id: str) -> LinkIssued:
         """A link for the technician's phone: the customer views and signs there."""
-        report = await self._reports.latest(order_id)
+        report = await self._reports.render_if_changed(order_id)
         async with self._uow() as uow:
             issued = await self._links.issue_on_site(
                 uow, order_id, ReportRef(version=report.version, sha256=report.sha256)
@@ -149,7 +141,7 @@ class SigningService:
 
     async def report_for(self, link: SigningLink) -> ReportVersion:
         """The report the link shows: its own version, and only while it is the latest."""
-        report = await self._reports.latest(link.order_id)
+        report = await self._reports.render_if_changed(link.order_id)
         if (report.version, report.sha256) != (link.report_version, link.report_sha256):
             raise ReportChanged(
                 f"report v{link.report_version} was replaced by v{report.version}; "
@@ -185,7 +177,7 @@ class SigningService:
         ctx: RequestContext,
     ) -> SignatureRecord:
         """Sign the exact report viewed (409 otherwise); exactly once per order."""
-        report = await self._reports.latest(link.order_id)
+        report = await self._reports.render_if_changed(link.order_id)
         require_signable(
             link,
             version=version,
@@ -217,7 +209,7 @@ class SigningService:
         ctx: RequestContext,
     ) -> SignatureRecord:
         """The field app's own signature pad: the technician's phone, channel on_site."""
-        report = await self._reports.latest(order_id)
+        report = await self._reports.render_if_changed(order_id)
         if (version, sha256) != (report.version, report.sha256):
             raise ReportChanged(f"only report v{report.version} of order {order_id} can be signed")
         png = signature_png(signature_data_url)

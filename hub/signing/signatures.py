@@ -13,8 +13,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from hub.db.signing import AuditEntry, SignatureRecord, SigningRepository
-from hub.db.uow import UnitOfWork, UnitOfWorkFactory
 from hub.domain.signing import (
     SIGN_CLAIM_TTL,
     AlreadySigned,
@@ -25,6 +23,7 @@ from hub.domain.signing import (
     SigningInProgress,
     after_signing,
 )
+from hub.ports import AuditEntry, SignatureRecord, UnitOfWork, UnitOfWorkFactory
 from hub.reports import AuditEvent, ReportVersion, SignedReport
 from hub.reports import InvalidSignature as ReportRejectedSignature
 from hub.signing.context import RequestContext
@@ -76,10 +75,8 @@ class SignatureDesk:
         return await self._finish(request, claim_id, signed.sha256, str(signed.path), signed_at)
 
     async def _render(self, request: SignRequest, signing: AuditEntry) -> SignedReport:
-        async with self._uow.db.read() as conn:
-            trail = await SigningRepository(conn, self._uow.db, now=signing.at).audit_trail(
-                request.order_id
-            )
+        async with self._uow.read() as uow:
+            trail = await uow.signing.audit_trail(request.order_id)
         events = [_event(entry) for entry in [*trail, signing]]
         try:
             return await self._reports.render_signed(

@@ -1,14 +1,13 @@
-"""The FastAPI application of the hub: `create_app(hub)` wires routers, errors and lifespan."""
+"""The FastAPI application of the hub: `create_app(services)` wires routers, errors, lifespan."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter, FastAPI
 
-from hub.bootstrap import Hub
 from hub.web import (
     exception_reports,
     intake,
@@ -21,6 +20,7 @@ from hub.web import (
 )
 from hub.web.docs_ui import install_docs
 from hub.web.errors import install_error_handlers
+from hub.web.services import WebServices
 from hub.web.twilio_webhook import twilio_webhook_router
 
 DESCRIPTION = """
@@ -64,22 +64,16 @@ TAGS = [
 ]
 
 
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
 def create_app(
-    hub: Hub, *, manage_lifecycle: bool = True, extra_routers: Sequence[APIRouter] = ()
+    services: WebServices,
+    *,
+    lifespan: Lifespan | None = None,
+    extra_routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """The web app for `hub`; with `manage_lifecycle` it starts and stops the hub with itself."""
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if not manage_lifecycle:
-            yield
-            return
-        await hub.start()
-        try:
-            yield
-        finally:
-            await hub.stop()
-
+    """The web app over `services`; `lifespan` starts and stops what it needs (a runtime)."""
     app = FastAPI(
         title="Delivery hub",
         summary="Work orders for enterprise-line installation: field app, intake and operations",
@@ -91,7 +85,7 @@ def create_app(
         redoc_url=None,
     )
     install_docs(app)
-    app.state.hub = hub
+    app.state.services = services
     install_error_handlers(app)
     webhooks = twilio_webhook_router()  # answers 404 unless Twilio is configured
     signing_routers = (signing.router, signing_api.technician_router, signing_api.verify_router)

@@ -1,4 +1,4 @@
-"""Bearer-token check for the field-app gateway (open when no token is configured)."""
+"""Who is calling: the field-app gateway token, the technician, and the orders they may touch."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hub.web.deps import HubDep, TechnicianIdPath
+from hub.domain.work_order import WorkOrder
+from hub.web.deps import OrderIdPath, OrdersDep, SettingsDep, TechnicianIdPath
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -19,11 +20,11 @@ _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 async def require_field_app_token(
-    hub: HubDep,
+    settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
     """401 unless the request carries the configured field-app token."""
-    expected = hub.settings.field_app_token
+    expected = settings.field_app_token
     if expected is None:
         return
     if credentials is None:
@@ -49,3 +50,19 @@ async def authenticated_technician(
 
 
 TechnicianDep = Annotated[str, Depends(authenticated_technician)]
+
+
+async def assigned_order(
+    orders: OrdersDep, technician_id: TechnicianDep, order_id: OrderIdPath
+) -> WorkOrder:
+    """The order in the path if it is dispatched to the calling technician; otherwise 404,
+    whether or not it exists, so order ids do not leak."""
+    order = await orders.find(order_id)
+    if order is None or order.technician is None or order.technician.id != technician_id:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"technician {technician_id} has no work order {order_id}"
+        )
+    return order
+
+
+AssignedOrder = Annotated[WorkOrder, Depends(assigned_order)]

@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the Hub from app state and the typed path and header parameters."""
+"""FastAPI dependencies: the use cases and query services from app state, typed path and
+header parameters."""
 
 from __future__ import annotations
 
@@ -6,23 +7,91 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Header, Path, Request
 
-from hub.bootstrap import Hub
 from hub.config import Settings
+from hub.handlers.resource_change import ResourceChangeService
+from hub.handlers.screenshots import ScreenshotUploads
+from hub.handlers.sms import SmsDeliveryStatus
+from hub.handlers.table import CommandTable
+from hub.metrics import Metrics
+from hub.queries.exceptions import ExceptionQueries
+from hub.queries.inventory import InventoryQueries
+from hub.queries.ops import OpsQueries
+from hub.queries.orders import OrderQueries
+from hub.queries.test_results import ResultQueries
+from hub.signing.service import SigningService
+from hub.web.services import WebServices
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
-def get_hub(request: Request) -> Hub:
-    """The Hub this app was created with (kept in `app.state`, never imported globally)."""
-    return cast(Hub, request.app.state.hub)
+def get_services(request: Request) -> WebServices:
+    """The services this app was created with (kept in `app.state`, never imported)."""
+    return cast(WebServices, request.app.state.services)
 
 
-def get_settings(hub: Annotated[Hub, Depends(get_hub)]) -> Settings:
-    return hub.settings
+ServicesDep = Annotated[WebServices, Depends(get_services)]
 
 
-HubDep = Annotated[Hub, Depends(get_hub)]
+def get_settings(s: ServicesDep) -> Settings:
+    return s.settings
+
+
+def get_commands(s: ServicesDep) -> CommandTable:
+    return s.commands
+
+
+def get_orders(s: ServicesDep) -> OrderQueries:
+    return s.orders
+
+
+def get_results(s: ServicesDep) -> ResultQueries:
+    return s.results
+
+
+def get_screenshots(s: ServicesDep) -> ScreenshotUploads:
+    return s.screenshots
+
+
+def get_changes(s: ServicesDep) -> ResourceChangeService:
+    return s.changes
+
+
+def get_inventory(s: ServicesDep) -> InventoryQueries:
+    return s.inventory
+
+
+def get_exceptions(s: ServicesDep) -> ExceptionQueries:
+    return s.exceptions
+
+
+def get_signing(s: ServicesDep) -> SigningService:
+    return s.signing
+
+
+def get_sms_status(s: ServicesDep) -> SmsDeliveryStatus:
+    return s.sms_status
+
+
+def get_ops(s: ServicesDep) -> OpsQueries:
+    return s.ops
+
+
+def get_metrics(s: ServicesDep) -> Metrics:
+    return s.metrics
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+CommandsDep = Annotated[CommandTable, Depends(get_commands)]
+OrdersDep = Annotated[OrderQueries, Depends(get_orders)]
+ResultsDep = Annotated[ResultQueries, Depends(get_results)]
+ScreenshotsDep = Annotated[ScreenshotUploads, Depends(get_screenshots)]
+ChangesDep = Annotated[ResourceChangeService, Depends(get_changes)]
+InventoryDep = Annotated[InventoryQueries, Depends(get_inventory)]
+ExceptionsDep = Annotated[ExceptionQueries, Depends(get_exceptions)]
+SigningDep = Annotated[SigningService, Depends(get_signing)]
+SmsStatusDep = Annotated[SmsDeliveryStatus, Depends(get_sms_status)]
+OpsDep = Annotated[OpsQueries, Depends(get_ops)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 OrderIdPath = Annotated[
     str,

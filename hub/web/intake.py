@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from fastapi.exceptions import RequestValidationError
 
-from hub.bootstrap import Hub
 from hub.domain.work_order import Command
 from hub.errors import NotFound
-from hub.web.deps import HubDep, IdempotencyKeyHeader, OrderIdPath
+from hub.web.deps import CommandsDep, IdempotencyKeyHeader, OrderIdPath, OrdersDep
+from hub.web.idempotency import message_id_for
 from hub.web.models import (
     ArchiveRequest,
     DispatchRequest,
@@ -18,7 +18,6 @@ from hub.web.models import (
     ValidationProblem,
     problem_response,
 )
-from hub.web.orders import find_order, order_with_flow_log, run_command, run_create
 from schemas.v1 import ArchiveWorkOrder, CreateWorkOrder, DispatchWorkOrder
 
 router = APIRouter(
@@ -37,21 +36,25 @@ _ILLEGAL = problem_response(409, "The order's state does not allow this step")
     responses={409: {"model": Problem, "description": "The id exists with different data"}},
 )
 async def create_order(
-    hub: HubDep, body: CreateWorkOrder, idempotency_key: IdempotencyKeyHeader = None
+    commands: CommandsDep,
+    orders: OrdersDep,
+    body: CreateWorkOrder,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> OrderState:
     """Accept a new order; sending the same order again is accepted without effect.
 
     Reactions (flow-log mirror, notifications) follow asynchronously over the broker.
     """
-    await run_create(hub, body, idempotency_key=idempotency_key)
-    return await _state(hub, body.order_id)
+    await commands.run(body, message_id=message_id_for(body.order_id, idempotency_key))
+    return await _state(orders, body.order_id)
 
 
 @router.post(
     "/{order_id}/dispatch", summary="Dispatch to a technician (派单)", responses=_UNKNOWN | _ILLEGAL
 )
 async def dispatch_order(
-    hub: HubDep,
+    commands: CommandsDep,
+    orders: OrdersDep,
     order_id: OrderIdPath,
     body: DispatchRequest,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -64,14 +67,15 @@ async def dispatch_order(
         appointment_start=body.appointment_start,
         appointment_end=body.appointment_end,
     )
-    return await _apply(hub, "workorder.dispatch", command, idempotency_key)
+    return await _apply(commands, orders, command, idempotency_key)
 
 
 @router.post(
     "/{order_id}/archive", summary="Archive a completed order (归档)", responses=_UNKNOWN | _ILLEGAL
 )
 async def archive_order(
-    hub: HubDep,
+    commands: CommandsDep,
+    orders: OrdersDep,
     order_id: OrderIdPath,
     body: ArchiveRequest,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -79,27 +83,27 @@ async def archive_order(
     """Close the order for good; no step is possible afterwards."""
     _same_order(order_id, body.order_id)
     command = ArchiveWorkOrder(order_id=order_id, reason=body.reason)
-    return await _apply(hub, "workorder.archive", command, idempotency_key)
+    return await _apply(commands, orders, command, idempotency_key)
 
 
 @router.get("/{order_id}", summary="One order with its flow log", responses=_UNKNOWN)
-async def get_order(hub: HubDep, order_id: OrderIdPath) -> OrderDetail:
+async def get_order(orders: OrdersDep, order_id: OrderIdPath) -> OrderDetail:
     """Any order, its contacts, technician and every step so far (流水)."""
-    order, flow_log = await order_with_flow_log(hub, order_id)
-    if order is None:
+    found = await orders.with_flow_log(order_id)
+    if found is None:
         raise NotFound(f"work order {order_id} does not exist")
-    return OrderDetail.of_order(order, flow_log)
+    return OrderDetail.of_order(found.order, found.flow_log)
 
 
 async def _apply(
-    hub: Hub, consumer: str, command: Command, idempotency_key: str | None
+    commands: CommandsDep, orders: OrdersDep, command: Command, idempotency_key: str | None
 ) -> OrderState:
-    await run_command(hub, consumer, command, idempotency_key=idempotency_key)
-    return await _state(hub, command.order_id)
+    await commands.run(command, message_id=message_id_for(command.order_id, idempotency_key))
+    return await _state(orders, command.order_id)
 
 
-async def _state(hub: Hub, order_id: str) -> OrderState:
-    order = await find_order(hub, order_id)
+async def _state(orders: OrdersDep, order_id: str) -> OrderState:
+    order = await orders.find(order_id)
     if order is None:
         raise NotFound(f"work order {order_id} does not exist")
     return OrderState(order_id=order_id, status=order.status)

@@ -9,8 +9,6 @@ inventory is unreachable, the change still pending (202; the hub finishes it, se
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -18,14 +16,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from fastapi.responses import JSONResponse
 
-from hub.bootstrap import Hub
-from hub.db.work_orders import FlowLogRepository, WorkOrderRepository
 from hub.domain.resource_change import ChangeCommand, ChangeState, ResourceChange
-from hub.domain.resources import ResourceState
-from hub.domain.work_order import WorkOrder
 from hub.errors import NotFound, PermanentAdapterError, TransientAdapterError
-from hub.web.auth import TechnicianDep, require_field_app_token
-from hub.web.deps import HubDep, IdempotencyKeyHeader, OrderIdPath
+from hub.handlers.resource_change import ResourceChangeService
+from hub.queries.orders import OrderQueries, OrderWithLog
+from hub.web.auth import AssignedOrder, TechnicianDep, require_field_app_token
+from hub.web.deps import ChangesDep, CommandsDep, IdempotencyKeyHeader, InventoryDep, OrdersDep
+from hub.web.idempotency import change_id_for, message_id_for
 from hub.web.models import OrderState, Responses, ValidationProblem, problem_response
 from hub.web.on_site_models import (
     BoxCandidates,
@@ -38,13 +35,7 @@ from hub.web.on_site_models import (
     ReturnRequest,
     box_choices,
 )
-from hub.web.orders import find_order, run_command
-from schemas.v1 import (
-    ChangeOpticalBox,
-    FlowLogEntry,
-    ReturnWorkOrder,
-    SwapFiber,
-)
+from schemas.v1 import ChangeOpticalBox, ReturnWorkOrder, SwapFiber
 
 COMMON_ANSWERS: Responses = {
     **problem_response(401, "Missing or wrong field-app token"),
@@ -78,19 +69,16 @@ ChangeIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,63}$"
     summary="Fibers the technician may switch to (同缆改纤)",
     responses=_NOT_YOURS,
 )
-async def fiber_candidates(
-    hub: HubDep, technician_id: TechnicianDep, order_id: OrderIdPath
-) -> FiberCandidates:
+async def fiber_candidates(inventory: InventoryDep, order: AssignedOrder) -> FiberCandidates:
     """Only the free fibers of the order's own cable, from the inventory."""
-    assigned(await find_order(hub, order_id), technician_id, order_id)
     async with _inventory_errors():
-        current = await hub.inventory.assignment(order_id)
-        free = await hub.inventory.fibers(current.cable_id, state=ResourceState.FREE)
+        options = await inventory.fiber_options(order.order_id)
+    current = options.current
     return FiberCandidates(
-        order_id=order_id,
+        order_id=order.order_id,
         cable_id=current.cable_id,
         current=FiberChoice(fiber_id=current.fiber_id, fiber_no=current.fiber_no),
-        candidates=[FiberChoice(fiber_id=f.fiber_id, fiber_no=f.fiber_no) for f in free],
+        candidates=[FiberChoice(fiber_id=f.fiber_id, fiber_no=f.fiber_no) for f in options.free],
     )
 
 
@@ -101,22 +89,22 @@ async def fiber_candidates(
     responses=_NOT_YOURS | _CHANGE_ANSWERS,
 )
 async def swap_fiber(
-    hub: HubDep,
+    changes: ChangesDep,
+    orders: OrdersDep,
     technician_id: TechnicianDep,
-    order_id: OrderIdPath,
+    order: AssignedOrder,
     body: FiberSwapRequest,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """The inventory validates and applies it; the order is archived and reissued to you."""
-    assigned(await find_order(hub, order_id), technician_id, order_id)
     cmd = SwapFiber(
-        change_id=change_id_for(order_id, idempotency_key),
-        order_id=order_id,
+        change_id=change_id_for(order.order_id, idempotency_key),
+        order_id=order.order_id,
         technician_id=technician_id,
         fiber_id=body.fiber_id,
         fiber_no=body.fiber_no,
     )
-    return await _run_change(hub, cmd)
+    return await _run_change(changes, orders, cmd)
 
 
 @router.get(
@@ -124,15 +112,13 @@ async def swap_fiber(
     summary="Optical boxes with free ports near the address",
     responses=_NOT_YOURS,
 )
-async def box_candidates(
-    hub: HubDep, technician_id: TechnicianDep, order_id: OrderIdPath
-) -> BoxCandidates:
+async def box_candidates(inventory: InventoryDep, order: AssignedOrder) -> BoxCandidates:
     """What the inventory knows nearby; report the box you actually found usable on site."""
-    order = assigned(await find_order(hub, order_id), technician_id, order_id)
     async with _inventory_errors():
-        current = await hub.inventory.assignment(order_id)
-        boxes = await hub.inventory.boxes_near(order.details.install_address.coordinates)
-    return BoxCandidates(order_id=order_id, current=current, boxes=box_choices(boxes))
+        options = await inventory.box_options(order)
+    return BoxCandidates(
+        order_id=order.order_id, current=options.current, boxes=box_choices(options.boxes)
+    )
 
 
 @router.post(
@@ -142,22 +128,22 @@ async def box_candidates(
     responses=_NOT_YOURS | _CHANGE_ANSWERS,
 )
 async def change_box(
-    hub: HubDep,
+    changes: ChangesDep,
+    orders: OrdersDep,
     technician_id: TechnicianDep,
-    order_id: OrderIdPath,
+    order: AssignedOrder,
     body: BoxChangeRequest,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """The inventory checks and applies it; the corrected order is reissued to you at once."""
-    assigned(await find_order(hub, order_id), technician_id, order_id)
     cmd = ChangeOpticalBox(
-        change_id=change_id_for(order_id, idempotency_key),
-        order_id=order_id,
+        change_id=change_id_for(order.order_id, idempotency_key),
+        order_id=order.order_id,
         technician_id=technician_id,
         box_id=body.box_id,
         port=body.port,
     )
-    return await _run_change(hub, cmd)
+    return await _run_change(changes, orders, cmd)
 
 
 @router.post(
@@ -166,33 +152,34 @@ async def change_box(
     responses=_NOT_YOURS | _ILLEGAL,
 )
 async def return_order(
-    hub: HubDep,
+    commands: CommandsDep,
+    orders: OrdersDep,
     technician_id: TechnicianDep,
-    order_id: OrderIdPath,
+    order: AssignedOrder,
     body: ReturnRequest,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> OrderState:
     """No usable resource on site: the order goes back to dispatch with your reason."""
-    assigned(await find_order(hub, order_id), technician_id, order_id)
+    order_id = order.order_id
     cmd = ReturnWorkOrder(order_id=order_id, technician_id=technician_id, reason=body.reason)
-    await run_command(hub, "workorder.return", cmd, idempotency_key=idempotency_key)
-    order = await find_order(hub, order_id)
-    assert order is not None
-    return OrderState(order_id=order_id, status=order.status)
+    await commands.run(cmd, message_id=message_id_for(order_id, idempotency_key))
+    returned = await orders.find(order_id)
+    assert returned is not None
+    return OrderState(order_id=order_id, status=returned.status)
 
 
 @router.get("/changes/{change_id}", summary="Where a swap or box change stands")
 async def get_change(
-    hub: HubDep, technician_id: TechnicianDep, change_id: ChangeIdPath
+    changes: ChangesDep, orders: OrdersDep, technician_id: TechnicianDep, change_id: ChangeIdPath
 ) -> JSONResponse:
     """Poll a pending change (202 from the swap or box-change request)."""
     try:
-        change = await hub.resource_changes.get(change_id)
+        change = await changes.get(change_id)
     except NotFound:
         change = None
     if change is None or change.technician_id != technician_id:
         raise HTTPException(404, f"technician {technician_id} has no change {change_id}")
-    return await _change_response(hub, change)
+    return await _change_response(orders, change)
 
 
 @router.get(
@@ -200,65 +187,39 @@ async def get_change(
     summary="The order's reissue chain with every flow log (流水)",
     responses=_NOT_YOURS,
 )
-async def order_chain(
-    hub: HubDep, technician_id: TechnicianDep, order_id: OrderIdPath
-) -> list[ChainLink]:
+async def order_chain(orders: OrdersDep, order: AssignedOrder) -> list[ChainLink]:
     """From the first order to the latest reissue, each with its flow log."""
-    order = assigned(await find_order(hub, order_id), technician_id, order_id)
-    async with hub.db.read() as conn:
-        orders, log = WorkOrderRepository(conn), FlowLogRepository(conn)
-        while order.reissued_from is not None:
-            order = await orders.get(order.reissued_from)
-        chain: list[ChainLink] = []
-        while True:
-            chain.append(_link(order, await log.list(order.order_id)))
-            if order.reissued_as is None:
-                return chain
-            order = await orders.get(order.reissued_as)
+    return [_link(link) for link in await orders.chain(order)]
 
 
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def change_id_for(order_id: str, idempotency_key: str | None) -> str:
-    """The change's id: derived from the request's Idempotency-Key (scoped to the order)."""
-    if idempotency_key is None:
-        return f"http-{uuid.uuid4().hex}"
-    digest = hashlib.sha256(f"{order_id}\n{idempotency_key}".encode()).hexdigest()
-    return f"http-{digest[:40]}"
-
-
-async def _run_change(hub: Hub, cmd: ChangeCommand) -> JSONResponse:
+async def _run_change(
+    changes: ResourceChangeService, orders: OrderQueries, cmd: ChangeCommand
+) -> JSONResponse:
     async with _inventory_errors():
-        change = await hub.resource_changes.request(cmd)
-    return await _change_response(hub, change)
+        change = await changes.request(cmd)
+    return await _change_response(orders, change)
 
 
-async def _change_response(hub: Hub, change: ResourceChange) -> JSONResponse:
+async def _change_response(orders: OrderQueries, change: ResourceChange) -> JSONResponse:
     new_order = None
     if change.state is ChangeState.REISSUED:
-        new_order = await find_order(hub, change.new_order_id)
+        new_order = await orders.find(change.new_order_id)
     view = ChangeView.of(change, new_order)
     return JSONResponse(view.model_dump(mode="json"), status_code=_STATUS[change.state])
 
 
-def assigned(order: WorkOrder | None, technician_id: str, order_id: str) -> WorkOrder:
-    """The order if it is dispatched to this technician; otherwise 404, so ids don't leak."""
-    if order is None or order.technician is None or order.technician.id != technician_id:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"technician {technician_id} has no work order {order_id}"
-        )
-    return order
-
-
-def _link(order: WorkOrder, flow_log: list[FlowLogEntry]) -> ChainLink:
+def _link(link: OrderWithLog) -> ChainLink:
+    order = link.order
     return ChainLink(
         order_id=order.order_id,
         status=order.status,
         reissued_from=order.reissued_from,
         reissued_as=order.reissued_as,
         resources=order.details.resources,
-        flow_log=flow_log,
+        flow_log=link.flow_log,
     )
 
 

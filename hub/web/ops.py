@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from hub.web.deps import HubDep
-from hub.web.health import OK, OpsSummary, check_broker, check_database, collect_summary
+from hub.queries.ops import OK, OpsSummary
+from hub.web.deps import MetricsDep, OpsDep
 
 log = structlog.get_logger(__name__)
 
@@ -34,9 +34,9 @@ async def healthz() -> dict[str, str]:
     summary="Readiness",
     responses={503: {"description": "A dependency is down; the body names it"}},
 )
-async def readyz(hub: HubDep) -> JSONResponse:
+async def readyz(ops: OpsDep) -> JSONResponse:
     """200 when the database answers `SELECT 1` and the broker connection is up, else 503."""
-    database, broker = await asyncio.gather(check_database(hub), check_broker(hub))
+    database, broker = await asyncio.gather(ops.check_database(), ops.check_broker())
     checks = {"database": database, "broker": broker}
     failed = [name for name, result in checks.items() if result != OK]
     if not failed:
@@ -51,29 +51,29 @@ async def readyz(hub: HubDep) -> JSONResponse:
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
-async def metrics(hub: HubDep) -> Response:
+async def metrics(ops: OpsDep, registry: MetricsDep) -> Response:
     """The hub's registry in Prometheus text format; `hub_outbox_backlog` is refreshed here."""
     try:
-        hub.metrics.outbox_backlog.set(await hub.relay.backlog())
+        registry.outbox_backlog.set(await ops.outbox_backlog())
     except Exception as exc:  # still serve the other metrics when the database is down
         log.warning("could not refresh hub_outbox_backlog", error=repr(exc))
-    return Response(generate_latest(hub.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/ops/summary.json", summary="Queue and order health as JSON")
-async def ops_summary(hub: HubDep) -> OpsSummary:
+async def ops_summary(ops: OpsDep) -> OpsSummary:
     """Orders per status, outbox backlog, and each consumer's queue and parking depth."""
-    return await collect_summary(hub)
+    return await ops.summary()
 
 
 @router.get("/ops", summary="Queue and order health page", response_class=HTMLResponse)
-async def ops_page(hub: HubDep) -> HTMLResponse:
+async def ops_page(ops: OpsDep) -> HTMLResponse:
     """A self-contained HTML page (no external assets) that refreshes itself every 10 s."""
-    summary = await collect_summary(hub)
+    summary = await ops.summary()
     html = _templates.get_template("ops.html").render(
         summary=summary,
-        prefix=hub.topology.prefix,
-        role="worker + web" if hub.consumers else "web",
+        prefix=ops.topology.prefix,
+        role=ops.role,
         status_bars=_bars(summary.orders_by_status),
         queue_scale=_scale(summary),
     )

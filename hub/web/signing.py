@@ -13,15 +13,14 @@ and every token answers 429.
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 
 from hub.domain.signing import Channel, CodeLocked, CodeRejected, SigningLink
 from hub.signing.context import RequestContext
 from hub.signing.service import SigningService
-from hub.web.deps import HubDep
+from hub.web.deps import SigningDep
 from hub.web.signing_pages import (
     NO_STORE,
     PageError,
@@ -38,13 +37,6 @@ from hub.web.signing_text import TEXT
 MAX_FORM_BYTES = 2 * 1024 * 1024
 
 router = APIRouter(route_class=SigningRoute, include_in_schema=False)
-
-
-def get_signing(hub: HubDep) -> SigningService:
-    return hub.signing
-
-
-SigningDep = Annotated[SigningService, Depends(get_signing)]
 
 
 def context_of(request: Request) -> RequestContext:

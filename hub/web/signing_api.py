@@ -8,14 +8,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
-from hub.db.signing import SignatureRecord
 from hub.domain.signing import InvalidSignature
+from hub.domain.work_order import WorkOrder
+from hub.ports import SignatureRecord
 from hub.signing.links import LinkIssued
-from hub.web.auth import TechnicianDep, require_field_app_token
-from hub.web.deps import HubDep, OrderIdPath
+from hub.web.auth import assigned_order, require_field_app_token
+from hub.web.deps import SigningDep
 from hub.web.models import ValidationProblem, problem_response
-from hub.web.orders import find_order
-from hub.web.signing import SigningDep, context_of
+from hub.web.signing import context_of
 
 technician_router = APIRouter(
     prefix="/api/v1/technicians/{technician_id}/orders/{order_id}",
@@ -96,17 +96,12 @@ class PdfCheckResult(BaseModel):
     signed_at: datetime | None = None
 
 
-async def assigned_order(hub: HubDep, technician_id: TechnicianDep, order_id: OrderIdPath) -> str:
-    """The order in the path, if it is dispatched to the technician in the path; else 404."""
-    order = await find_order(hub, order_id)
-    if order is None or order.technician is None or order.technician.id != technician_id:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"technician {technician_id} has no work order {order_id}"
-        )
-    return order_id
+async def assigned_order_id(order: Annotated[WorkOrder, Depends(assigned_order)]) -> str:
+    """The id of the order in the path, if it is dispatched to the calling technician."""
+    return order.order_id
 
 
-AssignedOrder = Annotated[str, Depends(assigned_order)]
+AssignedOrder = Annotated[str, Depends(assigned_order_id)]
 
 
 @technician_router.post(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query
 
 from hub.domain.work_order import Status, WorkOrder
 from hub.errors import IllegalTransition
-from hub.web.auth import TechnicianDep, require_field_app_token
-from hub.web.deps import HubDep, IdempotencyKeyHeader, OrderIdPath
+from hub.web.auth import AssignedOrder, TechnicianDep, require_field_app_token
+from hub.web.deps import CommandsDep, IdempotencyKeyHeader, OrdersDep, SettingsDep
+from hub.web.idempotency import message_id_for
 from hub.web.models import (
     CheckInRequest,
     CheckInResult,
@@ -20,7 +21,6 @@ from hub.web.models import (
     ValidationProblem,
     problem_response,
 )
-from hub.web.orders import find_order, order_with_flow_log, run_command, technician_orders
 from schemas.v1 import CheckIn, CompleteWorkOrder
 
 router = APIRouter(
@@ -40,7 +40,7 @@ OPEN_STATUSES = tuple(s for s in Status if s is not Status.ARCHIVED)
 
 @router.get("/orders", summary="List the technician's orders")
 async def list_orders(
-    hub: HubDep,
+    orders: OrdersDep,
     technician_id: TechnicianDep,
     status_filter: Annotated[
         list[Status] | None,
@@ -51,17 +51,16 @@ async def list_orders(
 ) -> list[OrderSummary]:
     """Orders currently dispatched to this technician, earliest appointment first."""
     statuses = status_filter or OPEN_STATUSES
-    orders = await technician_orders(hub, technician_id, statuses=statuses)
-    return [OrderSummary.of(order) for order in orders]
+    found = await orders.for_technician(technician_id, statuses=statuses)
+    return [OrderSummary.of(order) for order in found]
 
 
 @router.get("/orders/{order_id}", summary="One order with its flow log", responses=_NOT_YOURS)
-async def get_order(
-    hub: HubDep, technician_id: TechnicianDep, order_id: OrderIdPath
-) -> OrderDetail:
+async def get_order(orders: OrdersDep, order: AssignedOrder) -> OrderDetail:
     """The order, its contacts and every step so far (流水)."""
-    order, flow_log = await order_with_flow_log(hub, order_id)
-    return OrderDetail.of_order(_assigned(order, technician_id, order_id), flow_log)
+    found = await orders.with_flow_log(order.order_id)
+    assert found is not None  # orders are never deleted
+    return OrderDetail.of_order(found.order, found.flow_log)
 
 
 @router.post(
@@ -70,9 +69,11 @@ async def get_order(
     responses=_NOT_YOURS | _ILLEGAL,
 )
 async def check_in(
-    hub: HubDep,
+    commands: CommandsDep,
+    orders: OrdersDep,
+    settings: SettingsDep,
     technician_id: TechnicianDep,
-    order_id: OrderIdPath,
+    order: AssignedOrder,
     body: CheckInRequest,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> CheckInResult:
@@ -80,12 +81,12 @@ async def check_in(
 
     A check-in outside the configured radius is accepted but flagged (`within_radius: false`).
     """
-    _assigned(await find_order(hub, order_id), technician_id, order_id)
+    order_id = order.order_id
     command = CheckIn(
         order_id=order_id, technician_id=technician_id, position=body.position, at=body.at
     )
-    await run_command(hub, "workorder.check_in", command, idempotency_key=idempotency_key)
-    order = _assigned(await find_order(hub, order_id), technician_id, order_id)
+    await commands.run(command, message_id=message_id_for(order_id, idempotency_key))
+    order = await _current(orders, order_id)
     record = order.check_in
     if record is None:  # the key was used before for a step that was not a check-in
         raise IllegalTransition(f"order {order_id} has no check-in for this Idempotency-Key")
@@ -94,7 +95,7 @@ async def check_in(
         status=order.status,
         distance_m=record.distance_m,
         within_radius=record.within_radius,
-        radius_m=hub.settings.check_in_radius_m,
+        radius_m=settings.check_in_radius_m,
         checked_in_at=record.at,
     )
 
@@ -105,25 +106,23 @@ async def check_in(
     responses=_NOT_YOURS | _ILLEGAL,
 )
 async def complete(
-    hub: HubDep,
+    commands: CommandsDep,
+    orders: OrdersDep,
     technician_id: TechnicianDep,
-    order_id: OrderIdPath,
+    order: AssignedOrder,
     body: CompleteRequest,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> OrderState:
     """Only after a check-in; the support system then archives the order."""
-    _assigned(await find_order(hub, order_id), technician_id, order_id)
+    order_id = order.order_id
     command = CompleteWorkOrder(order_id=order_id, technician_id=technician_id, note=body.note)
-    await run_command(hub, "workorder.complete", command, idempotency_key=idempotency_key)
-    order = _assigned(await find_order(hub, order_id), technician_id, order_id)
+    await commands.run(command, message_id=message_id_for(order_id, idempotency_key))
+    order = await _current(orders, order_id)
     return OrderState(order_id=order_id, status=order.status)
 
 
-def _assigned(order: WorkOrder | None, technician_id: str, order_id: str) -> WorkOrder:
-    """The order if it is dispatched to this technician; otherwise 404, so ids don't leak."""
-    if order is None or order.technician is None or order.technician.id != technician_id:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            f"technician {technician_id} has no work order {order_id}",
-        )
+async def _current(orders: OrdersDep, order_id: str) -> WorkOrder:
+    """The order as it is now (orders are never deleted)."""
+    order = await orders.find(order_id)
+    assert order is not None
     return order

@@ -7,8 +7,6 @@ and referenced by SHA-256 from a result.
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -16,20 +14,18 @@ from fastapi import APIRouter, Depends, File, HTTPException, Path, UploadFile, s
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from hub.bootstrap import Hub, acceptance_policy
-from hub.db.measurements import (
-    ResultRecord,
-    ResultsRepository,
-    ScreenshotRecord,
-    ScreenshotRepository,
+from hub.handlers.screenshots import ImageRefused
+from hub.ports import ResultRecord
+from hub.web.auth import AssignedOrder, TechnicianDep, require_field_app_token
+from hub.web.deps import (
+    CommandsDep,
+    IdempotencyKeyHeader,
+    ResultsDep,
+    ScreenshotsDep,
+    SettingsDep,
 )
-from hub.domain.work_order import WorkOrder
-from hub.reports.service import screenshot_store
-from hub.web.auth import TechnicianDep, require_field_app_token
-from hub.web.deps import HubDep, IdempotencyKeyHeader, OrderIdPath
+from hub.web.idempotency import message_id_for, result_id_for
 from hub.web.models import ValidationProblem, problem_response
-from hub.web.orders import find_order, message_id_for
-from hub.web.screenshots import ImageRefused, check_image
 from schemas.v1 import (
     PingMeasurement,
     RecordPingResult,
@@ -130,25 +126,24 @@ class ScreenshotView(BaseModel):
     responses=_ILLEGAL,
 )
 async def record_ping(
-    hub: HubDep,
+    commands: CommandsDep,
+    results: ResultsDep,
     technician_id: TechnicianDep,
-    order_id: OrderIdPath,
+    order: AssignedOrder,
     body: PingTestRequest,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ResultView:
     """Store the result, judged against the order's thresholds (loss, average round trip)."""
-    await _assigned(hub, technician_id, order_id)
-    test_id = body.test_id or _test_id(idempotency_key)
     cmd = RecordPingResult(
-        order_id=order_id,
+        order_id=order.order_id,
         technician_id=technician_id,
-        test_id=test_id,
+        test_id=body.test_id or result_id_for(idempotency_key),
         measured_at=body.measured_at or datetime.now(UTC),
         ping=body.ping,
         screenshots=body.screenshots,
         note=body.note,
     )
-    return await _record(hub, cmd, idempotency_key)
+    return await _record(commands, results, cmd, idempotency_key)
 
 
 @router.post(
@@ -158,43 +153,35 @@ async def record_ping(
     responses=_ILLEGAL,
 )
 async def record_speed(
-    hub: HubDep,
+    commands: CommandsDep,
+    results: ResultsDep,
     technician_id: TechnicianDep,
-    order_id: OrderIdPath,
+    order: AssignedOrder,
     body: SpeedTestRequest,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ResultView:
     """Store the result, judged against the order's thresholds (a share of its bandwidth)."""
-    await _assigned(hub, technician_id, order_id)
     cmd = RecordSpeedTest(
-        order_id=order_id,
+        order_id=order.order_id,
         technician_id=technician_id,
-        test_id=body.test_id or _test_id(idempotency_key),
+        test_id=body.test_id or result_id_for(idempotency_key),
         measured_at=body.measured_at or datetime.now(UTC),
         speed=body.speed,
         screenshots=body.screenshots,
         note=body.note,
     )
-    return await _record(hub, cmd, idempotency_key)
+    return await _record(commands, results, cmd, idempotency_key)
 
 
 @router.get("/tests", summary="The order's test results")
-async def list_results(
-    hub: HubDep, technician_id: TechnicianDep, order_id: OrderIdPath
-) -> ResultsView:
+async def list_results(results: ResultsDep, order: AssignedOrder) -> ResultsView:
     """Every test of the order, oldest first, with the overall verdict."""
-    order = await _assigned(hub, technician_id, order_id)
-    async with hub.db.read() as conn:
-        results = await ResultsRepository(conn, now=datetime.now(UTC)).list(order_id)
-    latest = {r.kind: r for r in results}
-    thresholds = acceptance_policy(hub.settings).thresholds_for(
-        order.details.product, order.details.bandwidth_mbps
-    )
+    found = await results.of_order(order)
     return ResultsView(
-        order_id=order_id,
-        thresholds=thresholds,
-        overall_passed=len(latest) == 2 and all(r.verdict.passed for r in latest.values()),
-        results=[ResultView.of(r) for r in results],
+        order_id=found.order_id,
+        thresholds=found.thresholds,
+        overall_passed=found.overall_passed,
+        results=[ResultView.of(r) for r in found.results],
     )
 
 
@@ -208,41 +195,29 @@ async def list_results(
     },
 )
 async def upload_screenshot(
-    hub: HubDep,
+    screenshots: ScreenshotsDep,
+    settings: SettingsDep,
     technician_id: TechnicianDep,
-    order_id: OrderIdPath,
+    order: AssignedOrder,
     file: Annotated[UploadFile, File(description="The screenshot, PNG or JPEG")],
 ) -> ScreenshotView:
     """Store a screenshot by its SHA-256; uploading the same picture again changes nothing."""
-    await _assigned(hub, technician_id, order_id)
-    limit = hub.settings.screenshot_max_bytes
+    limit = settings.screenshot_max_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE, f"images are limited to {limit} bytes"
         )
     try:
-        image = await asyncio.to_thread(check_image, data)
+        record = await screenshots.upload(order.order_id, technician_id, data)
     except ImageRefused as exc:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, str(exc)) from exc
-    sha256, _ = await screenshot_store(hub.settings.data_dir).put(data)
-    record = ScreenshotRecord(
-        order_id=order_id,
-        sha256=sha256,
-        content_type=image.content_type,
-        size_bytes=len(data),
-        width=image.width,
-        height=image.height,
-    )
-    async with hub.uow() as uow:
-        await uow.screenshots.add(record, technician_id=technician_id)
-        await uow.commit()
     return ScreenshotView(
-        sha256=sha256,
-        content_type=image.content_type,
-        size_bytes=len(data),
-        width=image.width,
-        height=image.height,
+        sha256=record.sha256,
+        content_type=record.content_type,
+        size_bytes=record.size_bytes,
+        width=record.width,
+        height=record.height,
     )
 
 
@@ -253,44 +228,27 @@ async def upload_screenshot(
     responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}},
 )
 async def download_screenshot(
-    hub: HubDep, technician_id: TechnicianDep, order_id: OrderIdPath, sha256: Sha256Path
+    screenshots: ScreenshotsDep, order: AssignedOrder, sha256: Sha256Path
 ) -> Response:
     """The image bytes, if it was uploaded for this order."""
-    await _assigned(hub, technician_id, order_id)
-    async with hub.db.read() as conn:
-        uploaded = await ScreenshotRepository(conn, hub.db, now=datetime.now(UTC)).list(order_id)
-    found = [s for s in uploaded if s.sha256 == sha256]
-    if not found:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has no such screenshot")
-    data = await screenshot_store(hub.settings.data_dir).read_verified(sha256)
-    return Response(data, media_type=found[0].content_type)
+    found = await screenshots.read(order.order_id, sha256)
+    if found is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"order {order.order_id} has no such screenshot"
+        )
+    data, content_type = found
+    return Response(data, media_type=content_type)
 
 
 async def _record(
-    hub: Hub, cmd: RecordPingResult | RecordSpeedTest, idempotency_key: str | None
+    commands: CommandsDep,
+    results: ResultsDep,
+    cmd: RecordPingResult | RecordSpeedTest,
+    idempotency_key: str | None,
 ) -> ResultView:
     key = idempotency_key or f"test:{cmd.test_id}"
-    await hub.delivery.record_test(cmd, message_id=message_id_for(cmd.order_id, key))
-    async with hub.db.read() as conn:
-        stored = await ResultsRepository(conn, now=datetime.now(UTC)).find(
-            cmd.order_id, cmd.test_id
-        )
+    await commands.run(cmd, message_id=message_id_for(cmd.order_id, key))
+    stored = await results.find(cmd.order_id, cmd.test_id)
     if stored is None:  # pragma: no cover - the handler stores it or raises
         raise HTTPException(status.HTTP_409_CONFLICT, f"test {cmd.test_id} was not stored")
     return ResultView.of(stored)
-
-
-async def _assigned(hub: Hub, technician_id: str, order_id: str) -> WorkOrder:
-    """The order if it is dispatched to this technician; otherwise 404, so ids don't leak."""
-    order = await find_order(hub, order_id)
-    if order is None or order.technician is None or order.technician.id != technician_id:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"technician {technician_id} has no work order {order_id}"
-        )
-    return order
-
-
-def _test_id(idempotency_key: str | None) -> str:
-    if idempotency_key:
-        return f"key-{uuid.uuid5(uuid.NAMESPACE_URL, idempotency_key).hex}"
-    return f"t-{uuid.uuid4().hex}"

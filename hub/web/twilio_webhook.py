@@ -11,7 +11,7 @@ import structlog
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from twilio.request_validator import RequestValidator
 
-from hub.web.deps import HubDep
+from hub.web.deps import SettingsDep, SmsStatusDep
 
 log = structlog.get_logger(__name__)
 
@@ -36,11 +36,13 @@ def twilio_webhook_router() -> APIRouter:
             404: {"description": "Twilio is not configured"},
         },
     )
-    async def twilio_status(request: Request, hub: HubDep) -> Response:
-        token = hub.settings.twilio_auth_token
+    async def twilio_status(
+        request: Request, settings: SettingsDep, statuses: SmsStatusDep
+    ) -> Response:
+        token = settings.twilio_auth_token
         if token is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "Twilio is not configured")
-        params = await _verified_params(request, hub.settings.public_url, token.get_secret_value())
+        params = await _verified_params(request, settings.public_url, token.get_secret_value())
         if params is None:
             log.warning("twilio callback refused: bad signature", path=request.url.path)
             raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid Twilio signature")
@@ -48,12 +50,8 @@ def twilio_webhook_router() -> APIRouter:
         sid, delivery = params.get("MessageSid"), params.get("MessageStatus")
         if not sid or not delivery:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid and MessageStatus needed")
-        async with hub.uow() as uow:
-            # sms_id is part of the signed URL, so it is as trustworthy as the body.
-            changed = await uow.sms.record_delivery_status(
-                sid, delivery, sms_id=request.query_params.get("sms_id")
-            )
-            await uow.commit()
+        # sms_id is part of the signed URL, so it is as trustworthy as the body.
+        changed = await statuses.record(sid, delivery, sms_id=request.query_params.get("sms_id"))
         log.info("twilio status callback", sid=sid, status=delivery, changed=changed)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

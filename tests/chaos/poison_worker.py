@@ -21,6 +21,7 @@ from hub.cli.signals import stop_on_signals
 from hub.config import load_settings
 from hub.handlers.work_orders import create_work_order
 from hub.logging import configure_logging
+from hub.runtime import Runtime
 from schemas.v1 import CreateWorkOrder
 
 POISON_CONSUMER = "chaos.poison"
@@ -56,10 +57,11 @@ async def main() -> None:
     )
     stop = asyncio.Event()
     with stop_on_signals(stop):
-        await hub.start()
+        hub_runtime = Runtime(hub)
+        await hub_runtime.start()
         print("worker ready", flush=True)
         await stop.wait()
-        await hub.stop()
+        await hub_runtime.stop()
 
 
 if __name__ == "__main__":

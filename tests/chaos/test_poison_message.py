@@ -33,6 +33,7 @@ from hub.db.tables import work_orders
 from hub.db.uow import UnitOfWork
 from hub.handlers.work_orders import create_work_order
 from hub.messaging.topology import Topology
+from hub.runtime import Runtime
 from schemas.v1 import CreateWorkOrder
 from tests import factories
 from tests.chaos.harness import WorkerProcess, ready_counts, wait_for
@@ -115,7 +116,8 @@ async def test_poison_is_parked_by_the_hub_after_exactly_six_deliveries(
         counters_seen[msg.message_id].append((msg.headers or {}).get("x-delivery-count"))
         await hub.processor.run(POISON_CONSUMER, msg.message_id, cmd, create_unless_poison)
 
-    await hub.start()
+    hub_runtime = Runtime(hub)
+    await hub_runtime.start()
     try:
         work, parking = await _declare_poison_queues(hub.broker, topology)
         started = time.monotonic()
@@ -128,7 +130,7 @@ async def test_poison_is_parked_by_the_hub_after_exactly_six_deliveries(
         await wait_for(all_settled, timeout=90, what="999 orders created and the poison parked")
         elapsed = time.monotonic() - started
     finally:
-        await hub.stop()
+        await hub_runtime.stop()
     parked = await _parked(settings.amqp_url, parking)
     redelivered = hub.metrics.registry.get_sample_value(
         "hub_redeliveries_total", {"consumer": POISON_CONSUMER}

@@ -24,6 +24,7 @@ from hub.config import Settings
 from hub.db.engine import Database
 from hub.db.tables import outbox
 from hub.messaging.topology import Topology, message_type
+from hub.runtime import Runtime
 from schemas.v1 import CreateWorkOrder, WorkOrderArchived
 from tests import factories, services
 from tests.chaos.harness import (
@@ -207,7 +208,8 @@ async def test_unroutable_commands_raise_or_stay_in_the_outbox_with_an_error(
 ) -> None:
     # No worker has run under this prefix: no queue is bound to any command routing key.
     hub = bootstrap(settings, consumers=False)
-    await hub.start()
+    hub_runtime = Runtime(hub)
+    await hub_runtime.start()
     raised = silent = 0
     event_silent = 0
     try:
@@ -241,7 +243,7 @@ async def test_unroutable_commands_raise_or_stay_in_the_outbox_with_an_error(
             await archived.publish(b"{}", message_id=f"r10-event-{i}")
             event_silent += 1
     finally:
-        await hub.stop()
+        await hub_runtime.stop()
     async with db.read() as conn:
         rows = (await conn.execute(select(outbox))).mappings().all()
     sent = [r["id"] for r in rows if r["sent_at"] is not None]

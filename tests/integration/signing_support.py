@@ -20,10 +20,9 @@ from sqlalchemy import func, select
 from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.db.tables import outbox, signatures, signing_audit, sms_log
-from hub.web import create_app
 from schemas.v1 import SendSms
 from tests import factories
-from tests.helpers import eventually
+from tests.helpers import eventually, web_app
 
 BASE_URL = "https://sign.hub.example.cn"
 ORDERS = "/api/v1/work-orders"
@@ -38,7 +37,7 @@ VERSION = re.compile(r'name="report_version" value="(\d+)"')
 
 def client_for(hub: Hub, *, ip: str = "203.0.113.7") -> httpx.AsyncClient:
     """A browser-like client of the hub's web app, at the public base URL, from `ip`."""
-    transport = httpx.ASGITransport(app=create_app(hub, manage_lifecycle=False), client=(ip, 50000))
+    transport = httpx.ASGITransport(app=web_app(hub), client=(ip, 50000))
     return httpx.AsyncClient(transport=transport, base_url=BASE_URL, timeout=60)
 
 
@@ -296,7 +295,7 @@ async def link_id_of(hub: Hub, order_id: str, *, channel: str = "remote") -> str
 @asynccontextmanager
 async def served(hub: Hub, port: int, *, access_log: bool = True) -> AsyncIterator[str]:
     """The hub's web app on a real uvicorn server on 127.0.0.1:`port` (its base URL)."""
-    app = create_app(hub, manage_lifecycle=False)
+    app = web_app(hub)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, access_log=access_log
     )

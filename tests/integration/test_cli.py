@@ -19,9 +19,9 @@ from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.db.engine import Database
 from hub.db.tables import work_orders
+from hub.db.timers import TimerStatus
 from hub.db.uow import UnitOfWorkFactory
 from hub.messaging.declare import ALL_CONSUMERS
-from hub.messaging.timers import TimerStatus
 from hub.messaging.topology import ROUTES, Topology, message_type
 from schemas.v1 import CreateWorkOrder, VerifyCheckIn
 from tests import factories

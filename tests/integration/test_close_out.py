@@ -24,12 +24,13 @@ from hub.bootstrap import Hub, bootstrap
 from hub.config import EmailMode, Settings
 from hub.db.tables import email_messages
 from hub.domain.work_order import Status
+from hub.runtime import Runtime
 from schemas.v1 import Contact, CreateWorkOrder
 from tests import delivery_factories as df
 from tests import factories, services
 from tests.delivery_support import checked_in, pdf_text, record_passing_tests
 from tests.delivery_support import publish_report_signed as publish_signed
-from tests.helpers import eventually, publish
+from tests.helpers import eventually, publish, run
 
 pytestmark = pytest.mark.integration
 
@@ -75,11 +76,12 @@ class _running:
 
     async def __aenter__(self) -> Hub:
         self.hub = bootstrap(self.settings)
-        await self.hub.start()
+        self.runtime = Runtime(self.hub)
+        await self.runtime.start()
         return self.hub
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.hub.stop()
+        await self.runtime.stop()
         await services.delete_by_prefix(self.vhost, self.settings.queue_prefix)
 
 
@@ -125,7 +127,7 @@ async def test_a_signed_report_is_attached_completed_archived_emailed_and_billed
     order = with_emails("WO-CLOSE-1")
     await checked_in(hub, order.order_id, order)
     await record_passing_tests(hub, order.order_id, order.bandwidth_mbps)
-    report = await hub.reports.latest(order.order_id)
+    report = await hub.reports.render_if_changed(order.order_id)
     signed = await hub.reports.render_signed(
         report, signature_png=df.signature_png(), signer_name="张伟", audit=[]
     )
@@ -223,10 +225,9 @@ async def test_duplicate_signatures_and_two_workers_still_bill_each_order_once(
 async def test_an_unsigned_archived_order_is_never_billed(hub: Hub) -> None:
     oid = "WO-UNSIGNED-1"
     await checked_in(hub, oid)
-    from hub.web.orders import run_command
 
-    await run_command(hub, "workorder.complete", factories.complete(oid), idempotency_key=None)
-    await run_command(hub, "workorder.archive", factories.archive(oid), idempotency_key=None)
+    await run(hub, factories.complete(oid))
+    await run(hub, factories.archive(oid))
     await _publish_start(hub, oid)  # even when asked directly
 
     async def refused() -> bool:
@@ -281,7 +282,7 @@ async def test_a_render_past_its_time_limit_is_parked(settings: Settings, vhost:
     slow = settings.model_copy(update={"report_render_timeout_s": 0.01, "report_workers": 1})
     async with _running(slow, vhost) as hub:
         await checked_in(hub, "WO-SLOW-1")
-        await hub.delivery.record_test(df.ping("WO-SLOW-1"), message_id="slow-ping")
+        await hub.commands.run(df.ping("WO-SLOW-1"), message_id="slow-ping")
 
         async def killed_and_parked() -> bool:
             return parked(hub, "report.render", "ReportRenderFailed") >= 1

@@ -20,8 +20,8 @@ from adapters.email.smtp_sender import SmtpMailer
 from hub.bootstrap import Hub
 from hub.db.tables import email_log, email_messages
 from hub.errors import PermanentAdapterError, TransientAdapterError
-from hub.handlers.delivery_reactions import report_email_id
 from hub.handlers.email import EmailService, message_id_for
+from hub.handlers.report_reactions import report_email_id
 from schemas.v1 import SendReportEmail
 from tests.delivery_support import quiet_hub
 

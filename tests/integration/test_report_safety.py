@@ -107,12 +107,12 @@ async def test_payloads_in_every_text_field_appear_literally_and_fetch_nothing(
     await checked_in(hub, order.order_id, order)
     p = payloads(listener.port)
     notes = (" ".join(p[7:]), " ".join(p[:4]))
-    await hub.delivery.record_test(df.ping(order.order_id, note=notes[0]), message_id="s5-p")
-    await hub.delivery.record_test(df.speed(order.order_id, 100, note=notes[1]), message_id="s5-s")
+    await hub.commands.run(df.ping(order.order_id, note=notes[0]), message_id="s5-p")
+    await hub.commands.run(df.speed(order.order_id, 100, note=notes[1]), message_id="s5-s")
     hub.reports.fetch_ledger.clear()
 
     started = time.monotonic()
-    report = await hub.reports.latest(order.order_id)
+    report = await hub.reports.render_if_changed(order.order_id)
     elapsed = time.monotonic() - started
 
     pdf = report.path.read_bytes()
@@ -189,7 +189,7 @@ async def test_a_five_megabyte_note_is_clipped_and_the_render_stays_bounded(hub:
         )
         await uow.commit()
     started = time.monotonic()
-    report = await hub.reports.latest("WO-S5-2")
+    report = await hub.reports.render_if_changed("WO-S5-2")
     assert time.monotonic() - started < RENDER_LIMIT_S
     pdf = report.path.read_bytes()
     assert len(pdf) < 2_000_000

@@ -44,7 +44,7 @@ async def _ready(hub: Hub, order_id: str, order: CreateWorkOrder | None = None) 
 
 async def test_the_report_shows_the_orders_data_and_test_results(hub: Hub) -> None:
     await _ready(hub, "WO-REP-1")
-    report = await hub.reports.latest("WO-REP-1")
+    report = await hub.reports.render_if_changed("WO-REP-1")
     text = pdf_text(report.path.read_bytes())
     order = factories.create_order("WO-REP-1")
     for expected in (
@@ -68,13 +68,13 @@ async def test_the_report_shows_the_orders_data_and_test_results(hub: Hub) -> No
 
 async def test_chinese_is_set_in_an_embedded_cjk_font(hub: Hub) -> None:
     await _ready(hub, "WO-REP-2")
-    fonts = pdf_fonts((await hub.reports.latest("WO-REP-2")).path.read_bytes())
+    fonts = pdf_fonts((await hub.reports.render_if_changed("WO-REP-2")).path.read_bytes())
     assert any("Noto-Sans-CJK-SC" in name for name in fonts), fonts
 
 
 async def test_the_english_report_uses_english_labels(hub: Hub) -> None:
     await _ready(hub, "WO-REP-3")
-    report = await hub.reports.latest("WO-REP-3", lang="en")
+    report = await hub.reports.render_if_changed("WO-REP-3", lang="en")
     text = pdf_text(report.path.read_bytes())
     assert "Enterprise Line Delivery Report" in text
     assert "Customer acceptance" in text
@@ -83,11 +83,11 @@ async def test_the_english_report_uses_english_labels(hub: Hub) -> None:
 
 async def test_the_version_changes_only_when_the_data_changes(hub: Hub) -> None:
     await _ready(hub, "WO-REP-4")
-    first = await hub.reports.latest("WO-REP-4")
-    again = await hub.reports.latest("WO-REP-4")
+    first = await hub.reports.render_if_changed("WO-REP-4")
+    again = await hub.reports.render_if_changed("WO-REP-4")
     assert again == first
-    await hub.delivery.record_test(df.ping("WO-REP-4"), message_id="p2")
-    second = await hub.reports.latest("WO-REP-4")
+    await hub.commands.run(df.ping("WO-REP-4"), message_id="p2")
+    second = await hub.reports.render_if_changed("WO-REP-4")
     assert (first.version, second.version) == (1, 2)
     assert second.sha256 != first.sha256
     with pytest.raises(StaleReport, match="not the latest"):
@@ -98,15 +98,15 @@ async def test_a_report_whose_data_changed_since_it_was_rendered_cannot_be_signe
     hub: Hub,
 ) -> None:
     await _ready(hub, "WO-REP-5")
-    report = await hub.reports.latest("WO-REP-5")
-    await hub.delivery.record_test(df.ping("WO-REP-5"), message_id="p-late")
+    report = await hub.reports.render_if_changed("WO-REP-5")
+    await hub.commands.run(df.ping("WO-REP-5"), message_id="p-late")
     with pytest.raises(StaleReport, match="changed since"):
         await _sign(hub, report)
 
 
 async def test_the_signed_copy_has_the_signature_and_an_audit_page(hub: Hub) -> None:
     await _ready(hub, "WO-REP-6")
-    report = await hub.reports.latest("WO-REP-6")
+    report = await hub.reports.render_if_changed("WO-REP-6")
     signed = await _sign(hub, report)
     pdf = signed.path.read_bytes()
     text = pdf_text(pdf)
@@ -126,14 +126,14 @@ async def test_the_signed_copy_has_the_signature_and_an_audit_page(hub: Hub) -> 
 )
 async def test_an_empty_or_foreign_signature_is_refused(hub: Hub, png: bytes, reason: str) -> None:
     await _ready(hub, "WO-REP-7")
-    report = await hub.reports.latest("WO-REP-7")
+    report = await hub.reports.render_if_changed("WO-REP-7")
     with pytest.raises(InvalidSignature, match=reason):
         await hub.reports.render_signed(report, signature_png=png, signer_name="张伟", audit=[])
 
 
 async def test_a_tampered_stored_report_cannot_be_signed(hub: Hub) -> None:
     await _ready(hub, "WO-REP-8")
-    report = await hub.reports.latest("WO-REP-8")
+    report = await hub.reports.render_if_changed("WO-REP-8")
     data = bytearray(report.path.read_bytes())
     data[len(data) // 2] ^= 0x01
     report.path.write_bytes(bytes(data))
@@ -155,15 +155,15 @@ async def test_a_real_report_rendered_to_png_for_people_to_look_at(hub: Hub) -> 
         sha, _ = await hub.reports.pictures.put(png)
         await _upload(hub, order.order_id, sha, len(png))
         shots.append(sha)
-    await hub.delivery.record_test(
+    await hub.commands.run(
         df.ping(order.order_id, screenshots=[shots[0]], note="光猫至核心交换机链路稳定"),
         message_id="art-p",
     )
-    await hub.delivery.record_test(
+    await hub.commands.run(
         df.speed(order.order_id, order.bandwidth_mbps, screenshots=[shots[1]]),
         message_id="art-s",
     )
-    signed = await _sign(hub, await hub.reports.latest(order.order_id))
+    signed = await _sign(hub, await hub.reports.render_if_changed(order.order_id))
     ARTIFACTS.mkdir(exist_ok=True)
     for old in ARTIFACTS.glob("delivery-report-signed-*.png"):
         old.unlink()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from adapters.support.embedded import EmbeddedWorkOrderSystem
 from hub.bootstrap import Hub
 from hub.db.tables import standin_ledger, support_flow_log
-from hub.messaging.timers import TimerStatus
+from hub.db.timers import TimerStatus
 from schemas.v1 import VerifyCheckIn
 from tests import factories
 from tests.helpers import eventually, publish

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from adapters.support.embedded import EmbeddedWorkOrderSystem
 from hub.bootstrap import Hub
 from hub.db.tables import support_orders
+from hub.runtime import Runtime
 from tests import factories
 from tests.helpers import eventually, publish
 
@@ -59,7 +60,8 @@ async def test_a_dispatch_that_overtakes_its_create_still_applies(hub: Hub) -> N
     await eventually(dispatched, timeout=10)
 
 
-async def test_stop_waits_for_a_handler_in_flight_and_acks_it(hub: Hub) -> None:
+async def test_stop_waits_for_a_handler_in_flight_and_acks_it(runtime: Runtime) -> None:
+    hub = runtime.hub
     support = hub.work_order_system
     assert isinstance(support, EmbeddedWorkOrderSystem)
     support.delay_ms = 3000  # the support-system call of the new order takes 3 s
@@ -72,7 +74,7 @@ async def test_stop_waits_for_a_handler_in_flight_and_acks_it(hub: Hub) -> None:
     await eventually(created, timeout=10)
     await asyncio.sleep(0.5)  # the relay publishes WorkOrderCreated; support.orders picks it up
     started = time.monotonic()
-    await hub.stop()
+    await runtime.stop()
     waited = time.monotonic() - started
 
     async with hub.db.engine.connect() as conn:

@@ -254,7 +254,7 @@ async def test_on_site_signature_from_the_field_apps_own_pad_is_recorded_once(
     report = None
     async with client_for(quiet_hub) as technician:
         await order_on_site(technician, "WO-ONSITE-API")
-        report = await quiet_hub.reports.latest("WO-ONSITE-API")
+        report = await quiet_hub.reports.render_if_changed("WO-ONSITE-API")
         body = {
             "report_version": report.version,
             "report_sha256": report.sha256,

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from hub.bootstrap import Hub
-from hub.web import create_app
 from tests import delivery_factories as df
 from tests import factories
 from tests.delivery_support import checked_in
+from tests.helpers import run, web_app
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,7 @@ PING = {"ping": df.GOOD_PING.model_dump(mode="json")}
 
 @pytest.fixture
 async def client(hub: Hub) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(hub, manage_lifecycle=False))
+    transport = httpx.ASGITransport(app=web_app(hub))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
 
@@ -103,10 +103,9 @@ async def test_a_negative_speed_is_refused_naming_the_field(
 
 
 async def test_a_test_before_check_in_is_a_conflict(client: httpx.AsyncClient, hub: Hub) -> None:
-    from hub.web.orders import run_command, run_create
 
-    await run_create(hub, factories.create_order(OID), idempotency_key=None)
-    await run_command(hub, "workorder.dispatch", factories.dispatch(OID), idempotency_key=None)
+    await run(hub, factories.create_order(OID))
+    await run(hub, factories.dispatch(OID))
     response = await client.post(f"{BASE}/tests/ping", json=PING)
     assert response.status_code == 409
     assert "must be checked_in" in response.json()["detail"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -11,11 +12,13 @@ from urllib.parse import quote
 import aio_pika
 import pytest
 from pydantic import AnyHttpUrl, SecretStr
+from sqlalchemy import select
 
 from adapters.sms.fake_twilio import FakeTwilio
 from hub.bootstrap import Hub
 from hub.config import Settings, SmsProvider
-from hub.db.sms import SmsRecord, SmsState
+from hub.db.sms import SmsState
+from hub.db.tables import sms_messages
 from schemas.v1 import SendSms
 from tests import factories
 from tests.helpers import eventually, publish
@@ -50,12 +53,25 @@ def settings(settings: Settings, fake: FakeTwilio) -> Settings:
     )
 
 
-async def sms_row(hub: Hub, sms_id: str) -> SmsRecord | None:
-    async with hub.uow() as uow:
-        return await uow.sms.find(sms_id)
+@dataclass(frozen=True)
+class SmsRow:
+    """An `sms_messages` row as the hub stored it."""
+
+    state: SmsState
+    provider_message_id: str | None
+    attempts: int
 
 
-async def wait_for_state(hub: Hub, sms_id: str, state: SmsState) -> SmsRecord:
+async def sms_row(hub: Hub, sms_id: str) -> SmsRow | None:
+    query = select(sms_messages).where(sms_messages.c.sms_id == sms_id)
+    async with hub.db.read() as conn:
+        row = (await conn.execute(query)).mappings().first()
+    if row is None:
+        return None
+    return SmsRow(SmsState(row["state"]), row["provider_message_id"], row["attempts"])
+
+
+async def wait_for_state(hub: Hub, sms_id: str, state: SmsState) -> SmsRow:
     async def reached() -> bool:
         row = await sms_row(hub, sms_id)
         return row is not None and row.state is state

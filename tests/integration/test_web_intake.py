@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from hub.bootstrap import Hub
-from hub.web import create_app
 from tests import factories
+from tests.helpers import web_app
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +20,7 @@ ORDERS = "/api/v1/work-orders"
 
 @pytest.fixture
 async def client(hub: Hub) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(hub, manage_lifecycle=False)
+    app = web_app(hub)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http

@@ -12,18 +12,18 @@ import pytest
 from sqlalchemy import insert
 
 from hub.bootstrap import Hub, bootstrap
+from hub.cli.web_app import build_web_app
 from hub.config import Settings
 from hub.db.tables import outbox
 from hub.messaging.declare import ALL_CONSUMERS
-from hub.web import create_app
 from tests import factories
-from tests.helpers import eventually, publish
+from tests.helpers import eventually, publish, web_app
 
 pytestmark = pytest.mark.integration
 
 
 def http_client(hub: Hub) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=create_app(hub, manage_lifecycle=False))
+    transport = httpx.ASGITransport(app=web_app(hub))
     return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 
@@ -192,7 +192,7 @@ async def test_ops_page_shows_every_consumer_with_its_numbers(
 
 async def test_app_lifespan_starts_and_stops_a_web_only_hub(settings: Settings) -> None:
     web_only = bootstrap(settings, consumers=False)
-    app = create_app(web_only)
+    app = build_web_app(web_only, manage_lifecycle=True, embedded_support=False)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),

@@ -13,9 +13,8 @@ from sqlalchemy import select
 from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.db.tables import outbox, support_flow_log
-from hub.web import create_app
 from tests import factories
-from tests.helpers import eventually
+from tests.helpers import eventually, web_app
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +24,7 @@ ONE_KM_NORTH = {"position": {"lat": factories.SITE.lat + 0.01, "lon": factories.
 
 
 def http_client(hub: Hub) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=create_app(hub, manage_lifecycle=False))
+    transport = httpx.ASGITransport(app=web_app(hub))
     return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 

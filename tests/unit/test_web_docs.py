@@ -6,12 +6,12 @@ import httpx
 
 from hub.bootstrap import bootstrap
 from hub.config import Settings
-from hub.web.app import create_app
+from tests.helpers import web_app
 
 
 async def test_docs_page_loads_swagger_ui_from_the_hub_itself() -> None:
     hub = bootstrap(Settings(database_url="sqlite+aiosqlite:///:memory:"), consumers=False)
-    app = create_app(hub, manage_lifecycle=False)
+    app = web_app(hub)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
         page = await client.get("/docs")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel
 from sqlalchemy import select, update
@@ -15,26 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.db.engine import Database
 from hub.db.tables import timers
 from hub.errors import IllegalTransition, NotFound
-from hub.messaging.topology import MESSAGE_TYPES, message_type
-
-
-class TimerStatus(StrEnum):
-    PENDING = "pending"
-    FIRED = "fired"
-    CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True, slots=True)
-class Timer:
-    """A scheduled message."""
-
-    id: str
-    kind: str
-    order_id: str | None
-    due_at: datetime
-    status: TimerStatus
-    message: BaseModel
-    fired_at: datetime | None
+from hub.ports.records import Timer, TimerStatus
+from schemas.v1.routing import MESSAGE_TYPES, message_type
 
 
 class TimerRepository:

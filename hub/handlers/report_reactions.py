@@ -1,4 +1,4 @@
-"""What delivery events cause, in the same transaction (called by `reactions.record_events`).
+"""What report events cause, in the same transaction (called by `reactions.record_events`).
 
 PingResultRecorded / SpeedTestRecorded ─▶ RenderReport (pre-render the next version)
 SignedReportAccepted ─▶ AttachSignedReport + one SendReportEmail per known address
@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from typing import Literal
 
-from hub.db.uow import UnitOfWork
 from hub.messaging.ids import stable_id
+from hub.ports import UnitOfWork
 from schemas.v1 import (
     AttachSignedReport,
     PingResultRecorded,

@@ -1,24 +1,18 @@
-"""Delivery handlers that change an order: test results and the customer's signed report.
+"""Test results from the field app: ping and speed tests judged and stored on the order.
 
-Both run inside `MessageProcessor.run` (inbox + state + outbox in one transaction), whether the
-message came over AMQP or from the technician's HTTP call.
+`record_test_result` runs in the message processor (inbox + state + outbox, one transaction),
+whether the test came over AMQP or HTTP (`hub.handlers.table`). The screenshots a result
+references are uploaded before it (`ScreenshotUploads`), content-addressed.
 """
 
 from __future__ import annotations
 
-from hub.content_store import ContentStore
-from hub.db.uow import UnitOfWork
-from hub.domain import delivery
+from hub.domain import test_results
 from hub.domain.acceptance import AcceptancePolicy
 from hub.errors import IllegalTransition, InvalidMessage
 from hub.handlers.reactions import record_events
-from schemas.v1 import (
-    PingResultRecorded,
-    RecordPingResult,
-    RecordSpeedTest,
-    ReportSigned,
-    SpeedTestRecorded,
-)
+from hub.ports import UnitOfWork
+from schemas.v1 import PingResultRecorded, RecordPingResult, RecordSpeedTest, SpeedTestRecorded
 
 
 async def record_test_result(
@@ -33,24 +27,11 @@ async def record_test_result(
     await _require_uploaded(uow, cmd)
     order = await uow.orders.get(cmd.order_id)
     limits = policy.thresholds_for(order.details.product, order.details.bandwidth_mbps)
-    new, events = delivery.record_test(order, cmd, now=uow.now, limits=limits)
+    new, events = test_results.record_test(order, cmd, now=uow.now, limits=limits)
     await uow.orders.save(new, expected_version=order.version, now=uow.now)
     for event in events:
         assert isinstance(event, PingResultRecorded | SpeedTestRecorded)
         await uow.results.add(event, note=cmd.note)
-    await record_events(uow, events)
-
-
-async def accept_signed_report(
-    event: ReportSigned, uow: UnitOfWork, *, store: ContentStore
-) -> None:
-    """Hold the signed report on the order (completing it) once its file verifies."""
-    await store.read_verified(event.sha256_signed)  # TamperedReport (parked) if it does not
-    order = await uow.orders.get(event.order_id)
-    latest = await uow.reports.latest_version(event.order_id)
-    new, events = delivery.accept_signed_report(order, event, now=uow.now, latest_version=latest)
-    if new.version != order.version:
-        await uow.orders.save(new, expected_version=order.version, now=uow.now)
     await record_events(uow, events)
 
 

@@ -1,6 +1,5 @@
-"""Delivery steps of a work order, pure: test results, the signed report, the start of billing.
+"""Close-out of a work order, pure: the customer's signed report, then the start of billing.
 
-    checked_in ── record ping / speed test (any number, each judged) ──▶ checked_in
     checked_in ── signed report (latest version) ──▶ completed   (SignedReportAccepted,
                                                                    WorkOrderCompleted)
     completed  ── signed report (latest version) ──▶ completed   (SignedReportAccepted only:
@@ -16,18 +15,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from hub.domain.acceptance import judge_ping, judge_speed
+from hub.domain.errors import IllegalTransition, StaleReport
 from hub.domain.work_order import SignedReportRecord, Status, WorkOrder
-from hub.errors import IllegalTransition, NotAssigned, StaleReport
 from schemas.v1 import (
     BillingStarted,
-    PingResultRecorded,
-    RecordPingResult,
-    RecordSpeedTest,
     ReportSigned,
     SignedReportAccepted,
-    SpeedTestRecorded,
-    Thresholds,
     WorkOrderCompleted,
     WorkOrderEvent,
 )
@@ -35,39 +28,6 @@ from schemas.v1 import (
 Step = tuple[WorkOrder, list[WorkOrderEvent]]
 
 SIGNED_COMPLETION_NOTE = "客户已签字确认交付报告"
-
-
-def record_test(
-    order: WorkOrder, cmd: RecordPingResult | RecordSpeedTest, *, now: datetime, limits: Thresholds
-) -> Step:
-    """Judge a test the assigned technician ran on site and record it on the order."""
-    if order.status is not Status.CHECKED_IN:
-        raise IllegalTransition(
-            f"cannot record a test on order {order.order_id}: it is {order.status}, "
-            "must be checked_in (tests are run on site, before the report is signed)"
-        )
-    if order.technician is None or order.technician.id != cmd.technician_id:
-        raise NotAssigned(
-            f"cannot record a test on order {order.order_id}: "
-            f"not dispatched to technician {cmd.technician_id}"
-        )
-    new = replace(order, version=order.version + 1)
-    common = {
-        "order_id": order.order_id,
-        "version": new.version,
-        "occurred_at": now,
-        "technician_id": cmd.technician_id,
-        "test_id": cmd.test_id,
-        "measured_at": cmd.measured_at,
-        "thresholds": limits,
-        "screenshots": cmd.screenshots,
-    }
-    event: WorkOrderEvent
-    if isinstance(cmd, RecordPingResult):
-        event = PingResultRecorded(**common, ping=cmd.ping, verdict=judge_ping(cmd.ping, limits))
-    else:
-        event = SpeedTestRecorded(**common, speed=cmd.speed, verdict=judge_speed(cmd.speed, limits))
-    return new, [event]
 
 
 def accept_signed_report(

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import outbox
-from hub.messaging.topology import Topology, message_type
+from schemas.v1.routing import ROUTES, message_type
 
 _INSERT = insert(outbox)
 
@@ -21,9 +21,9 @@ class OutboxWriter:
     The unit of work flushes before it commits; the relay publishes them after the commit.
     """
 
-    def __init__(self, conn: AsyncConnection, topology: Topology, *, now: datetime) -> None:
+    def __init__(self, conn: AsyncConnection, *, exchange: str, now: datetime) -> None:
         self._conn = conn
-        self._topology = topology
+        self._exchange = exchange
         self._now = now
         self._pending: list[dict[str, object]] = []
         self.added = 0
@@ -40,8 +40,8 @@ class OutboxWriter:
         self._pending.append(
             {
                 "id": row_id,
-                "exchange": self._topology.bus.name,
-                "routing_key": self._topology.route(type(message)),
+                "exchange": self._exchange,
+                "routing_key": ROUTES[type(message)],
                 "message_type": message_type(type(message)),
                 "body": message.model_dump_json(),
                 "headers": {},

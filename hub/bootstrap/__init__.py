@@ -1,0 +1,230 @@
+"""The composition root: the only place that picks concrete adapters and wires the hub.
+
+`bootstrap(settings)` builds a `Hub`: the wired parts of one process, nothing started. The
+running process is `hub.runtime.Runtime`; the web app gets its use cases and query services
+from `web_services(hub)`. Tests pass their own adapters, clock or metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.publisher import RabbitPublisher
+
+from consumers import include_all
+from hub.bootstrap.adapters import Adapters, choose_adapters
+from hub.config import Settings
+from hub.content_store import ContentStore
+from hub.db.engine import Database
+from hub.db.uow import UnitOfWorkFactory, utc_now
+from hub.domain.acceptance import AcceptancePolicy, AcceptanceRule
+from hub.handlers.billing import BillingService
+from hub.handlers.close_out import CloseOut
+from hub.handlers.email import EmailService
+from hub.handlers.resource_change import ResourceChangeService
+from hub.handlers.screenshots import ScreenshotUploads
+from hub.handlers.sms import SmsService, redacted_command
+from hub.handlers.support_sync import SupportSync
+from hub.handlers.table import CommandTable, UseCases, command_table
+from hub.messaging.broker import make_broker
+from hub.messaging.failures import FailurePolicy
+from hub.messaging.processing import MessageProcessor
+from hub.messaging.publishers import declare_publishers, publish_via
+from hub.messaging.relay import OutboxRelay
+from hub.messaging.scheduler import TimerScheduler
+from hub.messaging.topology import Topology, message_type
+from hub.metrics import Metrics
+from hub.ports import Billing, Clock, Mailer, ResourceInventory, SmsSender, WorkOrderSystem
+from hub.reports.pool import RenderPool
+from hub.reports.service import ReportService, screenshot_store
+from hub.signing.service import SigningService
+from schemas.v1 import SendSms
+
+
+@dataclass
+class Hub:
+    """The wired parts of one hub process (started and stopped by `hub.runtime.Runtime`)."""
+
+    settings: Settings
+    topology: Topology
+    db: Database
+    uow: UnitOfWorkFactory
+    metrics: Metrics
+    broker: RabbitBroker
+    publishers: dict[str, RabbitPublisher]
+    relay: OutboxRelay
+    scheduler: TimerScheduler
+    processor: MessageProcessor
+    commands: CommandTable
+    adapters: Adapters
+    resource_changes: ResourceChangeService
+    reports: ReportService
+    signing: SigningService
+    screenshots: ScreenshotUploads
+    policy: AcceptancePolicy
+    consumers: bool
+    closers: list[object] = field(default_factory=list)
+
+    # The ports, by the names the rest of the hub (and its tests) know them by.
+    @property
+    def sms_sender(self) -> SmsSender:
+        return self.adapters.sms
+
+    @property
+    def work_order_system(self) -> WorkOrderSystem:
+        return self.adapters.support
+
+    @property
+    def inventory(self) -> ResourceInventory:
+        return self.adapters.inventory
+
+    @property
+    def billing(self) -> Billing:
+        return self.adapters.billing
+
+    @property
+    def mailer(self) -> Mailer:
+        return self.adapters.mailer
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    consumers: bool = True,
+    sms_sender: SmsSender | None = None,
+    work_order_system: WorkOrderSystem | None = None,
+    inventory: ResourceInventory | None = None,
+    billing: Billing | None = None,
+    mailer: Mailer | None = None,
+    clock: Clock = utc_now,
+    metrics: Metrics | None = None,
+) -> Hub:
+    """Wire a hub from settings; tests pass their own adapters, clock or metrics."""
+    metrics = metrics or Metrics()
+    topology = Topology(
+        prefix=settings.queue_prefix,
+        delivery_limit=settings.delivery_limit,
+        retry_delays_ms=tuple(settings.retry_delays_ms),
+    )
+    db = Database(settings.resolved_database_url)
+    uow = UnitOfWorkFactory(db, exchange=topology.bus.name, clock=clock)
+    adapters = choose_adapters(
+        settings,
+        db,
+        sms=sms_sender,
+        support=work_order_system,
+        inventory=inventory,
+        billing=billing,
+        mailer=mailer,
+    )
+    policy = FailurePolicy(
+        topology, metrics=metrics, transient_attempts=settings.transient_attempts
+    )
+    broker = make_broker(
+        settings.amqp_url,
+        policy=policy,
+        metrics=metrics,
+        prefetch_count=settings.prefetch_count,
+        graceful_timeout_s=settings.graceful_timeout_s,
+    )
+    processor = MessageProcessor(uow, metrics=metrics)
+    # An attempt may make two calls (a lookup, then the real one) before it records its result.
+    lease = timedelta(seconds=2 * settings.http_timeout_s + 5)
+    reports = _reports(settings, uow, clock)
+    signing = SigningService(settings, uow=uow, processor=processor, reports=reports)
+    changes = ResourceChangeService(uow, adapters.inventory, watchdog=lease)
+    acceptance = acceptance_policy(settings)
+    use_cases = UseCases(
+        processor=processor,
+        sms=SmsService(uow, adapters.sms, lease=lease, metrics=metrics),
+        support=SupportSync(adapters.support),
+        changes=changes,
+        reports=reports,
+        close_out=CloseOut(
+            processor, adapters.support, store=reports.store, radius_m=settings.check_in_radius_m
+        ),
+        emails=EmailService(
+            uow, adapters.mailer, store=reports.store, sender=settings.smtp_from, lease=lease
+        ),
+        billing=BillingService(uow, adapters.billing, store=reports.store, lease=lease),
+        signing=signing,
+        policy=acceptance,
+        store=reports.store,
+        radius_m=settings.check_in_radius_m,
+    )
+    commands = command_table(use_cases)
+    if consumers:
+        include_all(broker, topology, commands)
+    publishers = declare_publishers(broker, topology)
+    relay = OutboxRelay(
+        db,
+        publish_via(publishers),
+        metrics=metrics,
+        batch_size=settings.relay_batch_size,
+        poll_interval_s=settings.relay_poll_interval_s,
+        clock=clock,
+        redactors={message_type(SendSms): redacted_command},
+    )
+    uow.on_outbox_commit = relay.wake
+    return Hub(
+        settings=settings,
+        topology=topology,
+        db=db,
+        uow=uow,
+        metrics=metrics,
+        broker=broker,
+        publishers=publishers,
+        relay=relay,
+        scheduler=TimerScheduler(
+            uow, metrics=metrics, poll_interval_s=settings.timer_poll_interval_s
+        ),
+        processor=processor,
+        commands=commands,
+        adapters=adapters,
+        resource_changes=changes,
+        reports=reports,
+        signing=signing,
+        screenshots=ScreenshotUploads(uow, _pictures(settings)),
+        policy=acceptance,
+        consumers=consumers,
+        closers=adapters.closers,
+    )
+
+
+def _reports(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> ReportService:
+    pool = RenderPool(
+        workers=settings.report_workers,
+        timeout_s=settings.report_render_timeout_s,
+        memory_mb=settings.report_worker_memory_mb,
+    )
+    return ReportService(
+        uow,
+        pool,
+        data_dir=settings.data_dir,
+        lang=settings.report_lang.value,
+        timezone=settings.report_timezone,
+        radius_m=settings.check_in_radius_m,
+        clock=clock,
+    )
+
+
+def _pictures(settings: Settings) -> ContentStore:
+    return screenshot_store(settings.data_dir)
+
+
+def acceptance_policy(settings: Settings) -> AcceptancePolicy:
+    """Test thresholds from settings: the defaults, and per-product overrides."""
+    default = AcceptanceRule(
+        down_ratio=settings.acceptance_speed_ratio,
+        up_ratio=settings.acceptance_speed_ratio,
+        max_loss_pct=settings.acceptance_max_loss_pct,
+        max_rtt_avg_ms=settings.acceptance_max_rtt_avg_ms,
+        max_jitter_ms=settings.acceptance_max_jitter_ms,
+    )
+    by_product = {
+        product: AcceptanceRule(**rule.model_dump())
+        for product, rule in settings.acceptance_by_product.items()
+    }
+    return AcceptancePolicy(default=default, by_product=by_product)

@@ -1,0 +1,53 @@
+"""The web layer's use cases and query services, wired from a hub."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from hub.bootstrap import Hub
+from hub.config import Settings
+from hub.handlers.sms import SmsDeliveryStatus
+from hub.messaging.queue_depths import QueueDepth, queue_depths
+from hub.queries.exceptions import ExceptionQueries
+from hub.queries.inventory import InventoryQueries
+from hub.queries.ops import OpsQueries, Probes
+from hub.queries.orders import OrderQueries
+from hub.queries.test_results import ResultQueries
+from hub.web.services import WebServices
+
+
+def web_services(hub: Hub) -> WebServices:
+    """What the routes of `hub.web` may call, for this hub."""
+    orders = OrderQueries(hub.uow)
+    return WebServices(
+        settings=hub.settings,
+        metrics=hub.metrics,
+        commands=hub.commands,
+        orders=orders,
+        results=ResultQueries(hub.uow, policy=hub.policy),
+        screenshots=hub.screenshots,
+        changes=hub.resource_changes,
+        inventory=InventoryQueries(hub.inventory),
+        exceptions=ExceptionQueries(hub.uow),
+        signing=hub.signing,
+        sms_status=SmsDeliveryStatus(hub.uow),
+        ops=OpsQueries(
+            _probes(hub, hub.settings), orders, topology=hub.topology, consumers=hub.consumers
+        ),
+    )
+
+
+def _probes(hub: Hub, settings: Settings) -> Probes:
+    async def database() -> None:
+        async with hub.db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def broker() -> bool:
+        return bool(await hub.broker.ping(timeout=2.0))
+
+    async def depths(names: list[str]) -> dict[str, QueueDepth]:
+        return await queue_depths(settings.amqp_url, names)
+
+    return Probes(
+        database=database, broker=broker, outbox_backlog=hub.relay.backlog, queue_depths=depths
+    )

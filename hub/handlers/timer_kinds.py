@@ -1,0 +1,12 @@
+"""The kinds of durable timers the handlers schedule (a timer is found again by kind + order)."""
+
+from __future__ import annotations
+
+CHECK_IN_DEADLINE = "check_in_deadline"
+"""Fires `VerifyCheckIn` at the end of the booked window."""
+
+RESOURCE_CHANGE_WATCHDOG = "resource_change_watchdog"
+"""Resumes a fiber swap or box change an HTTP request left unfinished."""
+
+SIGNING_REMINDER = "signing_reminder"
+"""Reminds a customer who has not signed the report yet."""

@@ -1,0 +1,44 @@
+"""In-transaction reactions to the work-order lifecycle events: the dispatch SMS and the
+check-in deadline timer (called from `reactions.record_events`)."""
+
+from __future__ import annotations
+
+from hub.handlers.timer_kinds import CHECK_IN_DEADLINE
+from hub.ports import UnitOfWork
+from schemas.v1 import (
+    SendSms,
+    TechnicianCheckedIn,
+    VerifyCheckIn,
+    WorkOrderDispatched,
+    WorkOrderEvent,
+)
+
+
+async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
+    match event:
+        case WorkOrderDispatched():
+            await uow.outbox.add(dispatch_notice(event), correlation_id=event.order_id)
+            await uow.timers.cancel_pending(kind=CHECK_IN_DEADLINE, order_id=event.order_id)
+            await uow.timers.schedule(
+                kind=CHECK_IN_DEADLINE,
+                order_id=event.order_id,
+                due_at=event.appointment_end,
+                message=VerifyCheckIn(order_id=event.order_id),
+            )
+        case TechnicianCheckedIn():
+            await uow.timers.cancel_pending(kind=CHECK_IN_DEADLINE, order_id=event.order_id)
+
+
+def dispatch_notice(event: WorkOrderDispatched) -> SendSms:
+    """The SMS that tells a technician about a new order (one per order version)."""
+    start, end = event.appointment_start, event.appointment_end
+    return SendSms(
+        sms_id=f"dispatch-notice:{event.order_id}:v{event.version}",
+        to=event.technician.phone,
+        body=(
+            f"【政企交付】新工单 {event.order_id} 已派给您，"
+            f"预约 {start:%m-%d %H:%M}–{end:%H:%M}，请在 i运维 App 查看详情。"
+        ),
+        purpose="dispatch_notice",
+        order_id=event.order_id,
+    )

@@ -1,0 +1,75 @@
+"""Ports: what the hub needs from the outside, as Protocols.
+
+* `hub.ports.systems` — the external systems (SMS platform, work-order system, inventory,
+  billing, mail); adapters implement them, and map their libraries' errors to
+  `TransientAdapterError` / `PermanentAdapterError` (see `hub.errors`).
+* `hub.ports.storage` — the unit of work and its repositories; `hub.db` implements them,
+  `tests/fakes` in memory.
+* `hub.ports.records` — the records those repositories hand back.
+
+Only `hub/bootstrap.py` chooses the implementations.
+"""
+
+from hub.ports.records import (
+    AuditEntry,
+    EffectRecord,
+    EffectState,
+    ReportRecord,
+    ResultRecord,
+    ScreenshotRecord,
+    SignatureRecord,
+    Timer,
+    TimerStatus,
+)
+from hub.ports.storage import (
+    Clock,
+    EffectRecords,
+    ExceptionReports,
+    FlowLog,
+    Inbox,
+    Measurements,
+    Outbox,
+    Reports,
+    ResourceChanges,
+    Screenshots,
+    SigningStore,
+    SmsRecords,
+    Timers,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    WorkOrders,
+)
+from hub.ports.systems import Billing, Mailer, ResourceInventory, SmsSender, WorkOrderSystem
+
+__all__ = [
+    "AuditEntry",
+    "Billing",
+    "Clock",
+    "EffectRecord",
+    "EffectRecords",
+    "EffectState",
+    "ExceptionReports",
+    "FlowLog",
+    "Inbox",
+    "Mailer",
+    "Measurements",
+    "Outbox",
+    "ReportRecord",
+    "Reports",
+    "ResourceChanges",
+    "ResourceInventory",
+    "ResultRecord",
+    "ScreenshotRecord",
+    "Screenshots",
+    "SignatureRecord",
+    "SigningStore",
+    "SmsRecords",
+    "SmsSender",
+    "Timer",
+    "TimerStatus",
+    "Timers",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "WorkOrderSystem",
+    "WorkOrders",
+]
