@@ -8,13 +8,18 @@ import socket
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from hub.bootstrap import Hub, bootstrap
 from hub.cli.console import fail, load_or_exit, out, run
 from hub.cli.db import current_revision, head_revision
 from hub.cli.signals import stop_on_signals
-from hub.cli.web_app import browsable_url, build_web_app, listen, uvicorn_config
+from hub.cli.web_app import (
+    EmbeddedServer,
+    browsable_url,
+    build_web_app,
+    listen,
+    uvicorn_config,
+)
 from hub.config import Settings
 from hub.runtime import Runtime
 
@@ -57,8 +62,17 @@ async def _web(settings: Settings, *, host: str, port: int) -> None:
     app = build_web_app(hub, manage_lifecycle=True, embedded_support=False)
     sock = listen_or_exit(host, port)
     url = browsable_url(host, sock.getsockname()[1])
-    out.print(f"web listening on {url} (API docs {url}/docs, ops {url}/ops)")
-    await uvicorn.Server(uvicorn_config(app, host=host, port=port)).serve(sockets=[sock])
+    # Signals are ours (not uvicorn's, which re-raises SIGINT after a clean stop: exit 130).
+    server = EmbeddedServer(uvicorn_config(app, host=host, port=port))
+    stop = asyncio.Event()
+    with stop_on_signals(stop):
+        serving = asyncio.create_task(server.serve(sockets=[sock]), name="web")
+        out.print(f"web listening on {url} (API docs {url}/docs, ops {url}/ops)")
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        server.should_exit = True  # finishes the requests in flight, then the lifespan stops
+        await serving
 
 
 async def require_migrated(hub: Hub) -> None:

@@ -26,7 +26,7 @@ from tests import factories
 
 async def open_dispatched(db: Database, order_ids: Iterable[str], *, tech_of: object) -> None:
     """Create and dispatch orders in the hub and the support stand-in, without the broker."""
-    uow_factory = UnitOfWorkFactory(db, Topology())
+    uow_factory = UnitOfWorkFactory(db, exchange=Topology().bus.name)
     support = EmbeddedWorkOrderSystem(db)
     now = datetime.now(UTC)
     ids = list(order_ids)

@@ -251,7 +251,7 @@ async def test_timers_are_listed_moved_and_cancelled(
     settings: Settings, env: dict[str, str]
 ) -> None:
     db = Database(settings.resolved_database_url)
-    uow = UnitOfWorkFactory(db, Topology(prefix=settings.queue_prefix))
+    uow = UnitOfWorkFactory(db, exchange=Topology(prefix=settings.queue_prefix).bus.name)
     try:
         async with uow() as tx:
             timer_id = await tx.timers.schedule(
@@ -369,3 +369,35 @@ async def test_docs_lists_every_consumer_queue_and_routing_key(tmp_path: Path) -
     assert addresses >= set(ROUTES.values())
     openapi = json.loads((tmp_path / "docs" / "openapi.json").read_text())
     assert "/metrics" in openapi["paths"]
+
+
+@pytest.mark.parametrize("command", ["web", "worker", "up"])
+async def test_a_clean_sigint_stop_exits_0(
+    command: str, settings: Settings, env: dict[str, str], unused_tcp_port: int
+) -> None:
+    """Ctrl-C on a running process is a clean stop, not a crash: exit status 0 for all three."""
+    args = [command] if command == "worker" else [command, "--port", str(unused_tcp_port)]
+    proc = await asyncio.create_subprocess_exec(
+        HUB,
+        *args,
+        env=env,
+        cwd=settings.data_dir,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        ready = ("worker ready", "web listening", "Delivery hub is up")
+        while True:
+            line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+            assert line, "the process ended before it was ready"
+            if line.startswith(ready):
+                break
+        proc.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(proc.wait(), 30)
+        assert proc.stderr is not None
+        assert code == 0, (await proc.stderr.read()).decode()[-2000:]
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
