@@ -30,10 +30,11 @@ run: setup  ## the whole hub in one process, with 50 demo orders (ORDERS=N)
 test: setup services lint  ## lint, type-check, then every test tier against real services
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: setup  ## ruff + mypy
+lint: setup  ## ruff + mypy + import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: setup  ## hub throughput against a raw aio-pika baseline (see docs/benchmarks.md)
 	bash scripts/services.sh rabbitmq

@@ -7,7 +7,8 @@ from sqlalchemy import text
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.handlers.sms import SmsDeliveryStatus
-from hub.messaging.queue_depths import QueueDepth, queue_depths
+from hub.messaging.queue_depths import queue_depths
+from hub.ports.records import QueueDepth
 from hub.queries.exceptions import ExceptionQueries
 from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries, Probes

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.errors import unique_violations_as_conflicts
 from hub.db.tables import sms_messages
+from hub.domain.pii import mask_phone
 from hub.errors import ConcurrencyConflict
-from hub.messaging.pii import mask_phone
 from hub.ports.records import EffectRecord, EffectState
 from schemas.v1 import SendSms
 

@@ -1,4 +1,7 @@
-"""Make error text safe to store in headers and logs: no phone numbers, e-mails or long ids."""
+"""Make error text safe to store in headers and logs: no phone numbers, e-mails or long ids.
+
+The maskers themselves are `hub.domain.pii`'s (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +9,11 @@ import re
 
 import pydantic
 
+from hub.domain.pii import mask_email, mask_phone
+
 _PHONE = re.compile(r"\+?\d[\d\s-]{5,}\d")
 _EMAIL = re.compile(r"[^\s@'\"]+@[^\s@'\"]+")
 MAX_ERROR_BYTES = 1024
-
-
-def mask_phone(phone: str) -> str:
-    """`+8613800138000` → `+86*******000`: enough to recognise, not enough to call."""
-    if len(phone) <= 6:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 6) + phone[-3:]
-
-
-def mask_email(address: str) -> str:
-    """`li.na@example.com` → `l****@example.com`."""
-    local, _, domain = address.strip().partition("@")
-    if not domain:
-        return "*" * len(local)
-    return f"{local[:1]}{'*' * max(len(local) - 1, 1)}@{domain}"
 
 
 def scrub(text: str) -> str:
@@ -44,3 +34,6 @@ def describe_error(exc: BaseException) -> str:
         ]
         return scrub(f"{exc.error_count()} validation error(s): " + "; ".join(parts))
     return scrub(str(exc) or type(exc).__name__)
+
+
+__all__ = ["describe_error", "mask_email", "mask_phone", "scrub"]

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection
 
+from hub.ports.records import QueueDepth
+
 PROBE_TIMEOUT_S = 2.0
-
-
-@dataclass(frozen=True, slots=True)
-class QueueDepth:
-    messages: int
-    consumers: int
 
 
 async def queue_depths(url: str, names: list[str]) -> dict[str, QueueDepth]:

@@ -131,3 +131,11 @@ class Timer:
     status: TimerStatus
     message: BaseModel
     fired_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueDepth:
+    """Messages waiting in a broker queue and the processes consuming it."""
+
+    messages: int
+    consumers: int

@@ -10,9 +10,9 @@ import structlog
 from pydantic import BaseModel, Field
 
 from hub.domain.work_order import Status
-from hub.messaging.queue_depths import QueueDepth
 from hub.messaging.subscriptions import ALL_CONSUMERS
 from hub.messaging.topology import Topology
+from hub.ports.records import QueueDepth
 from hub.queries.orders import OrderQueries
 
 log = structlog.get_logger(__name__)
