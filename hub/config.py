@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.domain.clock import ClockWindow
 
 
 class SmsProvider(StrEnum):
@@ -137,6 +140,14 @@ class Settings(BaseSettings):
     signing_max_reminders: Annotated[int, Field(ge=0, le=5)] = 2
     signing_probe_limit_per_min: Annotated[int, Field(ge=1)] = 30
 
+    # Input the field app reports (issue 8): how far its clock may be from the hub's.
+    client_clock_past_h: Annotated[float, Field(gt=0, le=24 * 30)] = Field(
+        default=48.0, description="A check-in or measurement may be this many hours old"
+    )
+    client_clock_future_s: Annotated[float, Field(ge=0, le=3600)] = Field(
+        default=300.0, description="... and this many seconds ahead of the hub's clock"
+    )
+
     @model_validator(mode="after")
     def _twilio_needs_credentials(self) -> Settings:
         if self.sms_provider is SmsProvider.TWILIO:
@@ -155,6 +166,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'hub.sqlite3').resolve()}"
+
+    @property
+    def clock_window(self) -> ClockWindow:
+        """How far reported times may lie from the hub's clock."""
+        return ClockWindow(
+            past=timedelta(hours=self.client_clock_past_h),
+            future=timedelta(seconds=self.client_clock_future_s),
+        )
 
     @property
     def public_url(self) -> str:

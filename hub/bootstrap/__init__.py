@@ -153,6 +153,7 @@ def bootstrap(
         policy=acceptance,
         store=reports.store,
         radius_m=settings.check_in_radius_m,
+        clock=settings.clock_window,
     )
     commands = command_table(use_cases)
     if consumers:

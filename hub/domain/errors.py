@@ -5,7 +5,8 @@ HubError                        base of every error the hub raises on purpose
 │   ├── IllegalTransition
 │   ├── NotAssigned
 │   ├── StaleReport             a signature for a report version that is not the latest
-│   └── TamperedReport          a stored report whose bytes no longer match their hash
+│   ├── TamperedReport          a stored report whose bytes no longer match their hash
+│   └── InvalidInput            a value no rule can accept (e.g. a time far from now); 422
 └── NotFound                    an unknown order or resource; permanent (parked, or HTTP 404)
 
 The rest of the tree (adapter, persistence and message errors) is in `hub.errors`.
@@ -36,6 +37,10 @@ class StaleReport(DomainError):
 
 class TamperedReport(DomainError):
     """A stored report's bytes do not match the SHA-256 recorded for it."""
+
+
+class InvalidInput(DomainError):
+    """A value in the request that the rules cannot accept, whatever the order's state."""
 
 
 class NotFound(HubError):

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from hub.domain.acceptance import judge_ping, judge_speed
+from hub.domain.clock import DEFAULT_WINDOW, ClockWindow
 from hub.domain.errors import IllegalTransition, NotAssigned
 from hub.domain.work_order import Status, WorkOrder
 from schemas.v1 import (
@@ -30,7 +31,12 @@ Step = tuple[WorkOrder, list[WorkOrderEvent]]
 
 
 def record_test(
-    order: WorkOrder, cmd: RecordPingResult | RecordSpeedTest, *, now: datetime, limits: Thresholds
+    order: WorkOrder,
+    cmd: RecordPingResult | RecordSpeedTest,
+    *,
+    now: datetime,
+    limits: Thresholds,
+    clock: ClockWindow = DEFAULT_WINDOW,
 ) -> Step:
     """Judge a test the assigned technician ran on site and record it on the order."""
     if order.status is not Status.CHECKED_IN:
@@ -43,6 +49,7 @@ def record_test(
             f"cannot record a test on order {order.order_id}: "
             f"not dispatched to technician {cmd.technician_id}"
         )
+    clock.require_plausible(cmd.measured_at, now=now, what="the measurement time (measured_at)")
     new = replace(order, version=order.version + 1)
     common = {
         "order_id": order.order_id,

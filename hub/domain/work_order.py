@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from hub.domain.clock import DEFAULT_WINDOW, ClockWindow
 from hub.domain.errors import IllegalTransition, NotAssigned
 from hub.domain.geo import distance_m
 from schemas.v1 import (
@@ -111,7 +112,12 @@ def create(cmd: CreateWorkOrder, *, now: datetime) -> tuple[WorkOrder, list[Work
 
 
 def decide(
-    order: WorkOrder, cmd: Command, *, now: datetime, radius_m: float
+    order: WorkOrder,
+    cmd: Command,
+    *,
+    now: datetime,
+    radius_m: float,
+    clock: ClockWindow = DEFAULT_WINDOW,
 ) -> tuple[WorkOrder, list[WorkOrderEvent]]:
     """Apply one command to an order: the new order and its events, or a domain error."""
     if isinstance(cmd, VerifyCheckIn):
@@ -122,7 +128,7 @@ def decide(
         case DispatchWorkOrder():
             return _dispatch(order, cmd, now)
         case CheckIn():
-            return _check_in(order, cmd, now, radius_m)
+            return _check_in(order, cmd, now, radius_m, clock)
         case CompleteWorkOrder():
             return _complete(order, cmd, now)
         case ArchiveWorkOrder():
@@ -188,10 +194,12 @@ def _dispatch(
 
 
 def _check_in(
-    order: WorkOrder, cmd: CheckIn, now: datetime, radius_m: float
+    order: WorkOrder, cmd: CheckIn, now: datetime, radius_m: float, clock: ClockWindow
 ) -> tuple[WorkOrder, list[WorkOrderEvent]]:
     _require(order, {Status.DISPATCHED}, "check in")
     _require_assignee(order, cmd.technician_id, "check in")
+    if cmd.at is not None:
+        clock.require_plausible(cmd.at, now=now, what="the check-in time (at)")
     target = order.details.install_address.coordinates
     distance = round(distance_m(cmd.position.lat, cmd.position.lon, target.lat, target.lon), 1)
     at = cmd.at or now

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from hub.content_store import ContentStore
 from hub.domain.acceptance import AcceptancePolicy
+from hub.domain.clock import ClockWindow
 from hub.handlers.billing import BillingService
 from hub.handlers.close_out import CloseOut, accept_signed_report
 from hub.handlers.email import EmailService
@@ -100,12 +101,13 @@ class UseCases:
     policy: AcceptancePolicy
     store: ContentStore
     radius_m: float
+    clock: ClockWindow
 
 
 def command_table(u: UseCases) -> CommandTable:
     """The hub's command table: every consumer and what it does."""
-    apply = InTransaction(partial(apply_command, radius_m=u.radius_m))
-    record_test = InTransaction(partial(record_test_result, policy=u.policy))
+    apply = InTransaction(partial(apply_command, radius_m=u.radius_m, clock=u.clock))
+    record_test = InTransaction(partial(record_test_result, policy=u.policy, clock=u.clock))
     return CommandTable(
         u.processor,
         {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hub.domain import test_results
 from hub.domain.acceptance import AcceptancePolicy
+from hub.domain.clock import DEFAULT_WINDOW, ClockWindow
 from hub.errors import IllegalTransition, InvalidMessage
 from hub.handlers.reactions import record_events
 from hub.ports import UnitOfWork
@@ -16,7 +17,11 @@ from schemas.v1 import PingResultRecorded, RecordPingResult, RecordSpeedTest, Sp
 
 
 async def record_test_result(
-    cmd: RecordPingResult | RecordSpeedTest, uow: UnitOfWork, *, policy: AcceptancePolicy
+    cmd: RecordPingResult | RecordSpeedTest,
+    uow: UnitOfWork,
+    *,
+    policy: AcceptancePolicy,
+    clock: ClockWindow = DEFAULT_WINDOW,
 ) -> None:
     """Judge and store a ping or speed test; the same test id sent again changes nothing."""
     existing = await uow.results.find(cmd.order_id, cmd.test_id)
@@ -27,7 +32,7 @@ async def record_test_result(
     await _require_uploaded(uow, cmd)
     order = await uow.orders.get(cmd.order_id)
     limits = policy.thresholds_for(order.details.product, order.details.bandwidth_mbps)
-    new, events = test_results.record_test(order, cmd, now=uow.now, limits=limits)
+    new, events = test_results.record_test(order, cmd, now=uow.now, limits=limits, clock=clock)
     await uow.orders.save(new, expected_version=order.version, now=uow.now)
     for event in events:
         assert isinstance(event, PingResultRecorded | SpeedTestRecorded)

@@ -29,12 +29,22 @@ from hub.reports.model import (
 from hub.reports.pool import RenderPool
 from hub.reports.signature import check_signature_png
 from schemas.v1 import ReportRendered
+from schemas.v1.common import single_line
 
 log = structlog.get_logger(__name__)
 
 LEDGER_SIZE = 2000
 VERSION_RACES = 3
 _SIGNER = re.compile(r"^[^\x00-\x1f\x7f]{1,100}$")
+
+
+def _visible(text: str) -> bool:
+    """No control, bidi or zero-width characters (they would change how the name reads)."""
+    try:
+        single_line(text)
+    except ValueError:
+        return False
+    return True
 
 
 def report_store(data_dir: Path) -> ContentStore:
@@ -104,7 +114,7 @@ class ReportService:
     ) -> SignedReport:
         """A signed copy of `report`: signature image in its block, plus an audit page."""
         signer_name = signer_name.strip()
-        if not _SIGNER.match(signer_name):
+        if not _SIGNER.match(signer_name) or not _visible(signer_name):
             raise InvalidSignature("the signer's name must be 1–100 printable characters")
         await asyncio.to_thread(check_signature_png, signature_png)
         row = await self._signable(report)

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from hub.errors import ConcurrencyConflict, DomainError, InvalidMessage, NotFound
+from hub.errors import ConcurrencyConflict, DomainError, InvalidInput, InvalidMessage, NotFound
 from hub.web.models import FieldProblem, ValidationProblem
 
 log = structlog.get_logger(__name__)
@@ -23,6 +23,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers; every error body is `{"detail": "<one sentence>", ...}`."""
     app.add_exception_handler(RequestValidationError, _validation_failed)  # type: ignore[arg-type]
     app.add_exception_handler(DomainError, _conflict)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidInput, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrencyConflict, _busy)  # type: ignore[arg-type]
     app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidMessage, _invalid)  # type: ignore[arg-type]
@@ -75,5 +76,5 @@ async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_404_NOT_FOUND)
 
 
-async def _invalid(_: Request, exc: InvalidMessage) -> JSONResponse:
+async def _invalid(_: Request, exc: InvalidMessage | InvalidInput) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)

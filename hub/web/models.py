@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from hub.domain.work_order import Status, WorkOrder
 from schemas.v1 import (
@@ -16,7 +16,7 @@ from schemas.v1 import (
     InstallAddress,
     Technician,
 )
-from schemas.v1.common import Contract, OrderId
+from schemas.v1.common import Contract, Moment, NoteText, OrderId, ReasonText
 
 # --- requests ---------------------------------------------------------------------------------
 
@@ -25,7 +25,7 @@ class CheckInRequest(Contract):
     """The technician's arrival on site (签到)."""
 
     position: Coordinates = Field(description="The phone's GPS position (WGS-84)")
-    at: AwareDatetime | None = Field(
+    at: Moment | None = Field(
         default=None, description="When the phone took the position; the hub's clock if absent"
     )
 
@@ -33,9 +33,7 @@ class CheckInRequest(Contract):
 class CompleteRequest(Contract):
     """The technician reports the installation done (竣工)."""
 
-    note: Annotated[str, Field(max_length=2000)] = Field(
-        default="", description="Free-text note from the technician"
-    )
+    note: NoteText = Field(default="", description="Free-text note from the technician")
 
 
 class DispatchRequest(Contract):
@@ -45,8 +43,8 @@ class DispatchRequest(Contract):
         default=None, description="Optional; if given it must equal the order id in the path"
     )
     technician: Technician
-    appointment_start: AwareDatetime = Field(description="Start of the booked visit window")
-    appointment_end: AwareDatetime = Field(description="End of the booked visit window")
+    appointment_start: Moment = Field(description="Start of the booked visit window")
+    appointment_end: Moment = Field(description="End of the booked visit window")
 
     @model_validator(mode="after")
     def _window_is_ordered(self) -> DispatchRequest:
@@ -61,9 +59,7 @@ class ArchiveRequest(Contract):
     order_id: OrderId | None = Field(
         default=None, description="Optional; if given it must equal the order id in the path"
     )
-    reason: Annotated[str, Field(max_length=200)] = Field(
-        default="completed", description="Why the order is archived"
-    )
+    reason: ReasonText = Field(default="completed", description="Why the order is archived")
 
 
 # --- responses --------------------------------------------------------------------------------

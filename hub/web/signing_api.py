@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from hub.domain.signing import InvalidSignature
 from hub.domain.work_order import WorkOrder
@@ -16,6 +16,7 @@ from hub.web.auth import assigned_order, require_field_app_token
 from hub.web.deps import SigningDep
 from hub.web.models import ValidationProblem, problem_response
 from hub.web.signing import context_of
+from schemas.v1.common import single_line
 
 technician_router = APIRouter(
     prefix="/api/v1/technicians/{technician_id}/orders/{order_id}",
@@ -73,7 +74,9 @@ class OnSiteSignature(BaseModel):
 
     report_version: int = Field(ge=1)
     report_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    signer_name: str = Field(min_length=1, max_length=50)
+    signer_name: Annotated[str, StringConstraints(max_length=50), AfterValidator(single_line)] = (
+        Field(min_length=1)
+    )
     signature_png: str = Field(max_length=800_000, description="The pad's `toDataURL('image/png')`")
 
 

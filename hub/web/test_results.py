@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, HTTPException, Path, UploadFile, status
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from hub.handlers.screenshots import ImageRefused
 from hub.ports import ResultRecord
@@ -33,7 +33,7 @@ from schemas.v1 import (
     SpeedMeasurement,
     Thresholds,
 )
-from schemas.v1.common import Contract
+from schemas.v1.common import Contract, Moment
 from schemas.v1.delivery import ResultId, ResultNote, Screenshots
 
 router = APIRouter(
@@ -54,7 +54,7 @@ class PingTestRequest(Contract):
     """A ping test as the field app ran it (一键 ping)."""
 
     test_id: ResultId | None = Field(default=None, description="Idempotency key of this run")
-    measured_at: AwareDatetime | None = Field(default=None, description="When; now if absent")
+    measured_at: Moment | None = Field(default=None, description="When; now if absent")
     ping: PingMeasurement
     screenshots: Screenshots
     note: ResultNote
@@ -64,7 +64,7 @@ class SpeedTestRequest(Contract):
     """A speed test as the field app ran it (一键测速)."""
 
     test_id: ResultId | None = Field(default=None, description="Idempotency key of this run")
-    measured_at: AwareDatetime | None = Field(default=None, description="When; now if absent")
+    measured_at: Moment | None = Field(default=None, description="When; now if absent")
     speed: SpeedMeasurement
     screenshots: Screenshots
     note: ResultNote

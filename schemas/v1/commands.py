@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from schemas.v1.common import (
     AccountManager,
@@ -12,8 +12,11 @@ from schemas.v1.common import (
     Contract,
     Coordinates,
     InstallAddress,
+    Moment,
+    NoteText,
     OrderId,
     Phone,
+    ReasonText,
     ShortText,
     Technician,
     TechnicianId,
@@ -42,8 +45,8 @@ class DispatchWorkOrder(Contract):
 
     order_id: OrderId
     technician: Technician
-    appointment_start: AwareDatetime = Field(description="Start of the booked visit window")
-    appointment_end: AwareDatetime = Field(description="End of the booked visit window")
+    appointment_start: Moment = Field(description="Start of the booked visit window")
+    appointment_end: Moment = Field(description="End of the booked visit window")
 
     @model_validator(mode="after")
     def _window_is_ordered(self) -> DispatchWorkOrder:
@@ -58,7 +61,7 @@ class CheckIn(Contract):
     order_id: OrderId
     technician_id: TechnicianId
     position: Coordinates = Field(description="Technician's GPS position at check-in")
-    at: AwareDatetime | None = Field(
+    at: Moment | None = Field(
         default=None, description="When the phone took the position; the hub's clock if absent"
     )
 
@@ -68,18 +71,14 @@ class CompleteWorkOrder(Contract):
 
     order_id: OrderId
     technician_id: TechnicianId
-    note: Annotated[str, Field(max_length=2000)] = Field(
-        default="", description="Free-text note from the technician"
-    )
+    note: NoteText = Field(default="", description="Free-text note from the technician")
 
 
 class ArchiveWorkOrder(Contract):
     """Close a completed order for good (归档)."""
 
     order_id: OrderId
-    reason: Annotated[str, Field(max_length=200)] = Field(
-        default="completed", description="Why the order is archived"
-    )
+    reason: ReasonText = Field(default="completed", description="Why the order is archived")
 
 
 class SendSms(Contract):

@@ -12,9 +12,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, model_validator
 
-from schemas.v1.common import Contract, OrderId, TechnicianId
+from schemas.v1.common import Contract, Moment, OrderId, ReasonText, TechnicianId, multi_line
 from schemas.v1.events import WorkOrderEvent
 
 Sha256 = Annotated[
@@ -31,7 +31,9 @@ Screenshots = Annotated[
     ),
 ]
 ResultNote = Annotated[
-    str, Field(default="", max_length=500, description="Free-text note from the technician")
+    str,
+    Field(default="", max_length=500, description="Free-text note from the technician"),
+    AfterValidator(multi_line),
 ]
 ResultId = Annotated[
     str,
@@ -83,9 +85,7 @@ class SpeedMeasurement(Contract):
     up_mbps: Mbps = Field(description="Upload throughput, Mbit/s")
     jitter_ms: NonNegativeMs = Field(description="Jitter, ms")
     latency_ms: NonNegativeMs | None = Field(default=None, description="Latency, ms, if measured")
-    server: Annotated[str, Field(max_length=200)] = Field(
-        default="", description="Test server the app used"
-    )
+    server: ReasonText = Field(default="", description="Test server the app used")
 
 
 class Thresholds(Contract):
@@ -113,7 +113,7 @@ class RecordPingResult(Contract):
     order_id: OrderId
     technician_id: TechnicianId
     test_id: ResultId
-    measured_at: AwareDatetime = Field(description="When the app ran the test")
+    measured_at: Moment = Field(description="When the app ran the test")
     ping: PingMeasurement
     screenshots: Screenshots
     note: ResultNote
@@ -125,7 +125,7 @@ class RecordSpeedTest(Contract):
     order_id: OrderId
     technician_id: TechnicianId
     test_id: ResultId
-    measured_at: AwareDatetime = Field(description="When the app ran the test")
+    measured_at: Moment = Field(description="When the app ran the test")
     speed: SpeedMeasurement
     screenshots: Screenshots
     note: ResultNote

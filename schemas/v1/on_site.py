@@ -14,9 +14,17 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from schemas.v1.common import Contract, OrderId, Phone, ShortText, TechnicianId
+from schemas.v1.common import (
+    Contract,
+    OrderId,
+    Phone,
+    ShortText,
+    TechnicianId,
+    multi_line,
+    single_line,
+)
 from schemas.v1.events import WorkOrderEvent
 from schemas.v1.resources import FiberNo, PortNo, ResourceAssignment, ResourceId
 
@@ -33,9 +41,14 @@ ReportId = Annotated[
 Reason = Annotated[
     str,
     StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    AfterValidator(single_line),
     Field(description="Why, in one sentence (shown to people, no personal data)"),
 ]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=1000, strip_whitespace=True)]
+LongText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=1000, strip_whitespace=True),
+    AfterValidator(multi_line),
+]
 PhotoRef = Annotated[
     str,
     StringConstraints(pattern=r"^(https://[\x21-\x7e]{1,500}|sha256:[0-9a-f]{64})$"),

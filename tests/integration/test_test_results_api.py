@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -119,7 +120,8 @@ async def test_another_technicians_order_is_not_found(
 
 
 async def test_a_repeated_test_id_is_stored_once(client: httpx.AsyncClient, on_site: int) -> None:
-    body = {**PING, "test_id": "p-same", "measured_at": "2026-11-26T02:00:00Z"}
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    body = {**PING, "test_id": "p-same", "measured_at": an_hour_ago}
     first = await client.post(f"{BASE}/tests/ping", json=body)
     again = await client.post(f"{BASE}/tests/ping", json=body)
     assert (first.status_code, again.status_code) == (201, 201)
