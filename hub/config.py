@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.domain.clock import ClockWindow
+from hub.domain.notifications import SmsLimits
 
 
 class SmsProvider(StrEnum):
@@ -147,6 +148,10 @@ class Settings(BaseSettings):
     client_clock_future_s: Annotated[float, Field(ge=0, le=3600)] = Field(
         default=300.0, description="... and this many seconds ahead of the hub's clock"
     )
+    # SMS limits per day (in HUB_REPORT_TIMEZONE): per order, per phone number, for the hub.
+    sms_limit_per_order_day: Annotated[int, Field(ge=0)] = 30
+    sms_limit_per_phone_day: Annotated[int, Field(ge=0)] = 20
+    sms_limit_per_day: Annotated[int, Field(ge=0)] = 20_000
 
     @model_validator(mode="after")
     def _twilio_needs_credentials(self) -> Settings:
@@ -166,6 +171,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'hub.sqlite3').resolve()}"
+
+    @property
+    def sms_limits(self) -> SmsLimits:
+        """The daily SMS limits."""
+        return SmsLimits(
+            per_order=self.sms_limit_per_order_day,
+            per_phone=self.sms_limit_per_phone_day,
+            per_day=self.sms_limit_per_day,
+        )
 
     @property
     def clock_window(self) -> ClockWindow:

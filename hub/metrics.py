@@ -47,6 +47,12 @@ class Metrics:
             registry=r,
         )
         self.timers_fired = Counter("hub_timers_fired", "Durable timers fired", registry=r)
+        self.sms_limited = Counter(
+            "hub_sms_limited",
+            "SMS not sent because a daily limit was reached (order, phone or day)",
+            ["limit"],
+            registry=r,
+        )
         self.sms_sent = Counter(
             "hub_sms_sent", "SMS handed to the provider", ["provider"], registry=r
         )

@@ -7,6 +7,7 @@ from `web_services(hub)`. Tests pass their own adapters, clock or metrics.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from hub.bootstrap.adapters import Adapters, choose_adapters
 from hub.config import Settings
 from hub.content_store import ContentStore
 from hub.db.engine import Database
+from hub.db.sms_quota import SmsQuotaPolicy
 from hub.db.uow import UnitOfWorkFactory, utc_now
 from hub.domain.acceptance import AcceptancePolicy, AcceptanceRule
 from hub.handlers.billing import BillingService
@@ -39,6 +41,7 @@ from hub.metrics import Metrics
 from hub.ports import Billing, Clock, Mailer, ResourceInventory, SmsSender, WorkOrderSystem
 from hub.reports.pool import RenderPool
 from hub.reports.service import ReportService, screenshot_store
+from hub.signing.secret import signing_secret
 from hub.signing.service import SigningService
 from schemas.v1 import SendSms
 
@@ -109,7 +112,13 @@ def bootstrap(
         retry_delays_ms=tuple(settings.retry_delays_ms),
     )
     db = Database(settings.resolved_database_url)
-    uow = UnitOfWorkFactory(db, exchange=topology.bus.name, clock=clock)
+    sms_policy = SmsQuotaPolicy(
+        limits=settings.sms_limits,
+        key=hashlib.sha256(b"sms-quota\n" + signing_secret(settings)).digest(),
+        timezone=settings.report_timezone,
+        on_refused=lambda limit: metrics.sms_limited.labels(limit).inc(),
+    )
+    uow = UnitOfWorkFactory(db, exchange=topology.bus.name, clock=clock, sms_policy=sms_policy)
     adapters = choose_adapters(
         settings,
         db,

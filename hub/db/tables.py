@@ -124,6 +124,14 @@ sms_messages = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
+sms_quota = Table(  # today's SMS per scope (order:<id>, phone:<hmac>, day), for the limits
+    "sms_quota",
+    metadata,
+    Column("scope", String(100), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
 sms_log = Table(
     "sms_log",
     metadata,

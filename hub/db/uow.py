@@ -23,6 +23,7 @@ from hub.db.resource_changes import ResourceChangeRepository
 from hub.db.side_effects import BillingRepository, EmailRepository
 from hub.db.signing import SigningRepository
 from hub.db.sms import SmsRepository
+from hub.db.sms_quota import SmsQuotaPolicy, SmsQuotaRepository
 from hub.db.timers import TimerRepository
 from hub.db.work_orders import FlowLogRepository, WorkOrderRepository
 from hub.errors import ConcurrencyConflict
@@ -45,6 +46,7 @@ class UnitOfWork:
     inbox: Inbox
     timers: TimerRepository
     sms: SmsRepository
+    sms_quota: SmsQuotaRepository
     changes: ResourceChangeRepository
     exceptions: ExceptionReportRepository
     results: ResultsRepository
@@ -61,9 +63,11 @@ class UnitOfWork:
         exchange: str,
         clock: Clock = utc_now,
         on_outbox_commit: Callable[[], None] | None = None,
+        sms_policy: SmsQuotaPolicy | None = None,
     ) -> None:
         self._db = db
         self._exchange = exchange
+        self._sms_policy = sms_policy or SmsQuotaPolicy()
         self._clock = clock
         self._on_outbox_commit = on_outbox_commit
         self._conn: AsyncConnection | None = None
@@ -86,6 +90,7 @@ class UnitOfWork:
         self.inbox = Inbox(conn, db, now=now)
         self.timers = TimerRepository(conn, db, now=now)
         self.sms = SmsRepository(conn, now=now)
+        self.sms_quota = SmsQuotaRepository(conn, db, self._sms_policy, now=now)
         self.changes = ResourceChangeRepository(conn)
         self.exceptions = ExceptionReportRepository(conn)
         self.results = ResultsRepository(conn, now=now)
@@ -149,12 +154,20 @@ class ReadOnlyUnitOfWork(UnitOfWork):
 
 
 class UnitOfWorkFactory:
-    """Makes units of work bound to one database, bus exchange and clock."""
+    """Makes units of work bound to one database, bus exchange, clock and SMS limits."""
 
-    def __init__(self, db: Database, *, exchange: str, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        exchange: str,
+        clock: Clock = utc_now,
+        sms_policy: SmsQuotaPolicy | None = None,
+    ) -> None:
         self.db = db
         self.exchange = exchange
         self.clock = clock
+        self.sms_policy = sms_policy or SmsQuotaPolicy()
         self.on_outbox_commit: Callable[[], None] | None = None
 
     def __call__(self) -> UnitOfWork:
@@ -163,9 +176,13 @@ class UnitOfWorkFactory:
             exchange=self.exchange,
             clock=self.clock,
             on_outbox_commit=self.on_outbox_commit,
+            sms_policy=self.sms_policy,
         )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:
-        async with ReadOnlyUnitOfWork(self.db, exchange=self.exchange, clock=self.clock) as uow:
+        read = ReadOnlyUnitOfWork(
+            self.db, exchange=self.exchange, clock=self.clock, sms_policy=self.sms_policy
+        )
+        async with read as uow:
             yield uow

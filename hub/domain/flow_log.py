@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.domain.notifications import describe_withheld
 from hub.domain.on_site_log import describe_on_site
 from hub.domain.report_log import describe_delivery
 from schemas.v1 import (
@@ -20,7 +21,10 @@ from schemas.v1 import (
 def entry_for(event: WorkOrderEvent, *, seq: int) -> FlowLogEntry:
     """The flow-log entry an event writes at position `seq` (no phone numbers or names)."""
     step, actor, summary, details = (
-        describe_on_site(event) or describe_delivery(event) or _describe(event)
+        describe_on_site(event)
+        or describe_delivery(event)
+        or describe_withheld(event)
+        or _describe(event)
     )
     return FlowLogEntry(
         order_id=event.order_id,
@@ -78,4 +82,5 @@ def _describe(event: WorkOrderEvent) -> tuple[FlowStep, str, str, dict[str, obje
             return FlowStep.COMPLETED, e.technician_id, "施工完成", {"note_length": len(e.note)}
         case WorkOrderArchived() as e:
             return FlowStep.ARCHIVED, "hub", "工单归档", {"reason": e.reason}
+
     raise TypeError(f"no flow-log entry for {type(event).__name__}")  # pragma: no cover

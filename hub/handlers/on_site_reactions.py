@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.handlers.notifications import queue_sms
 from hub.handlers.timer_kinds import CHECK_IN_DEADLINE
 from hub.ports import UnitOfWork
 from schemas.v1 import (
@@ -20,11 +21,11 @@ async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
             # The old visit is over: its check-in deadline must not flag anyone.
             await uow.timers.cancel_pending(kind=CHECK_IN_DEADLINE, order_id=event.order_id)
         case ExceptionReported():
-            await uow.outbox.add(exception_notice(event), correlation_id=event.order_id)
+            await queue_sms(uow, exception_notice(event))
         case ExceptionResolved():
             report = await uow.exceptions.get(event.report_id)
             notice = resolution_notice(event, to=report.technician_phone)
-            await uow.outbox.add(notice, correlation_id=event.order_id)
+            await queue_sms(uow, notice)
 
 
 def exception_notice(event: ExceptionReported) -> SendSms:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from hub.handlers import on_site_reactions, report_reactions, work_order_reactions
+from hub.handlers.events import log_and_publish
 from hub.ports import UnitOfWork
 from schemas.v1 import WorkOrderEvent
 
@@ -24,8 +25,6 @@ REACTIONS: tuple[Reaction, ...] = (
 async def record_events(uow: UnitOfWork, events: Sequence[WorkOrderEvent]) -> None:
     """Flow-log line + outbox message per event, then every flow's reactions to it."""
     for event in events:
-        entry = await uow.flow_log.append(event)
-        await uow.outbox.add(event, correlation_id=event.order_id)
-        await uow.outbox.add(entry, correlation_id=event.order_id)
+        await log_and_publish(uow, event)
         for react in REACTIONS:
             await react(uow, event)

@@ -42,6 +42,7 @@ from hub.errors import (
     ResourceRefused,
     TransientAdapterError,
 )
+from hub.handlers.notifications import queue_sms
 from hub.handlers.reactions import record_events
 from hub.handlers.timer_kinds import RESOURCE_CHANGE_WATCHDOG
 from hub.ports import ResourceInventory, UnitOfWork, UnitOfWorkFactory
@@ -225,7 +226,7 @@ class ResourceChangeService:
             await uow.timers.cancel_pending(kind=WATCHDOG, order_id=new.order_id)
         notice = refusal_notice(new, order)
         if notice is not None:
-            await uow.outbox.add(notice, correlation_id=new.order_id)
+            await queue_sms(uow, notice)
         await uow.commit()
         return new
 

@@ -3,6 +3,7 @@ check-in deadline timer (called from `reactions.record_events`)."""
 
 from __future__ import annotations
 
+from hub.handlers.notifications import queue_sms
 from hub.handlers.timer_kinds import CHECK_IN_DEADLINE
 from hub.ports import UnitOfWork
 from schemas.v1 import (
@@ -17,7 +18,7 @@ from schemas.v1 import (
 async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
     match event:
         case WorkOrderDispatched():
-            await uow.outbox.add(dispatch_notice(event), correlation_id=event.order_id)
+            await queue_sms(uow, dispatch_notice(event))
             await uow.timers.cancel_pending(kind=CHECK_IN_DEADLINE, order_id=event.order_id)
             await uow.timers.schedule(
                 kind=CHECK_IN_DEADLINE,

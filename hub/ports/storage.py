@@ -19,6 +19,7 @@ from typing import Any, Protocol, Self
 from pydantic import BaseModel
 
 from hub.domain.exception_report import ExceptionReport, ReportState
+from hub.domain.notifications import Limit
 from hub.domain.resource_change import ResourceChange
 from hub.domain.signing import Channel, SigningLink
 from hub.domain.work_order import Status, WorkOrder
@@ -141,6 +142,14 @@ class SmsRecords(EffectRecords, Protocol):
         ...
 
 
+class SmsQuota(Protocol):
+    """Today's SMS counts against the limits (per order, per number, for the hub)."""
+
+    async def take(self, *, order_id: str | None, phone: str) -> Limit | None:
+        """Count one SMS; the limit it would exceed instead (then nothing is counted)."""
+        ...
+
+
 class ResourceChanges(Protocol):
     """Fiber swaps and box changes (sagas); at most one in flight per order."""
 
@@ -251,6 +260,8 @@ class UnitOfWork(Protocol):
     def timers(self) -> Timers: ...
     @property
     def sms(self) -> SmsRecords: ...
+    @property
+    def sms_quota(self) -> SmsQuota: ...
     @property
     def changes(self) -> ResourceChanges: ...
     @property

@@ -24,6 +24,7 @@ from hub.domain.signing import (
     session_digest,
 )
 from hub.errors import NotFound
+from hub.handlers.notifications import queue_sms
 from hub.ports import UnitOfWork
 from hub.signing import texts
 from hub.signing.context import RequestContext
@@ -52,16 +53,14 @@ class CodeGate:
         link = issue_code(link, code, secret=self._secret, now=uow.now)
         await uow.signing.save_code(link)
         sms_id = f"signing-code:{link.link_id}:{link.code_no}"
-        await uow.outbox.add(
-            SendSms(
-                sms_id=sms_id,
-                to=order.details.contact.phone,
-                body=texts.code_sms(code),
-                purpose="signing_code",
-                order_id=link.order_id,
-            ),
-            correlation_id=link.order_id,
+        sms = SendSms(
+            sms_id=sms_id,
+            to=order.details.contact.phone,
+            body=texts.code_sms(code),
+            purpose="signing_code",
+            order_id=link.order_id,
         )
+        await queue_sms(uow, sms, strict=True)  # the customer waits: 429 over the limit
         await uow.signing.audit(
             link.order_id,
             ctx.entry(

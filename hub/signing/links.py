@@ -26,6 +26,7 @@ from hub.domain.signing import (
 )
 from hub.domain.work_order import Status, WorkOrder
 from hub.errors import IllegalTransition
+from hub.handlers.notifications import queue_sms
 from hub.handlers.timer_kinds import SIGNING_REMINDER
 from hub.messaging.pii import mask_phone
 from hub.ports import UnitOfWork
@@ -112,10 +113,8 @@ class LinkIssuer:
         sms_id = f"signing-link:{order_id}:v{report.version}:{link.issue_no}"
         hours = round(self._policy.ttl.total_seconds() / 3600)
         body = texts.link_sms(order_id, link_url(self._policy.base_url, token), valid_hours=hours)
-        await uow.outbox.add(
-            SendSms(sms_id=sms_id, to=phone, body=body, purpose="signing_link", order_id=order_id),
-            correlation_id=order_id,
-        )
+        sms = SendSms(sms_id=sms_id, to=phone, body=body, purpose="signing_link", order_id=order_id)
+        await queue_sms(uow, sms, strict=True)  # the technician waits: 429 over the limit
         await uow.signing.audit(
             order_id,
             ctx.entry(
@@ -156,16 +155,15 @@ class LinkIssuer:
         await uow.signing.set_reminders_sent(link.link_id, cmd.reminder_no)
         sms_id = f"signing-reminder:{link.link_id}:{cmd.reminder_no}"
         body = texts.reminder_sms(link.order_id, link_url(self._policy.base_url, token))
-        await uow.outbox.add(
-            SendSms(
-                sms_id=sms_id,
-                to=order.details.contact.phone,
-                body=body,
-                purpose="signing_reminder",
-                order_id=link.order_id,
-            ),
-            correlation_id=link.order_id,
+        reminder = SendSms(
+            sms_id=sms_id,
+            to=order.details.contact.phone,
+            body=body,
+            purpose="signing_reminder",
+            order_id=link.order_id,
         )
+        if not await queue_sms(uow, reminder):  # over the limit: the flow log says so
+            return False
         await uow.signing.audit(
             link.order_id,
             SYSTEM.entry(

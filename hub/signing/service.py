@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from hub.config import Settings
+from hub.domain.notifications import SmsLimitReached
 from hub.domain.signing import (
     AuditKind,
     Channel,
@@ -24,7 +25,9 @@ from hub.domain.signing import (
     require_open,
     require_signable,
 )
+from hub.handlers.notifications import record_withheld
 from hub.messaging.processing import MessageProcessor
+from hub.messaging.subscriptions import consumer_of
 from hub.ports import SignatureRecord, UnitOfWork, UnitOfWorkFactory
 from hub.reports import ReportVersion
 from hub.signing.codes import CodeGate
@@ -92,7 +95,11 @@ class SigningService:
 
         command = SendSigningLink(order_id=order_id, reissue=reissue)
         message_id = message_id or f"http-{uuid.uuid4().hex}"
-        await self._processor.run("signing.send_link", message_id, command, issue)
+        try:
+            await self._processor.run(consumer_of(SendSigningLink), message_id, command, issue)
+        except SmsLimitReached as refused:
+            await record_withheld(self._uow, refused)
+            raise
         return issued[-1] if issued else None
 
     async def remind(self, cmd: RemindSigner, *, message_id: str | None) -> None:
@@ -120,9 +127,13 @@ class SigningService:
         await self._audit(link, ctx, AuditKind.LINK_FETCHED, method=method)
 
     async def request_code(self, link: SigningLink, ctx: RequestContext) -> None:
-        async with self._uow() as uow:
-            await self._codes.send(uow, link.link_id, ctx)
-            await uow.commit()
+        try:
+            async with self._uow() as uow:
+                await self._codes.send(uow, link.link_id, ctx)
+                await uow.commit()
+        except SmsLimitReached as refused:
+            await record_withheld(self._uow, refused)
+            raise
 
     async def check_code(self, link: SigningLink, code: str, ctx: RequestContext) -> str:
         """A verified session id, or `CodeRejected`/`CodeLocked`; a failed try is kept."""

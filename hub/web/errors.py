@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from hub.domain.notifications import SmsLimitReached
 from hub.errors import ConcurrencyConflict, DomainError, InvalidInput, InvalidMessage, NotFound
 from hub.web.models import FieldProblem, ValidationProblem
 
@@ -24,6 +25,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_failed)  # type: ignore[arg-type]
     app.add_exception_handler(DomainError, _conflict)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidInput, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(SmsLimitReached, _too_many_sms)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrencyConflict, _busy)  # type: ignore[arg-type]
     app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidMessage, _invalid)  # type: ignore[arg-type]
@@ -69,6 +71,14 @@ async def _busy(_: Request, exc: ConcurrencyConflict) -> JSONResponse:
     return JSONResponse(
         {"detail": "the order was changed by another request at the same time; retry"},
         status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+async def _too_many_sms(_: Request, exc: SmsLimitReached) -> JSONResponse:
+    return JSONResponse(
+        {"detail": str(exc), "limit": exc.limit},
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": "3600"},
     )
 
 

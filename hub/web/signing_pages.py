@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from hub.domain.notifications import SmsLimitReached
 from hub.domain.signing import (
     AlreadySigned,
     CodeLocked,
@@ -138,6 +139,8 @@ def error_for(exc: Exception) -> PageError:
     if isinstance(exc, LinkGone):
         reason = "e410_expired" if exc.reason == "expired" else "e410_revoked"
         return PageError(410, "e410", text_key=reason)
+    if isinstance(exc, SmsLimitReached):
+        return PageError(429, "e429", headers={"Retry-After": "3600"})
     if isinstance(exc, ResendLimited):
         retry = str(max(1, int(exc.retry_after.total_seconds())))
         return PageError(429, "e429", headers={"Retry-After": retry})

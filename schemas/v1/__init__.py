@@ -33,6 +33,7 @@ from schemas.v1.delivery import (
 from schemas.v1.events import (
     CheckInOverdue,
     SmsSent,
+    SmsWithheld,
     TechnicianCheckedIn,
     WorkOrderArchived,
     WorkOrderCompleted,
@@ -108,6 +109,7 @@ __all__ = [
     "SendSms",
     "SignedReportAccepted",
     "SmsSent",
+    "SmsWithheld",
     "SpeedMeasurement",
     "SpeedTestRecorded",
     "StartBilling",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -74,3 +74,14 @@ class SmsSent(Contract):
     provider_message_id: str = Field(description="The provider's id (Twilio MessageSid)")
     order_id: OrderId | None = None
     purpose: str
+
+
+class SmsWithheld(WorkOrderEvent):
+    """An SMS about the order was not sent: a daily limit was reached (see HUB_SMS_LIMIT_*)."""
+
+    purpose: str = Field(max_length=64, description="What the SMS was for, e.g. signing_code")
+    limit: Literal["order", "phone", "day"] = Field(
+        description="Which limit: `order` (per order and day), `phone` (per number and day), "
+        "`day` (all SMS of the hub per day)"
+    )
+    to: str | None = Field(default=None, description="The number it was for, masked")

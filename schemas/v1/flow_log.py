@@ -25,6 +25,7 @@ class FlowStep(StrEnum):
     SPEED_TEST = "speed_test"
     REPORT_SIGNED = "report_signed"
     BILLING_STARTED = "billing_started"
+    SMS_WITHHELD = "sms_withheld"
 
 
 class FlowLogEntry(Contract):

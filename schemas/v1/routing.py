@@ -25,6 +25,7 @@ ROUTES: dict[type[BaseModel], str] = {
     v1.WorkOrderCompleted: "evt.workorder.completed",
     v1.WorkOrderArchived: "evt.workorder.archived",
     v1.SmsSent: "evt.sms.sent",
+    v1.SmsWithheld: "evt.sms.withheld",
     v1.FlowLogEntry: "evt.flowlog.written",
     # on-site fixes (issue 3)
     v1.SwapFiber: "cmd.onsite.swap_fiber",
