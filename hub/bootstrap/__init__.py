@@ -163,6 +163,7 @@ def bootstrap(
         store=reports.store,
         radius_m=settings.check_in_radius_m,
         clock=settings.clock_window,
+        public_url=settings.public_url,
     )
     commands = command_table(use_cases)
     if consumers:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.db.tables import exception_directory as directory
 from hub.db.tables import exception_reports as reports
+from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ExceptionReport, ReportState
 from hub.errors import ConcurrencyConflict, NotFound
-from schemas.v1 import ExceptionType, ResponsibleParty
+from schemas.v1 import ExceptionType, ResponsibleParty, ResponsibleRole
 
 
 class ExceptionReportRepository:
@@ -97,3 +100,49 @@ def _to_domain(row: Any) -> ExceptionReport:
         resolved_by=row["resolved_by"],
         resolution=row["resolution"],
     )
+
+
+class ExceptionDirectoryRepository:
+    """`hub.ports.ExceptionDirectory` on the database."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def entries(self) -> builtins.list[DirectoryEntry]:
+        rows = await self._conn.execute(
+            select(directory).order_by(directory.c.exception_type, directory.c.district)
+        )
+        return [
+            DirectoryEntry(
+                exception_type=row["exception_type"],
+                district=row["district"],
+                responsible=ResponsibleParty(
+                    role=ResponsibleRole(row["role"]), name=row["name"], phone=row["phone"]
+                ),
+                updated_by=row["updated_by"],
+                updated_at=row["updated_at"],
+            )
+            for row in rows.mappings()
+        ]
+
+    async def put(self, entry: DirectoryEntry) -> None:
+        await self.remove(entry.exception_type, entry.district)
+        await self._conn.execute(
+            insert(directory).values(
+                exception_type=entry.exception_type,
+                district=entry.district,
+                role=entry.responsible.role.value,
+                name=entry.responsible.name,
+                phone=entry.responsible.phone,
+                updated_by=entry.updated_by,
+                updated_at=entry.updated_at,
+            )
+        )
+
+    async def remove(self, exception_type: str, district: str) -> bool:
+        result = await self._conn.execute(
+            delete(directory).where(
+                directory.c.exception_type == exception_type, directory.c.district == district
+            )
+        )
+        return result.rowcount == 1

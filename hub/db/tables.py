@@ -406,6 +406,18 @@ exception_reports = Table(
     Column("resolution", Text),
 )
 
+exception_directory = Table(  # who must act on which exception type in which district
+    "exception_directory",
+    metadata,
+    Column("exception_type", String(32), primary_key=True),
+    Column("district", String(32), primary_key=True),
+    Column("role", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("phone", String(20), nullable=False),
+    Column("updated_by", String(100), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 # The resource-inventory stand-in's own records (综资): cables, fibers, boxes, ports, assignments.
 # A fiber or port has at most one holder (unique order_id); taking one is a conditional update.
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
 from hub.db.errors import is_unique_violation
-from hub.db.exception_reports import ExceptionReportRepository
+from hub.db.exception_reports import ExceptionDirectoryRepository, ExceptionReportRepository
 from hub.db.inbox import Inbox
 from hub.db.measurements import ResultsRepository, ScreenshotRepository
 from hub.db.outbox import OutboxWriter
@@ -49,6 +49,7 @@ class UnitOfWork:
     sms_quota: SmsQuotaRepository
     changes: ResourceChangeRepository
     exceptions: ExceptionReportRepository
+    directory: ExceptionDirectoryRepository
     results: ResultsRepository
     screenshots: ScreenshotRepository
     reports: ReportRepository
@@ -93,6 +94,7 @@ class UnitOfWork:
         self.sms_quota = SmsQuotaRepository(conn, db, self._sms_policy, now=now)
         self.changes = ResourceChangeRepository(conn)
         self.exceptions = ExceptionReportRepository(conn)
+        self.directory = ExceptionDirectoryRepository(conn)
         self.results = ResultsRepository(conn, now=now)
         self.screenshots = ScreenshotRepository(conn, db, now=now)
         self.reports = ReportRepository(conn, db)

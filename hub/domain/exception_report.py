@@ -57,9 +57,12 @@ class ExceptionReport:
 
 
 def report(
-    order: WorkOrder, cmd: ReportException, *, now: datetime
+    order: WorkOrder, cmd: ReportException, *, responsible: ResponsibleParty, now: datetime
 ) -> tuple[ExceptionReport, WorkOrder, list[WorkOrderEvent]]:
-    """Open a report on the technician's open order; the order gets a flow-log line."""
+    """Open a report on the technician's open order; the order gets a flow-log line.
+
+    `responsible` comes from the hub's directory, never from the request.
+    """
     check_reissuable(order, cmd.technician_id, "report an exception")
     assert order.technician is not None
     new_report = ExceptionReport(
@@ -70,7 +73,7 @@ def report(
         type=cmd.type,
         description=cmd.description,
         photos=tuple(cmd.photos),
-        responsible=cmd.responsible,
+        responsible=responsible,
         state=ReportState.OPEN,
         reported_at=now,
     )
@@ -84,7 +87,7 @@ def report(
         type=cmd.type,
         description=cmd.description,
         photos=list(cmd.photos),
-        responsible=cmd.responsible,
+        responsible=responsible,
     )
     return new_report, noted, [event]
 
@@ -97,7 +100,6 @@ def same_report(existing: ExceptionReport, cmd: ReportException) -> bool:
         and existing.type is cmd.type
         and existing.description == cmd.description
         and existing.photos == tuple(cmd.photos)
-        and existing.responsible == cmd.responsible
     )
 
 

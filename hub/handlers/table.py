@@ -102,6 +102,7 @@ class UseCases:
     store: ContentStore
     radius_m: float
     clock: ClockWindow
+    public_url: str
 
 
 def command_table(u: UseCases) -> CommandTable:
@@ -125,7 +126,9 @@ def command_table(u: UseCases) -> CommandTable:
             "support.reissue": OnItsOwn(lambda event, _: u.support.archive_reissued(event)),
             "onsite.fiber_swap": OnItsOwn(lambda cmd, _: u.changes.handle(cmd)),
             "onsite.box_change": OnItsOwn(lambda cmd, _: u.changes.handle(cmd)),
-            "onsite.exception_report": InTransaction(report_exception),
+            "onsite.exception_report": InTransaction(
+                partial(report_exception, public_url=u.public_url)
+            ),
             "onsite.exception_resolve": InTransaction(resolve_exception),
             "delivery.record_ping": record_test,
             "delivery.record_speed": record_test,

@@ -24,6 +24,7 @@ from hub.ports.records import (
 from hub.ports.storage import (
     Clock,
     EffectRecords,
+    ExceptionDirectory,
     ExceptionReports,
     FlowLog,
     Inbox,
@@ -49,6 +50,7 @@ __all__ = [
     "EffectRecord",
     "EffectRecords",
     "EffectState",
+    "ExceptionDirectory",
     "ExceptionReports",
     "FlowLog",
     "Inbox",

@@ -18,6 +18,7 @@ from typing import Any, Protocol, Self
 
 from pydantic import BaseModel
 
+from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ExceptionReport, ReportState
 from hub.domain.notifications import Limit
 from hub.domain.resource_change import ResourceChange
@@ -177,6 +178,17 @@ class ExceptionReports(Protocol):
     ) -> list[ExceptionReport]: ...
 
 
+class ExceptionDirectory(Protocol):
+    """Who is responsible for which exception type in which district."""
+
+    async def entries(self) -> builtins.list[DirectoryEntry]: ...
+    async def put(self, entry: DirectoryEntry) -> None:
+        """Add or replace the entry for its (type, district)."""
+        ...
+
+    async def remove(self, exception_type: str, district: str) -> bool: ...
+
+
 class Measurements(Protocol):
     """Ping and speed test results by (order, test id)."""
 
@@ -266,6 +278,8 @@ class UnitOfWork(Protocol):
     def changes(self) -> ResourceChanges: ...
     @property
     def exceptions(self) -> ExceptionReports: ...
+    @property
+    def directory(self) -> ExceptionDirectory: ...
     @property
     def results(self) -> Measurements: ...
     @property

@@ -51,7 +51,11 @@ class ExceptionRequest(Contract):
     type: ExceptionType = Field(description="What kind of problem it is")
     description: LongText = Field(description="What the technician found")
     photos: list[PhotoRef] = Field(default_factory=list, max_length=9, description="Photos")
-    responsible: ResponsibleParty = Field(description="Who must act on it (gets an SMS)")
+    responsible: ResponsibleParty | None = Field(
+        default=None,
+        description="Deprecated and ignored: the hub texts the person its exception directory "
+        "names for this type and district",
+    )
 
 
 class ResolveRequest(Contract):

@@ -130,7 +130,13 @@ class ReportException(Contract):
     photos: list[PhotoRef] = Field(
         default_factory=list, max_length=9, description="Photos of the problem, by reference"
     )
-    responsible: ResponsibleParty = Field(description="Who must act on it")
+    responsible: ResponsibleParty | None = Field(
+        default=None,
+        description=(
+            "Deprecated and ignored: the hub finds the responsible person in its directory by "
+            "exception type and district (`/api/v1/exception-directory`)"
+        ),
+    )
 
 
 class ResolveException(Contract):
@@ -170,7 +176,9 @@ class ExceptionReported(WorkOrderEvent):
     type: ExceptionType = Field(description="What kind of problem it is")
     description: LongText = Field(description="What the technician found")
     photos: list[PhotoRef] = Field(description="Photos of the problem, by reference")
-    responsible: ResponsibleParty = Field(description="Who must act on it")
+    responsible: ResponsibleParty = Field(
+        description="Who must act on it, from the hub's directory (by type and district)"
+    )
 
 
 class ExceptionResolved(WorkOrderEvent):
