@@ -9,7 +9,8 @@ Throughput: check() over the split's transcripts (already loaded) for --seconds,
 baseline measured in the same run: one compiled `re` alternation of the forbidden-phrase list
 scanned over each call's joined text (the least a checker must do to read a transcript).
 
-    .venv/bin/python bench/call_check.py [--split heldout|dev] [--seconds 5] [--errors RULE] [--json]
+    .venv/bin/python bench/call_check.py [--split heldout|dev] [--seconds 5] [--errors RULE]
+                                         [--json]
 """
 
 from __future__ import annotations
@@ -50,27 +51,51 @@ def score(pairs: list[tuple[bool, bool]]) -> dict[str, Any]:
         if precision is not None and recall is not None and precision + recall
         else None
     )
-    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": precision, "recall": recall, "f1": f1}
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+    }
 
 
 def accuracy(calls: list[LabelledCall], verdicts: list[CallVerdict]) -> dict[str, Any]:
     """Per-rule, any-rule and all-decisions scores, and speaker-inference accuracy."""
     per_rule = {
-        rule: score([(not c.expected[rule], not v.finding(rule).passed) for c, v in zip(calls, verdicts)])
+        rule: score(
+            [
+                (not c.expected[rule], not v.finding(rule).passed)
+                for c, v in zip(calls, verdicts, strict=True)
+            ]
+        )
         for rule in RULES
     }
-    any_rule = score([(not all(c.expected.values()), not v.passed) for c, v in zip(calls, verdicts)])
+    any_rule = score(
+        [(not all(c.expected.values()), not v.passed) for c, v in zip(calls, verdicts, strict=True)]
+    )
     decisions = score(
-        [(not c.expected[r], not v.finding(r).passed) for c, v in zip(calls, verdicts) for r in RULES]
+        [
+            (not c.expected[r], not v.finding(r).passed)
+            for c, v in zip(calls, verdicts, strict=True)
+            for r in RULES
+        ]
     )
     inferred = [
         (truth, a.speaker)
-        for c, v in zip(calls, verdicts)
-        for seg, truth, a in zip(c.transcript.segments, c.true_speakers, v.speakers)
+        for c, v in zip(calls, verdicts, strict=True)
+        for seg, truth, a in zip(c.transcript.segments, c.true_speakers, v.speakers, strict=True)
         if seg.speaker is None
     ]
     speakers = {"segments": len(inferred), "correct": sum(1 for t, s in inferred if t == s)}
-    return {"rules": per_rule, "any_rule": any_rule, "all_decisions": decisions, "speakers": speakers}
+    return {
+        "rules": per_rule,
+        "any_rule": any_rule,
+        "all_decisions": decisions,
+        "speakers": speakers,
+    }
 
 
 def _rate(work: Callable[[], None], seconds: float, per_round: int) -> float:
@@ -104,20 +129,34 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f} %"
 
 
-def render(console: Console, split: str, n: int, acc: dict[str, Any], speed: dict[str, float]) -> None:
+def render(
+    console: Console, split: str, n: int, acc: dict[str, Any], speed: dict[str, float]
+) -> None:
     table = Table(title=f"call_check on {split} ({n} calls): positive = rule fails")
     for column in ("rule", "fails (labelled)", "TP", "FP", "FN", "precision", "recall", "F1"):
         table.add_column(column, justify="left" if column == "rule" else "right")
-    rows = [*acc["rules"].items(), ("any rule (call)", acc["any_rule"]), ("all decisions", acc["all_decisions"])]
+    rows = [
+        *acc["rules"].items(),
+        ("any rule (call)", acc["any_rule"]),
+        ("all decisions", acc["all_decisions"]),
+    ]
     for name, s in rows:
         table.add_row(
-            name, str(s["tp"] + s["fn"]), str(s["tp"]), str(s["fp"]), str(s["fn"]),
-            _pct(s["precision"]), _pct(s["recall"]), _pct(s["f1"]),
+            name,
+            str(s["tp"] + s["fn"]),
+            str(s["tp"]),
+            str(s["fp"]),
+            str(s["fn"]),
+            _pct(s["precision"]),
+            _pct(s["recall"]),
+            _pct(s["f1"]),
         )
     console.print(table)
     sp = acc["speakers"]
-    console.print(f"speaker inference: {sp['correct']}/{sp['segments']} unlabelled segments right "
-                  f"({_pct(_ratio(sp['correct'], sp['segments']))})")
+    console.print(
+        f"speaker inference: {sp['correct']}/{sp['segments']} unlabelled segments right "
+        f"({_pct(_ratio(sp['correct'], sp['segments']))})"
+    )
     console.print(
         f"throughput: checker {speed['checker_per_s']:,.0f} transcripts/s; raw baseline (one re "
         f"pass over the forbidden list) {speed['baseline_per_s']:,.0f} transcripts/s; "
@@ -126,12 +165,12 @@ def render(console: Console, split: str, n: int, acc: dict[str, Any], speed: dic
 
 
 def _errors(calls: list[LabelledCall], verdicts: list[CallVerdict], rule: str) -> None:
-    for c, v in zip(calls, verdicts):
+    for c, v in zip(calls, verdicts, strict=True):
         f = v.finding(rule)
         if f.passed != c.expected[rule]:
             print(f"--- {c.id} expected passed={c.expected[rule]} got {f.passed}: {f.explanation}")
             print(f"    quote: {f.quote}  | note: {c.note}")
-            for seg, a in zip(c.transcript.segments, v.speakers):
+            for seg, a in zip(c.transcript.segments, v.speakers, strict=True):
                 print(f"    {a.speaker[:4]}{'*' if seg.speaker is None else ' '} {seg.text}")
 
 
@@ -139,7 +178,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Accuracy and throughput of call_check")
     parser.add_argument("--split", choices=("heldout", "dev"), default="heldout")
     parser.add_argument("--seconds", type=float, default=5.0, help="time spent timing the checker")
-    parser.add_argument("--errors", metavar="RULE", help="print the calls where RULE is wrong (dev)")
+    parser.add_argument(
+        "--errors", metavar="RULE", help="print the calls where RULE is wrong (dev)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     calls = load(args.split)
@@ -150,7 +191,11 @@ def main() -> int:
     acc = accuracy(calls, verdicts)
     speed = throughput(calls, args.seconds)
     if args.json:
-        print(json.dumps({"split": args.split, "calls": len(calls), **acc, "throughput": speed}, indent=2))
+        print(
+            json.dumps(
+                {"split": args.split, "calls": len(calls), **acc, "throughput": speed}, indent=2
+            )
+        )
     else:
         render(Console(), args.split, len(calls), acc, speed)
     return 0

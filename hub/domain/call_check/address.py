@@ -2,9 +2,10 @@
 
 A sentence mentions the address when it holds at least half of the character pairs of the
 order's address (province, city and district dropped), or a quarter with an address word
-(地址 / 装在). A dispatcher's mention is confirmed by the customer's next reply (对 / 是的 /
-没错) and undone by a correction (不对 / 搬了); the customer saying it is a confirmation in
-itself. The last mention with an outcome decides.
+(地址 / 装在). A mention put as a question (地址是…对吧？), or said by the dispatcher, is
+confirmed by the other party's reply (对 / 是的 / 没错) and undone by a correction (不对 /
+搬了); the customer stating it is a confirmation in itself. The last mention with an outcome
+decides.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 
 from hub.domain.call_check.call import Call, first_clause, found, search
 from hub.domain.call_check.model import Finding
-from hub.domain.call_check.phrases import ADDRESS_WORDS, CONFIRM, CORRECTION
+from hub.domain.call_check.phrases import ADDRESS_WORDS, CONFIRM, CORRECTION, QUESTION
 from hub.domain.call_check.sentences import Sentence, normalise
 
 _REGION = re.compile(
@@ -62,7 +63,7 @@ def address_confirmed(call: Call) -> Finding:
     outcome: Finding | None = None
     mentions = _mentions(call, core)
     for mention in mentions:
-        if mention.speaker == "customer":
+        if mention.speaker == "customer" and not search(QUESTION, mention.norm):
             if search(CORRECTION, mention.norm):
                 outcome = found(
                     "address_confirmed", False, mention, "the customer corrects the address"

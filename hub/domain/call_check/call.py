@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from hub.domain.call_check.model import BookingFacts, Finding
 from hub.domain.call_check.sentences import Sentence
 
+_FILLER = re.compile(r"^(喂+|啊|诶|哎|等一下|稍等一下|稍等|稍等啊|你说|什么)[？?。！!，,\s]*$")
+
 
 @dataclass(frozen=True, slots=True)
 class Call:
@@ -21,12 +23,13 @@ class Call:
         return [s for s in self.sentences if s.speaker == speaker]
 
     def reply_to(self, sentence: Sentence) -> Sentence | None:
-        """The first sentence of the other party's next turn, if it comes right after."""
+        """The other party's answer: the first sentence of their next turn that is not a
+        filler (喂？/ 等一下 / 啊？), if that turn comes right after."""
         for later in self.sentences[sentence.index + 1 :]:
             if later.turn > sentence.turn + 1:
                 return None
-            if later.turn == sentence.turn + 1 and later.speaker != sentence.speaker:
-                return later
+            if later.turn == sentence.turn + 1 and not _FILLER.match(later.norm):
+                return later if later.speaker != sentence.speaker else None
         return None
 
 

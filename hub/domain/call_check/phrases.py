@@ -39,7 +39,11 @@ DIALECT: dict[str, str] = {
 
 # opening: a greeting, the company (BookingFacts.greeting_words) and who is calling.
 GREETINGS: tuple[str, ...] = ("您好", "你好", "早上好", "上午好", "下午好", "喂好")
-SELF_IDENTIFICATION = r"我是|我这边是|我这里是|我姓|我叫|工号|员工号|编号"
+# A person, not only the company: 我这边是中国电信的 names no one.
+SELF_IDENTIFICATION = (
+    r"工号|员工号|编号|我姓|我叫|(我|我这边|我这里)是(?!中国电信|电信)|"
+    r"(调度员?|专员|客服|工程师)[\u4e00-\u9fff]{1,3}"
+)
 
 # closing: thanks or goodbye among the dispatcher's last sentences.
 CLOSINGS: tuple[str, ...] = (
@@ -94,10 +98,19 @@ TIME_NOT_BOOKING = r"短信|通知|回电|再打|联系您|打电话|给您打|�
 # address_confirmed.
 ADDRESS_WORDS = r"地址|装在|安装在|地点|位置"
 CONFIRM = r"^(嗯+|对|是的|是|没错|对的|没问题|正确|就是|是这个|好的|可以|ok)"
+# Asking (地址是…对吧？) needs the other party's yes, whoever asks.
+QUESTION = r"[？?]|对吧|对吗|是吗|吗$|吧$|没错吧|是不是"
 CORRECTION = r"不对|不是|错了|搬了|搬到|换了|改了|已经不在|另外|新地址"
 
 # reschedule_reason.
-RESCHEDULE = r"改约|改到|改成|改在|调整|换到|换个时间|推迟|延后|提前|往后|挪到|重新约|重新预约|改期"
+RESCHEDULE = (
+    r"改约|改到|改成|改在|改期|改(一下|个)?时间|换(一下|个)?时间|调整|换到|推迟|延后|往后|挪|"
+    r"重新约|重新预约|取消"
+)
+# A cause said in so many words counts anywhere in the call; other cues only in the exchange
+# where the change is announced (that sentence and the next few).
+CAUSAL = r"因为|由于|原因是|是这样"
+REASON_WINDOW = 4
 REASONS = (
     r"因为|由于|原因|所以|临时|有事|出差|开会|有会|请假|生病|不舒服|住院|下雨|暴雨|台风|天气|"
     r"停电|断电|物业|门禁|设备|资源|光箱|光纤|线路|机房|前一单|上一单|堵车|交通|来不及|赶不上|"

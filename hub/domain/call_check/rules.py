@@ -7,15 +7,17 @@ import re
 from hub.domain.call_check.call import Call, found, search
 from hub.domain.call_check.model import Finding
 from hub.domain.call_check.phrases import (
+    CAUSAL,
     CLOSINGS,
     EXEMPT,
     FORBIDDEN,
     GREETINGS,
+    REASON_WINDOW,
     REASONS,
     RESCHEDULE,
     SELF_IDENTIFICATION,
 )
-from hub.domain.call_check.sentences import Sentence
+from hub.domain.call_check.sentences import Sentence, contains_word
 
 OPENING_SENTENCES = 4
 CLOSING_SENTENCES = 3
@@ -30,7 +32,8 @@ def opening(call: Call) -> Finding:
     if not said:
         return found("opening", False, None, "the dispatcher says nothing")
     greeting = next((s for s in said if any(g in s.norm for g in GREETINGS)), None)
-    company = next((s for s in said if any(w in s.norm for w in call.facts.greeting_words)), None)
+    words = call.facts.greeting_words
+    company = next((s for s in said if any(contains_word(s.norm, w) for w in words)), None)
     self_id = next((s for s in said if search(SELF_IDENTIFICATION, s.norm)), None)
     missing = [
         name
@@ -50,13 +53,16 @@ def reschedule_reason(call: Call) -> Finding:
     """On a reschedule call, someone states why the appointment moves."""
     if not call.facts.is_reschedule:
         return found("reschedule_reason", True, None, "not a reschedule call: no reason needed")
+    change = next((s for s in call.sentences if search(RESCHEDULE, s.norm)), None)
+    nearby = call.sentences[change.index : change.index + REASON_WINDOW] if change else []
     for sentence in call.sentences:
-        cue = search(REASONS, sentence.norm)
+        cue = search(CAUSAL, sentence.norm)
+        if cue is None and sentence in nearby:
+            cue = search(REASONS, sentence.norm)
         if cue:
             return found(
                 "reschedule_reason", True, sentence, f"a reason is stated ({cue.group(0)})"
             )
-    change = next((s for s in call.sentences if search(RESCHEDULE, s.norm)), None)
     return found("reschedule_reason", False, change, "the appointment moves but no reason is given")
 
 
@@ -87,8 +93,9 @@ def no_forbidden_phrases(call: Call) -> Finding:
 
 
 def closing(call: Call) -> Finding:
-    """The dispatcher's last sentences thank the customer or say goodbye."""
-    last = call.by("dispatcher")[-CLOSING_SENTENCES:]
+    """The dispatcher's last turn (its last few sentences) thanks the customer or says goodbye."""
+    said = call.by("dispatcher")
+    last = [s for s in said if s.turn == said[-1].turn][-CLOSING_SENTENCES:] if said else []
     for sentence in reversed(last):
         if any(word in sentence.norm for word in CLOSINGS):
             return found("closing", True, sentence, "closes with thanks or a goodbye")

@@ -45,6 +45,20 @@ class Sentence:
         return _SPACES.sub("", self.norm)
 
 
+def contains_word(text: str, word: str) -> bool:
+    """`word` is in `text`; Chinese words of 4+ characters may have one character misheard
+    (中国店信), as speech recognisers swap homophones."""
+    if word in text:
+        return True
+    size = len(word)
+    if size < 4 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
+        return False
+    return any(
+        sum(a != b for a, b in zip(text[i : i + size], word, strict=True)) <= 1
+        for i in range(len(text) - size + 1)
+    )
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width digits and colons), lower case, dialect spellings to Mandarin."""
     folded = unicodedata.normalize("NFKC", text).lower()

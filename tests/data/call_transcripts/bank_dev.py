@@ -44,11 +44,21 @@ ADDRESSES = [
 ]
 OTHER_ADDRESSES = ["淮海中路300号", "世纪大道100号环球金融中心", "虹桥路1号", "肇嘉浜路789号"]
 OK_SHORT = ["好的。", "嗯，好。", "行。", "知道了。", "哦，好的。"]
-ACCEPT = ["可以的。", "行，没问题。", "好的，可以。", "嗯，可以可以。", "没问题。", "可以，那天有人。"]
+ACCEPT = [
+    "可以的。",
+    "行，没问题。",
+    "好的，可以。",
+    "嗯，可以可以。",
+    "没问题。",
+    "可以，那天有人。",
+]
 ADDRESS_ASK = ["您的安装地址是哪里？", "麻烦您说一下安装地址。", "装在哪个地址呢？"]
 NOTED = ["好的，我记一下。", "好的。", "嗯，明白。"]
 ADDRESS_YES = ["对的。", "是的，没错。", "对，就是这里。", "嗯，对。", "没错。"]
-AFTER_CORRECTION = ["好的，那我这边登记一下，地址变更要重新走流程。", "哦，那我跟客户经理核实一下。"]
+AFTER_CORRECTION = [
+    "好的，那我这边登记一下，地址变更要重新走流程。",
+    "哦，那我跟客户经理核实一下。",
+]
 OFF_TOPIC = [
     ("师傅来要带梯子吗？机房有点高。", "师傅会带工具的，您放心。"),
     ("装好以后网速大概多少？", "按您申请的带宽开通的。"),
@@ -68,17 +78,44 @@ POLITE_NEAR_MISSES = [
     "不知道贵公司机房是否需要登记？",
     "有不清楚的地方可以随时打10000号。",
 ]
-CUSTOMER_BLUNT = ["这个我也不知道，要问我们老板。", "没办法，我们那天真的走不开。", "我不清楚机房钥匙在谁那里。"]
+CUSTOMER_BLUNT = [
+    "这个我也不知道，要问我们老板。",
+    "没办法，我们那天真的走不开。",
+    "我不清楚机房钥匙在谁那里。",
+]
 INTERJECTIONS = ["喂？", "嗯嗯。", "等一下。", "对对。", "啊？"]
 
-_HOMOPHONES = [("电信", "店信"), ("预约", "预越"), ("师傅", "师父"), ("工号", "公号"), ("确认", "确人"), ("地址", "地质")]
-_WU = [("你好", "侬好"), ("不要", "勿要"), ("知道", "晓得"), ("明天", "明朝"), ("我们", "阿拉"), ("好的", "好额"), ("下午", "下半天")]
+_HOMOPHONES = [
+    ("电信", "店信"),
+    ("预约", "预越"),
+    ("师傅", "师父"),
+    ("工号", "公号"),
+    ("确认", "确人"),
+    ("地址", "地质"),
+]
+_WU = [
+    ("你好", "侬好"),
+    ("不要", "勿要"),
+    ("知道", "晓得"),
+    ("明天", "明朝"),
+    ("我们", "阿拉"),
+    ("好的", "好额"),
+    ("下午", "下半天"),
+]
 
 
 def opening(rng: random.Random, kind: str, name: str, staff: str) -> str:
     greet = rng.choice(["您好，", "您好！", "喂，您好，"])
-    company = rng.choice(["这里是中国电信上海政企客户支撑中心，", "我这边是中国电信的，", "这里是中国电信10000号，"])
-    me = rng.choice([f"我是调度员{name}，工号{staff}。", f"我是装维调度{name}。", f"我姓{name[1] if name[0] == '小' else name[0]}，工号{staff}。"])
+    company = rng.choice(
+        ["这里是中国电信上海政企客户支撑中心，", "我这边是中国电信的，", "这里是中国电信10000号，"]
+    )
+    me = rng.choice(
+        [
+            f"我是调度员{name}，工号{staff}。",
+            f"我是装维调度{name}。",
+            f"我姓{name[1] if name[0] == '小' else name[0]}，工号{staff}。",
+        ]
+    )
     if kind == "no_greeting":
         return f"喂，{company}{me}"
     if kind == "no_company":
@@ -100,16 +137,22 @@ def company_yes(rng: random.Random, company: str) -> str:
 
 
 def resched_with_reason(rng: random.Random, old: str) -> str:
-    reason = rng.choice(["因为师傅前一单还没结束", "由于光箱资源要重新调配", "因为设备还没到货", "因为那天台风预警"])
+    reason = rng.choice(
+        ["因为师傅前一单还没结束", "由于光箱资源要重新调配", "因为设备还没到货", "因为那天台风预警"]
+    )
     return f"您原来约的{old}，{reason}，需要跟您改一下时间。"
 
 
 def resched_callback(rng: random.Random, old: str) -> str:
-    return rng.choice([f"您之前约的{old}，说要改时间是吧？", f"我看您申请了改约，原来是{old}对吗？"])
+    return rng.choice(
+        [f"您之前约的{old}，说要改时间是吧？", f"我看您申请了改约，原来是{old}对吗？"]
+    )
 
 
 def customer_reason(rng: random.Random) -> str:
-    return rng.choice(["对，那天我临时要出差。", "是的，我们那天公司开会，没人。", "对，那天物业停电检修。"])
+    return rng.choice(
+        ["对，那天我临时要出差。", "是的，我们那天公司开会，没人。", "对，那天物业停电检修。"]
+    )
 
 
 def resched_no_reason(rng: random.Random, old: str) -> str:
@@ -117,23 +160,42 @@ def resched_no_reason(rng: random.Random, old: str) -> str:
 
 
 def propose(rng: random.Random, when: str) -> str:
-    return rng.choice([f"给您预约{when}上门安装可以吗？", f"师傅{when}过来，您看方便吗？", f"我们安排在{when}，可以吗？"])
+    return rng.choice(
+        [
+            f"给您预约{when}上门安装可以吗？",
+            f"师傅{when}过来，您看方便吗？",
+            f"我们安排在{when}，可以吗？",
+        ]
+    )
 
 
 def ask_when(rng: random.Random) -> str:
-    return rng.choice(["您看哪天方便师傅上门？", "不知道您什么时候方便安装？", "您这边什么时间有人在？"])
+    return rng.choice(
+        ["您看哪天方便师傅上门？", "不知道您什么时候方便安装？", "您这边什么时间有人在？"]
+    )
 
 
 def offer(rng: random.Random, when: str) -> str:
-    return rng.choice([f"{when}吧。", f"那就{when}。", f"{when}可以，那天有人。", f"嗯……{when}比较好。"])
+    return rng.choice(
+        [f"{when}吧。", f"那就{when}。", f"{when}可以，那天有人。", f"嗯……{when}比较好。"]
+    )
 
 
 def confirm(rng: random.Random, when: str) -> str:
-    return rng.choice([f"好的，那就给您约{when}。", f"行，{when}师傅上门。", f"好的，{when}，我这边登记了。"])
+    return rng.choice(
+        [f"好的，那就给您约{when}。", f"行，{when}师傅上门。", f"好的，{when}，我这边登记了。"]
+    )
 
 
 def reject_counter(rng: random.Random, bad: str, good: str) -> str:
-    return rng.choice([f"{bad}不行，{good}吧。", f"{bad}我不在，{good}可以吗？", f"{bad}没空，改{good}吧。", f"不行不行，{good}。"])
+    return rng.choice(
+        [
+            f"{bad}不行，{good}吧。",
+            f"{bad}我不在，{good}可以吗？",
+            f"{bad}没空，改{good}吧。",
+            f"不行不行，{good}。",
+        ]
+    )
 
 
 def restate(rng: random.Random, when: str) -> str:
@@ -149,11 +211,19 @@ def apologise_confirm(rng: random.Random, when: str) -> str:
 
 
 def fully_booked(rng: random.Random, full: str, alt: str) -> str:
-    return rng.choice([f"{full}师傅已经排满了，{alt}可以吗？", f"{full}约满了，给您安排{alt}行吗？"])
+    return rng.choice(
+        [f"{full}师傅已经排满了，{alt}可以吗？", f"{full}约满了，给您安排{alt}行吗？"]
+    )
 
 
 def address_read(rng: random.Random, spoken: str) -> str:
-    return rng.choice([f"跟您确认一下安装地址，是{spoken}对吗？", f"地址是{spoken}，没错吧？", f"安装地址{spoken}，对吧？"])
+    return rng.choice(
+        [
+            f"跟您确认一下安装地址，是{spoken}对吗？",
+            f"地址是{spoken}，没错吧？",
+            f"安装地址{spoken}，对吧？",
+        ]
+    )
 
 
 def customer_address(rng: random.Random, spoken: str) -> str:
@@ -166,13 +236,22 @@ def address_correction(rng: random.Random, other: str) -> str:
 
 def closing(rng: random.Random, kind: str) -> list[tuple[str, str]]:
     if kind == "ok":
-        end = rng.choice(["感谢您的接听，再见。", "好的，那就不打扰您了，再见。", "谢谢您，祝您工作顺利，再见！"])
-        return [("dispatcher", end), ("customer", rng.choice(["好，再见。", "拜拜。", "嗯，谢谢。"]))]
+        end = rng.choice(
+            ["感谢您的接听，再见。", "好的，那就不打扰您了，再见。", "谢谢您，祝您工作顺利，再见！"]
+        )
+        return [
+            ("dispatcher", end),
+            ("customer", rng.choice(["好，再见。", "拜拜。", "嗯，谢谢。"])),
+        ]
     if kind == "abrupt":
         return [("dispatcher", rng.choice(["行，那就这样。", "好，就这样吧。"]))]
     if kind == "customer_only":
         return [("customer", "好的，谢谢，再见。"), ("dispatcher", "嗯。")]
-    return [("dispatcher", "好的，谢谢您确认。"), ("customer", "嗯。"), ("dispatcher", "行，那先这样。")]
+    return [
+        ("dispatcher", "好的，谢谢您确认。"),
+        ("customer", "嗯。"),
+        ("dispatcher", "行，那先这样。"),
+    ]
 
 
 def dialect(rng: random.Random, text: str) -> str:

@@ -43,7 +43,14 @@ ADDRESSES = [
 ]
 OTHER_ADDRESSES = ["延安西路2299号", "武宁路19号", "张杨路500号时代广场", "吴中路1050号"]
 OK_SHORT = ["成。", "得嘞。", "哦哦，晓得了。", "嗯嗯。", "好吧。"]
-ACCEPT = ["成，就这么定了。", "得嘞，没毛病。", "可以呀。", "好好好。", "那就这么着吧。", "嗯，那天我在。"]
+ACCEPT = [
+    "成，就这么定了。",
+    "得嘞，没毛病。",
+    "可以呀。",
+    "好好好。",
+    "那就这么着吧。",
+    "嗯，那天我在。",
+]
 ADDRESS_ASK = ["装机地址麻烦报一下？", "师傅上门去哪个地方？", "您那边具体地址是？"]
 NOTED = ["好嘞，记下了。", "明白。", "收到。"]
 ADDRESS_YES = ["对头。", "是这个。", "没问题，就是那儿。", "嗯嗯，是的。", "正确。"]
@@ -69,17 +76,39 @@ POLITE_NEAR_MISSES = [
     "我们这边想办法给您协调最早的时间。",
     "不知道是不是信号不好，您听得清吗？",
 ]
-CUSTOMER_BLUNT = ["我哪知道机房谁管，你们自己看着办。", "烦死了，改来改去的。", "不清楚，回头问问行政。"]
+CUSTOMER_BLUNT = [
+    "我哪知道机房谁管，你们自己看着办。",
+    "烦死了，改来改去的。",
+    "不清楚，回头问问行政。",
+]
 INTERJECTIONS = ["喂喂？", "嗯？", "你说。", "稍等啊。", "哦。"]
 
-_HOMOPHONES = [("政企", "正企"), ("安装", "按装"), ("再见", "在见"), ("方便", "放便"), ("地址", "地止"), ("师傅", "是否")]
-_WU = [("今天", "今朝"), ("后天", "后日"), ("下午", "下昼"), ("上午", "上昼"), ("不要", "覅"), ("不", "弗"), ("我们", "阿拉"), ("吗", "伐")]
+_HOMOPHONES = [
+    ("政企", "正企"),
+    ("安装", "按装"),
+    ("再见", "在见"),
+    ("方便", "放便"),
+    ("地址", "地止"),
+    ("师傅", "是否"),
+]
+_WU = [
+    ("今天", "今朝"),
+    ("后天", "后日"),
+    ("下午", "下昼"),
+    ("上午", "上昼"),
+    ("不要", "覅"),
+    ("不", "弗"),
+    ("我们", "阿拉"),
+    ("吗", "伐"),
+]
 
 
 def opening(rng: random.Random, kind: str, name: str, staff: str) -> str:
     hello = rng.choice(["您好，", "你好，", "您好您好，"])
     who = rng.choice(["中国电信政企服务，", "这边是电信10000号政企调度，", "中国电信上海公司，"])
-    me = rng.choice([f"我是预约专员{name}，工号{staff}。", f"我叫{name}。", f"工号{staff}，我是{name}。"])
+    me = rng.choice(
+        [f"我是预约专员{name}，工号{staff}。", f"我叫{name}。", f"工号{staff}，我是{name}。"]
+    )
     if kind == "no_greeting":
         return f"{who}{me}"
     if kind == "no_company":
@@ -93,7 +122,9 @@ def opening(rng: random.Random, kind: str, name: str, staff: str) -> str:
 
 def ask_company(rng: random.Random, company: str) -> str:
     short = company.replace("上海", "", 1).replace("股份有限公司", "").replace("有限公司", "")
-    return rng.choice([f"是{short}的负责人吗？", f"{short}对吧？", f"请问{short}的专线是您这边对接吗？"])
+    return rng.choice(
+        [f"是{short}的负责人吗？", f"{short}对吧？", f"请问{short}的专线是您这边对接吗？"]
+    )
 
 
 def company_yes(rng: random.Random, company: str) -> str:
@@ -103,7 +134,12 @@ def company_yes(rng: random.Random, company: str) -> str:
 
 def resched_with_reason(rng: random.Random, old: str) -> str:
     reason = rng.choice(
-        ["那片区域光缆在抢修", "师傅那天被临时调去保障重要客户", "您那栋楼的机房钥匙物业说那天拿不到", "上一家客户的施工拖延了"]
+        [
+            "那片区域光缆在抢修",
+            "师傅那天被临时调去保障重要客户",
+            "您那栋楼的机房钥匙物业说那天拿不到",
+            "上一家客户的施工拖延了",
+        ]
     )
     return f"{old}那个上门，{reason}，得挪一下时间。"
 
@@ -113,7 +149,13 @@ def resched_callback(rng: random.Random, old: str) -> str:
 
 
 def customer_reason(rng: random.Random) -> str:
-    return rng.choice(["是，我们那天整个部门去团建。", "对，老板说那天有领导来检查。", "嗯，那天办公室装修，进不去。"])
+    return rng.choice(
+        [
+            "是，我们那天整个部门去团建。",
+            "对，老板说那天有领导来检查。",
+            "嗯，那天办公室装修，进不去。",
+        ]
+    )
 
 
 def resched_no_reason(rng: random.Random, old: str) -> str:
@@ -121,7 +163,9 @@ def resched_no_reason(rng: random.Random, old: str) -> str:
 
 
 def propose(rng: random.Random, when: str) -> str:
-    return rng.choice([f"{when}给您装，成吗？", f"您看{when}行不行？", f"系统里可以排{when}，您那边有人吗？"])
+    return rng.choice(
+        [f"{when}给您装，成吗？", f"您看{when}行不行？", f"系统里可以排{when}，您那边有人吗？"]
+    )
 
 
 def ask_when(rng: random.Random) -> str:
@@ -129,15 +173,26 @@ def ask_when(rng: random.Random) -> str:
 
 
 def offer(rng: random.Random, when: str) -> str:
-    return rng.choice([f"要不{when}？", f"{when}我们都在。", f"就{when}吧，别的时间开会。", f"我看看啊……{when}。"])
+    return rng.choice(
+        [f"要不{when}？", f"{when}我们都在。", f"就{when}吧，别的时间开会。", f"我看看啊……{when}。"]
+    )
 
 
 def confirm(rng: random.Random, when: str) -> str:
-    return rng.choice([f"得嘞，{when}。", f"没问题，那就定{when}了。", f"好，{when}，师傅到了给您电话。"])
+    return rng.choice(
+        [f"得嘞，{when}。", f"没问题，那就定{when}了。", f"好，{when}，师傅到了给您电话。"]
+    )
 
 
 def reject_counter(rng: random.Random, bad: str, good: str) -> str:
-    return rng.choice([f"{bad}够呛，{good}行不？", f"哎呀{bad}我们没人，{good}吧。", f"{bad}不赶趟，{good}呢？", f"那会儿不太方便，换{good}。"])
+    return rng.choice(
+        [
+            f"{bad}够呛，{good}行不？",
+            f"哎呀{bad}我们没人，{good}吧。",
+            f"{bad}不赶趟，{good}呢？",
+            f"那会儿不太方便，换{good}。",
+        ]
+    )
 
 
 def restate(rng: random.Random, when: str) -> str:
@@ -157,7 +212,9 @@ def fully_booked(rng: random.Random, full: str, alt: str) -> str:
 
 
 def address_read(rng: random.Random, spoken: str) -> str:
-    return rng.choice([f"装机地址是{spoken}吧？", f"师傅去{spoken}，对吧？", f"核对下地址，{spoken}，是吗？"])
+    return rng.choice(
+        [f"装机地址是{spoken}吧？", f"师傅去{spoken}，对吧？", f"核对下地址，{spoken}，是吗？"]
+    )
 
 
 def customer_address(rng: random.Random, spoken: str) -> str:
@@ -170,13 +227,23 @@ def address_correction(rng: random.Random, other: str) -> str:
 
 def closing(rng: random.Random, kind: str) -> list[tuple[str, str]]:
     if kind == "ok":
-        end = rng.choice(["感谢接听，祝您生活愉快。", "那先这样，有问题您打10000，再见。", "好嘞，多谢配合，拜拜。"])
+        end = rng.choice(
+            [
+                "感谢接听，祝您生活愉快。",
+                "那先这样，有问题您打10000，再见。",
+                "好嘞，多谢配合，拜拜。",
+            ]
+        )
         return [("dispatcher", end), ("customer", rng.choice(["好嘞。", "再见再见。", "嗯，拜。"]))]
     if kind == "abrupt":
         return [("dispatcher", rng.choice(["那就这么定了。", "行，挂了啊。"]))]
     if kind == "customer_only":
         return [("customer", "行，谢了，拜拜。"), ("dispatcher", "哎。")]
-    return [("dispatcher", "谢谢您配合啊。"), ("customer", "没事。"), ("dispatcher", "嗯，那就这样。")]
+    return [
+        ("dispatcher", "谢谢您配合啊。"),
+        ("customer", "没事。"),
+        ("dispatcher", "嗯，那就这样。"),
+    ]
 
 
 def dialect(rng: random.Random, text: str) -> str:

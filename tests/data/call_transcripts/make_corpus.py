@@ -79,7 +79,9 @@ def _opening(d: Draft, name: str, staff: str, company: str) -> None:
     bank, rng = d.bank, d.rng
     if rng.random() < bank.P_PICKUP:
         d.say("customer", rng.choice(bank.PICKUPS))
-    kind = rng.choices(["ok", "no_greeting", "no_company", "no_self_id", "none"], [76, 6, 6, 7, 5])[0]
+    kind = rng.choices(["ok", "no_greeting", "no_company", "no_self_id", "none"], [76, 6, 6, 7, 5])[
+        0
+    ]
     d.expected["opening"] = kind == "ok"
     if kind != "ok":
         d.notes.append(f"opening: {kind}")
@@ -115,7 +117,9 @@ def _negotiate(d: Draft, call_time: datetime) -> tuple[When, When | None]:
     """The time talk; returns the agreed window and a proposal that was turned down."""
     bank, rng = d.bank, d.rng
     same_day = call_time.hour <= 12
-    flow = rng.choices(["direct", "counter", "customer_first", "correction", "double"], [40, 25, 20, 8, 7])[0]
+    flow = rng.choices(
+        ["direct", "counter", "customer_first", "correction", "double"], [40, 25, 20, 8, 7]
+    )[0]
     d.notes.append(f"time: {flow}")
     agreed = random_when(rng, d.today, same_day=same_day)
     if flow == "direct":
@@ -156,18 +160,24 @@ def _other_than(rng: random.Random, when: When, today: date) -> When:
     if when.kind in ("period", "point", "range") and rng.random() < 0.4:
         morning = when.window()[0].hour < 12
         if morning:
-            return When(when.day, "period", period="下午") if rng.random() < 0.5 else When(
-                when.day, "point", start=time(rng.choice([14, 15, 16]))
+            return (
+                When(when.day, "period", period="下午")
+                if rng.random() < 0.5
+                else When(when.day, "point", start=time(rng.choice([14, 15, 16])))
             )
-        return When(when.day, "period", period="上午") if rng.random() < 0.5 else When(
-            when.day, "point", start=time(rng.choice([9, 10]))
+        return (
+            When(when.day, "period", period="上午")
+            if rng.random() < 0.5
+            else When(when.day, "point", start=time(rng.choice([9, 10])))
         )
     return random_when(rng, today, not_day=when.day, same_day=False)
 
 
 def _address(d: Draft, spoken: str) -> None:
     bank, rng = d.bank, d.rng
-    kind = rng.choices(["read", "customer_states", "not_asked", "corrected", "unanswered"], [62, 10, 12, 8, 8])[0]
+    kind = rng.choices(
+        ["read", "customer_states", "not_asked", "corrected", "unanswered"], [62, 10, 12, 8, 8]
+    )[0]
     d.expected["address_confirmed"] = kind in ("read", "customer_states")
     if kind != "read":
         d.notes.append(f"address: {kind}")
@@ -309,7 +319,9 @@ def _timed(
         end = round(start + length, 2)
         clock = max(clock, end)
         shown = {"all": True, "none": False}.get(labels, rng.random() < 0.5)
-        out.append({"speaker": speaker if shown else None, "start_s": start, "end_s": end, "text": text})
+        out.append(
+            {"speaker": speaker if shown else None, "start_s": start, "end_s": end, "text": text}
+        )
     return out
 
 

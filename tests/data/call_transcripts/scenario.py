@@ -68,11 +68,18 @@ def random_when(
     if ahead == 0:
         kind = rng.choice(["point", "period"])
         period = "下午" if kind == "period" else None
-        return When(day, kind, period=period, start=time(rng.choice([15, 16, 17])) if kind == "point" else None)
+        return When(
+            day,
+            kind,
+            period=period,
+            start=time(rng.choice([15, 16, 17])) if kind == "point" else None,
+        )
     if kind == "day":
         return When(day, "day")
     if kind == "period":
-        return When(day, "period", period=rng.choices(["上午", "下午", "中午"], weights=[45, 45, 10])[0])
+        return When(
+            day, "period", period=rng.choices(["上午", "下午", "中午"], weights=[45, 45, 10])[0]
+        )
     if kind == "point":
         hour = rng.choice([9, 10, 11, 13, 14, 15, 16])
         minute = rng.choice([0, 0, 0, 30])
@@ -95,7 +102,9 @@ def matching_booking(rng: random.Random, when: When) -> tuple[datetime, datetime
     return start, end
 
 
-def wrong_booking(rng: random.Random, when: When, rejected: When | None) -> tuple[datetime, datetime]:
+def wrong_booking(
+    rng: random.Random, when: When, rejected: When | None
+) -> tuple[datetime, datetime]:
     """A booked window that shares no time with the agreed one."""
     agreed = when.window()
     if rejected is not None and not overlaps(rejected.window(), agreed) and rng.random() < 0.6:
