@@ -40,9 +40,9 @@ def _pairs(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
-def similarity(sentence: str, core: str) -> float:
+def similarity(sentence: str, core: str, wanted: set[str] | None = None) -> float:
     """Share of the address's character pairs that the sentence contains."""
-    wanted = _pairs(core)
+    wanted = _pairs(core) if wanted is None else wanted
     if not wanted:
         return 0.0
     return len(wanted & _pairs(_NOT_CJK_OR_DIGIT.sub("", sentence))) / len(wanted)
@@ -50,8 +50,9 @@ def similarity(sentence: str, core: str) -> float:
 
 def _mentions(call: Call, core: str) -> list[Sentence]:
     out = []
+    wanted = _pairs(core)
     for sentence in call.sentences:
-        score = similarity(sentence.compact, core)
+        score = similarity(sentence.compact, core, wanted)
         if score >= FULL_MATCH or (score >= WORD_MATCH and search(ADDRESS_WORDS, sentence.norm)):
             out.append(sentence)
     return out

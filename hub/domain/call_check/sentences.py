@@ -53,6 +53,8 @@ def contains_word(text: str, word: str) -> bool:
     size = len(word)
     if size < 4 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
         return False
+    if sum(ch in text for ch in set(word)) < len(set(word)) - 1:
+        return False  # cheap test first: one misheard character leaves the others in place
     return any(
         sum(a != b for a, b in zip(text[i : i + size], word, strict=True)) <= 1
         for i in range(len(text) - size + 1)
@@ -75,13 +77,16 @@ def bounded(segments: Iterable[Segment]) -> tuple[list[Segment], list[str]]:
             notes.append(f"truncated: only the first {MAX_SEGMENTS} segments were checked")
             break
         text = seg.text[:MAX_SEGMENT_CHARS]
+        if len(text) < len(seg.text) and not any("per segment" in n for n in notes):
+            notes.append(f"truncated: segments cut to {MAX_SEGMENT_CHARS} characters per segment")
         if total + len(text) > MAX_TOTAL_CHARS:
             text = text[: MAX_TOTAL_CHARS - total]
             notes.append(f"truncated: only the first {MAX_TOTAL_CHARS} characters were checked")
             kept.append(Segment(seg.speaker, seg.start_s, seg.end_s, text))
             break
         total += len(text)
-        kept.append(seg if text is seg.text else Segment(seg.speaker, seg.start_s, seg.end_s, text))
+        same = len(text) == len(seg.text)
+        kept.append(seg if same else Segment(seg.speaker, seg.start_s, seg.end_s, text))
     return kept, notes
 
 
