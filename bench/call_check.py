@@ -125,12 +125,51 @@ def throughput(calls: list[LabelledCall], seconds: float) -> dict[str, float]:
     return {"checker_per_s": ours, "baseline_per_s": raw, "ratio": ours / raw}
 
 
+def hostile() -> dict[str, float]:
+    """Milliseconds for transcripts built to make the checker work hardest, within its caps."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from hub.domain.call_check import BookingFacts, Segment, Transcript
+
+    zone = ZoneInfo("Asia/Shanghai")
+    facts = BookingFacts(
+        booked_start=datetime(2026, 3, 5, 9, tzinfo=zone),
+        booked_end=datetime(2026, 3, 5, 12, tzinfo=zone),
+        call_time=datetime(2026, 3, 3, 10, tzinfo=zone),
+        install_address="上海市静安区南京西路1266号恒隆广场32楼",
+        company_name="上海恒信科技有限公司",
+    )
+    times = "明天下午两点到四点不行，后天上午九点吧？地址南京西路1266号对吗？"
+    cases = {
+        "1,000 segments of time talk (cut to 400)": [times] * 1000,
+        "10 segments of 5,000 chars of ranges (cut to 2,000 each)": [
+            "下周一下午三点半到五点，" * 420
+        ]
+        * 10,
+        "1 segment of 100,000 unpunctuated chars": ["中国店信不知道" * 14_300],
+    }
+    out = {}
+    for name, texts in cases.items():
+        segments = tuple(Segment(None, i, i + 1.0, t) for i, t in enumerate(texts))
+        started = time.perf_counter()
+        check(Transcript("hostile", "WO-hostile", segments), facts)
+        out[name] = 1000 * (time.perf_counter() - started)
+    return out
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f} %"
 
 
 def render(
-    console: Console, split: str, n: int, acc: dict[str, Any], speed: dict[str, float]
+    console: Console,
+    *,
+    split: str,
+    n: int,
+    acc: dict[str, Any],
+    speed: dict[str, float],
+    worst: dict[str, float],
 ) -> None:
     table = Table(title=f"call_check on {split} ({n} calls): positive = rule fails")
     for column in ("rule", "fails (labelled)", "TP", "FP", "FN", "precision", "recall", "F1"):
@@ -162,6 +201,8 @@ def render(
         f"pass over the forbidden list) {speed['baseline_per_s']:,.0f} transcripts/s; "
         f"ratio {speed['ratio']:.4f}"
     )
+    for name, ms in worst.items():
+        console.print(f"hostile transcript, {name}: {ms:,.0f} ms")
 
 
 def _errors(calls: list[LabelledCall], verdicts: list[CallVerdict], rule: str) -> None:
@@ -190,14 +231,13 @@ def main() -> int:
         return 0
     acc = accuracy(calls, verdicts)
     speed = throughput(calls, args.seconds)
+    worst = hostile()
     if args.json:
-        print(
-            json.dumps(
-                {"split": args.split, "calls": len(calls), **acc, "throughput": speed}, indent=2
-            )
-        )
+        report = {"split": args.split, "calls": len(calls), **acc}
+        print(json.dumps({**report, "throughput": speed, "hostile_ms": worst}, indent=2))
     else:
-        render(Console(), args.split, len(calls), acc, speed)
+        console = Console(width=110)
+        render(console, split=args.split, n=len(calls), acc=acc, speed=speed, worst=worst)
     return 0
 
 
