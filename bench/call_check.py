@@ -180,16 +180,8 @@ def render(
         ("all decisions", acc["all_decisions"]),
     ]
     for name, s in rows:
-        table.add_row(
-            name,
-            str(s["tp"] + s["fn"]),
-            str(s["tp"]),
-            str(s["fp"]),
-            str(s["fn"]),
-            _pct(s["precision"]),
-            _pct(s["recall"]),
-            _pct(s["f1"]),
-        )
+        counts = [str(s["tp"] + s["fn"]), str(s["tp"]), str(s["fp"]), str(s["fn"])]
+        table.add_row(name, *counts, _pct(s["precision"]), _pct(s["recall"]), _pct(s["f1"]))
     console.print(table)
     sp = acc["speakers"]
     console.print(
