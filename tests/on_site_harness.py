@@ -16,7 +16,6 @@ from hub.config import Settings
 from hub.db.tables import outbox, sms_log
 from hub.domain.work_order import Status
 from hub.queries.orders import OrderQueries
-from hub.handlers.exception_directory import DirectoryService
 from hub.runtime import Runtime
 from tests import factories
 from tests.conftest import _delete_queues
@@ -65,7 +64,7 @@ async def on_site_hub(settings: Settings, inventory_url: str) -> AsyncIterator[H
     )
     hub_runtime = Runtime(hub)
     await hub_runtime.start()
-    await DirectoryService(hub.uow).seed_if_empty()  # who exception reports go to
+    await hub.directory.seed_if_empty()  # who exception reports go to
     try:
         yield hub
     finally:

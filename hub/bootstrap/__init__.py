@@ -25,6 +25,7 @@ from hub.domain.acceptance import AcceptancePolicy, AcceptanceRule
 from hub.handlers.billing import BillingService
 from hub.handlers.close_out import CloseOut
 from hub.handlers.email import EmailService
+from hub.handlers.exception_directory import DirectoryService
 from hub.handlers.resource_change import ResourceChangeService
 from hub.handlers.screenshots import ScreenshotUploads
 from hub.handlers.sms import SmsService, redacted_command
@@ -66,6 +67,7 @@ class Hub:
     reports: ReportService
     signing: SigningService
     screenshots: ScreenshotUploads
+    directory: DirectoryService
     policy: AcceptancePolicy
     consumers: bool
     closers: list[object] = field(default_factory=list)
@@ -198,6 +200,7 @@ def bootstrap(
         reports=reports,
         signing=signing,
         screenshots=ScreenshotUploads(uow, _pictures(settings)),
+        directory=DirectoryService(uow),
         policy=acceptance,
         consumers=consumers,
         closers=adapters.closers,

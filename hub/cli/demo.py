@@ -111,6 +111,7 @@ async def _demo(
     )
     runtime = Runtime(hub)
     await runtime.start()
+    await hub.directory.seed_if_empty()  # the demo's duty phones for exception reports
     try:
         async with _serving(hub, sock):
             demo = DemoRun(

@@ -65,6 +65,7 @@ async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> 
     runtime = Runtime(hub)
     with stop_on_signals(stop):
         await runtime.start()
+        await hub.directory.seed_if_empty()  # the demo's duty phones for exception reports
         serving = asyncio.create_task(server.serve(sockets=[sock]), name="web")
         try:
             await _until_started(server, serving)
