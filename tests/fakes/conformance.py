@@ -6,8 +6,10 @@ Nothing here runs in a test; `mypy tests/fakes --strict` fails if a fake drifts 
 from __future__ import annotations
 
 from hub import ports
+from hub.signing.reports import ReportSource
 from tests.fakes.delivery import FakeMeasurements, FakeReportVersions, FakeScreenshots
 from tests.fakes.effects import FakeEffectRecords, FakeSmsRecords
+from tests.fakes.inventory import FakeInventory
 from tests.fakes.messaging import FakeInbox, FakeOutbox, FakeTimers, ReadOnlyOutbox
 from tests.fakes.orders import (
     FakeExceptionReports,
@@ -15,8 +17,15 @@ from tests.fakes.orders import (
     FakeResourceChanges,
     FakeWorkOrders,
 )
+from tests.fakes.reports import FakeReports
 from tests.fakes.signing import FakeSigningStore
 from tests.fakes.store import FakeStore
+from tests.fakes.systems import (
+    FakeBilling,
+    FakeMailer,
+    FakeSmsSender,
+    FakeWorkOrderSystem,
+)
 from tests.fakes.uow import FakeUnitOfWork, FakeUnitOfWorkFactory
 
 
@@ -40,3 +49,21 @@ def storage_conforms(factory: FakeUnitOfWorkFactory, tables: FakeStore) -> None:
     _shots: ports.Screenshots = FakeScreenshots(tables, now=now)
     _reports: ports.Reports = FakeReportVersions(tables)
     _signing: ports.SigningStore = FakeSigningStore(tables, now=now)
+
+
+def systems_conform(
+    *,
+    sms: FakeSmsSender,
+    support: FakeWorkOrderSystem,
+    inventory: FakeInventory,
+    billing: FakeBilling,
+    mailer: FakeMailer,
+    reports: FakeReports,
+) -> None:
+    """The external systems and the report source signing uses."""
+    _sms: ports.SmsSender = sms
+    _support: ports.WorkOrderSystem = support
+    _inventory: ports.ResourceInventory = inventory
+    _billing: ports.Billing = billing
+    _mailer: ports.Mailer = mailer
+    _reports: ReportSource = reports
