@@ -81,13 +81,13 @@ class FakeInventory(Faults):
 
     # --- the port -----------------------------------------------------------------------------
     async def assignment(self, order_id: str) -> ResourceAssignment:
-        self.before_call()
+        await self.before_call()
         if order_id not in self.assignments:
             raise UnknownRemoteRecord(f"the inventory has no resources for order {order_id}")
         return self.assignments[order_id]
 
     async def fibers(self, cable_id: str, *, state: State | None = None) -> list[Fiber]:
-        self.before_call()
+        await self.before_call()
         found = [
             Fiber(fid, cable, no, self.fiber_slots[fid].state)
             for fid, (cable, no) in self.cable_of.items()
@@ -100,7 +100,7 @@ class FakeInventory(Faults):
         )
 
     async def boxes_near(self, near: Coordinates, *, limit: int = 5) -> list[OpticalBox]:
-        self.before_call()
+        await self.before_call()
         by_distance = sorted(
             self.boxes.values(), key=lambda b: (b.lat - near.lat) ** 2 + (b.lon - near.lon) ** 2
         )
@@ -124,7 +124,7 @@ class FakeInventory(Faults):
                     return found
             _refuse(RefusalCode.NO_FREE_RESOURCE, "no free fiber and port near the address")
 
-        result = self._keyed("allocate", idempotency_key, {"order_id": order_id}, apply)
+        result = await self._keyed("allocate", idempotency_key, {"order_id": order_id}, apply)
         assert isinstance(result, ResourceAssignment)
         return result
 
@@ -154,7 +154,7 @@ class FakeInventory(Faults):
             return self._move(order_id, new_order_id, current, moved)
 
         request = {"order_id": order_id, "fiber_id": fiber_id, "new_order_id": new_order_id}
-        return self._change("swap_fiber", idempotency_key, request, apply)
+        return await self._change("swap_fiber", idempotency_key, request, apply)
 
     async def change_box(
         self, order_id: str, *, box_id: str, port: int, new_order_id: str, idempotency_key: str
@@ -178,7 +178,7 @@ class FakeInventory(Faults):
             "port": port,
             "new_order_id": new_order_id,
         }
-        return self._change("change_box", idempotency_key, request, apply)
+        return await self._change("change_box", idempotency_key, request, apply)
 
     async def revert(self, change_key: str, *, idempotency_key: str) -> None:
         def apply() -> None:
@@ -193,21 +193,21 @@ class FakeInventory(Faults):
             del self.assignments[new_order_id]
             self.assign(order_id, before)
 
-        self._keyed("revert", idempotency_key, {"change_key": change_key}, apply)
+        await self._keyed("revert", idempotency_key, {"change_key": change_key}, apply)
 
     # --- machinery ----------------------------------------------------------------------------
-    def _change(
+    async def _change(
         self, operation: str, key: str, request: dict[str, Any], apply: Callable[[], Any]
     ) -> AppliedChange:
-        result = self._keyed(operation, key, request, apply)
+        result = await self._keyed(operation, key, request, apply)
         assert isinstance(result, AppliedChange)
         return result
 
-    def _keyed(
+    async def _keyed(
         self, operation: str, key: str, request: dict[str, Any], apply: Callable[[], Any]
     ) -> Any:
         """Once per key: the first answer (result or refusal) is replayed."""
-        self.before_call()
+        await self.before_call()
         self.calls.append((operation, key))
         stored = self.operations.get(key)
         if stored is None:

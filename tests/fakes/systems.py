@@ -3,12 +3,14 @@
 Each records every call (so "called twice" is visible), honours idempotency keys as the
 embedded stand-ins do (`adapters/*/embedded.py`, `log_sender.py`), and injects faults:
 `unavailable` / `fail_next` raise `TransientAdapterError` before anything happens,
-`refuse_next` raises `PermanentAdapterError`, and `lose_next_answers` does the work and then
-raises `TransientAdapterError` (the answer was lost on its way back).
+`refuse_next` raises `PermanentAdapterError`, `lose_next_answers` does the work and then
+raises `TransientAdapterError` (the answer was lost on its way back), and `slow` makes every
+call yield to the event loop first, so concurrent requests interleave as over a network.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,8 +31,11 @@ class Faults:
         self.fail_next = 0
         self.refuse_next = 0
         self.lose_next_answers = 0
+        self.slow = False
 
-    def before_call(self) -> None:
+    async def before_call(self) -> None:
+        if self.slow:
+            await asyncio.sleep(0)
         if self.unavailable:
             raise TransientAdapterError(f"{self.label} unavailable (injected)")
         if self.fail_next > 0:
@@ -66,14 +71,14 @@ class FakeSmsSender(Faults):
         self.lookups: list[str] = []
 
     async def send(self, *, sms_id: str, to: str, body: str) -> str:
-        self.before_call()
+        await self.before_call()
         provider_id = f"SM{len(self.sent) + 1:06d}"
         self.sent.append(SentSms(sms_id, to, body, provider_id))
         self.after_call()
         return provider_id
 
     async def lookup(self, *, sms_id: str, to: str, body: str, since: datetime) -> str | None:
-        self.before_call()
+        await self.before_call()
         self.lookups.append(sms_id)
         return next((s.provider_message_id for s in self.sent if s.sms_id == sms_id), None)
 
@@ -106,19 +111,19 @@ class FakeWorkOrderSystem(Faults):
         self.completed: set[str] = set()
 
     async def upsert_order(self, order_id: str, *, status: str, payload: dict[str, Any]) -> None:
-        self.before_call()
+        await self.before_call()
         self.calls.append(("upsert_order", f"upsert:{order_id}:{status}"))
         if self.orders.get(order_id) != "archived":  # late updates can't reopen an order
             self.orders[order_id] = status
 
     async def append_flow_log(self, entry: FlowLogEntry, *, idempotency_key: str) -> None:
-        self.before_call()
+        await self.before_call()
         self.calls.append(("append_flow_log", idempotency_key))
         self.flow_log.setdefault(idempotency_key, entry)
         self.after_call()
 
     async def archive(self, order_id: str, *, idempotency_key: str) -> None:
-        self.before_call()
+        await self.before_call()
         self.calls.append(("archive", idempotency_key))
         if order_id not in self.orders:
             raise UnknownRemoteRecord(f"support system has no order {order_id}")
@@ -128,7 +133,7 @@ class FakeWorkOrderSystem(Faults):
     async def attach_report(
         self, order_id: str, *, pdf: bytes, sha256: str, idempotency_key: str
     ) -> None:
-        self.before_call()
+        await self.before_call()
         if hashlib.sha256(pdf).hexdigest() != sha256:
             raise PermanentAdapterError("the attachment does not match its SHA-256")
         self.calls.append(("attach_report", idempotency_key))
@@ -138,7 +143,7 @@ class FakeWorkOrderSystem(Faults):
         self.after_call()
 
     async def report_completion(self, order_id: str, *, idempotency_key: str) -> None:
-        self.before_call()
+        await self.before_call()
         self.calls.append(("report_completion", idempotency_key))
         if order_id not in self.orders:
             raise UnknownRemoteRecord(f"support system has no order {order_id}")
@@ -179,7 +184,7 @@ class FakeBilling(Faults):
         report_sha256: str,
         idempotency_key: str,
     ) -> str:
-        self.before_call()
+        await self.before_call()
         self.calls.append(("start", idempotency_key))
         if idempotency_key not in self.starts:
             reference = f"BIL-{len(self.starts) + 1:06d}"
@@ -190,7 +195,7 @@ class FakeBilling(Faults):
         return self.starts[idempotency_key].reference
 
     async def lookup(self, *, idempotency_key: str) -> str | None:
-        self.before_call()
+        await self.before_call()
         self.calls.append(("lookup", idempotency_key))
         found = self.starts.get(idempotency_key)
         return None if found is None else found.reference
@@ -217,13 +222,13 @@ class FakeMailer(Faults):
         self.sent: list[SentEmail] = []
 
     async def send(self, message: EmailMessage, *, email_id: str) -> str:
-        self.before_call()
+        await self.before_call()
         self.sent.append(SentEmail(email_id, message))
         self.after_call()
         return str(message["Message-ID"])
 
     async def lookup(self, *, email_id: str) -> str | None:
-        self.before_call()
+        await self.before_call()
         if not self.remembers:
             return None
         found = [e for e in self.sent if e.email_id == email_id]

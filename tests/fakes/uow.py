@@ -3,8 +3,9 @@
 Like `hub.db.uow` on SQLite: one writer at a time (an asyncio lock, as `Database.write_lock`),
 reads never wait and see the last commit, and a block left without `commit()` leaves nothing
 behind, whatever it wrote. A write unit opened inside another in the same task would wait for
-itself on SQLite; here it fails at once. Faults: `crash_next_commits` (the process dies at
-commit: `SimulatedCrash`), `conflict_next_commits` (another writer won: `ConcurrencyConflict`).
+itself on SQLite; here it fails at once. Faults: `crash_on_commit(after=n)` (the process dies
+at the commit after the next n: `SimulatedCrash`), `conflict_next_commits` (another writer
+committed first: `ConcurrencyConflict`, as a lost optimistic lock).
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ class FakeUnitOfWorkFactory:
         self.clock: Clock = clock or FakeClock()
         self.store = store or FakeStore()
         self.commits = 0
-        self.crash_next_commits = 0
         self.conflict_next_commits = 0
+        self._crash_countdown: int | None = None
         self._writer = asyncio.Lock()
         self._holder: asyncio.Task[object] | None = None
 
@@ -157,10 +158,16 @@ class FakeUnitOfWorkFactory:
         self._holder = None
         self._writer.release()
 
+    def crash_on_commit(self, *, after: int = 0) -> None:
+        """Let `after` commits through, then die at the next one."""
+        self._crash_countdown = after
+
     def inject_commit_fault(self) -> None:
-        if self.crash_next_commits > 0:
-            self.crash_next_commits -= 1
-            raise SimulatedCrash("the process died before the commit (injected)")
+        if self._crash_countdown is not None:
+            if self._crash_countdown == 0:
+                self._crash_countdown = None
+                raise SimulatedCrash("the process died at this commit (injected)")
+            self._crash_countdown -= 1
         if self.conflict_next_commits > 0:
             self.conflict_next_commits -= 1
             raise ConcurrencyConflict("another writer committed first (injected)")
