@@ -68,3 +68,9 @@ async def signed_remotely(hub: FakeHub, order_id: str = "WO-1") -> SignatureReco
     await hub.checked_in(order_id)
     link, _ = await verified_link(hub, order_id)
     return await sign(hub, link)
+
+
+def tamper(hub: FakeHub, sha256: str) -> None:
+    """Change a stored PDF's bytes (its name, the hash, stays)."""
+    path = hub.store.path_for(sha256)
+    path.write_bytes(path.read_bytes() + b"\n%tampered")
