@@ -20,6 +20,8 @@ from pydantic import BaseModel, SecretStr
 from hub.config import Settings
 from hub.content_store import ContentStore
 from hub.domain.acceptance import AcceptancePolicy, AcceptanceRule
+from hub.domain.resource_change import ResourceChange
+from hub.domain.work_order import WorkOrder
 from hub.handlers.billing import BillingService
 from hub.handlers.close_out import CloseOut
 from hub.handlers.email import EmailService
@@ -75,6 +77,14 @@ class FakeHub:
     def tables(self) -> FakeStore:
         """What is committed: orders, outbox, timers, SMS rows... (see `FakeStore`)."""
         return self.uow.store
+
+    def order(self, order_id: str) -> WorkOrder:
+        """The committed order (KeyError if there is none)."""
+        return self.tables.orders[order_id]
+
+    def change(self, change_id: str) -> ResourceChange:
+        """The committed resource change (KeyError if there is none)."""
+        return self.tables.changes[change_id]
 
     async def run(self, command: BaseModel, *, message_id: str | None = None) -> bool:
         """Run a command as its consumer would; False if the message id was seen before."""

@@ -63,9 +63,9 @@ async def test_a_support_outage_leaves_the_order_open_until_the_retry(hub: FakeH
     hub.support.fail_next = 1
     with pytest.raises(TransientAdapterError):
         await hub.deliver(AttachSignedReport)
-    assert hub.tables.orders["WO-1"].status is Status.COMPLETED
+    assert hub.order("WO-1").status is Status.COMPLETED
     await hub.deliver(AttachSignedReport)
-    assert hub.tables.orders["WO-1"].status is Status.ARCHIVED
+    assert hub.order("WO-1").status is Status.ARCHIVED
     assert len(hub.support.attachments_of("WO-1")) == 1
 
 

@@ -154,9 +154,9 @@ async def test_a_crash_after_the_inventory_applied_resumes_without_applying_twic
     hub.uow.crash_on_commit(after=1)  # recorded, applied in the inventory, died before reissue
     with pytest.raises(SimulatedCrash):
         await hub.run(swap("WO-1", fiber_no=5), message_id="m-1")
-    assert hub.tables.changes["swap-0001"].state is ChangeState.REQUESTED
+    assert hub.change("swap-0001").state is ChangeState.REQUESTED
     await hub.run(swap("WO-1", fiber_no=5), message_id="m-1")  # the broker redelivers it
-    assert hub.tables.changes["swap-0001"].state is ChangeState.REISSUED
+    assert hub.change("swap-0001").state is ChangeState.REISSUED
     assert [op for op, _ in hub.inventory.calls] == ["swap_fiber", "swap_fiber"]
     assert len(hub.inventory.operations) == 1  # the second call got the first answer
     assert len(hub.tables.published(WorkOrderReissued)) == 1

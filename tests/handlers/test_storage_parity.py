@@ -132,7 +132,7 @@ async def test_pending_timers_of_a_kind_are_cancelled_together(storage: Storage)
 
 @pytest.mark.parametrize("table", ["emails", "billing"])
 async def test_an_effect_is_leased_to_one_attempt_at_a_time(storage: Storage, table: str) -> None:
-    values = {
+    by_table: dict[str, dict[str, object]] = {
         "emails": {
             "order_id": "WO-1",
             "recipient": "a@example.com",
@@ -140,7 +140,8 @@ async def test_an_effect_is_leased_to_one_attempt_at_a_time(storage: Storage, ta
             "possible_duplicate": False,
         },
         "billing": {"idempotency_key": "billing:WO-1"},
-    }[table]
+    }
+    values = by_table[table]
     async with storage.uow() as uow:
         await getattr(uow, table).start_attempt("WO-1", lease=LEASE, **values)
         await uow.commit()
