@@ -10,7 +10,7 @@ ORDERS ?= 50
 # pytest exits 5, failing the build, when it collects nothing.
 PYTEST_ARGS ?= -m "" -ra --durations=15
 
-.PHONY: help setup services run test lint bench docs clean
+.PHONY: help setup services run test quick lint bench docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ run: setup  ## the whole hub in one process, with 50 demo orders (ORDERS=N)
 
 test: setup services lint  ## lint, type-check, then every test tier against real services
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+quick: setup  ## unit + handler + consumer tiers, no services (< 60 s)
+	$(BIN)/pytest tests/unit tests/handlers tests/consumers -q -p no:cacheprovider
 
 lint: setup  ## ruff + mypy + import contracts
 	$(BIN)/ruff check .

@@ -1,0 +1,76 @@
+"""The customer's remote signing, step by step, as the signing pages drive `SigningService`."""
+
+from __future__ import annotations
+
+import re
+
+from hub.domain.signing import SigningLink
+from hub.ports import SignatureRecord
+from hub.signing.context import RequestContext
+from schemas.v1 import SendSms
+from tests.handlers.harness import FakeHub, signature_data_url
+
+CUSTOMER = RequestContext.of("203.0.113.5", "Mozilla/5.0 (iPhone)")
+_TOKEN = re.compile(r"/s/([A-Za-z0-9_-]{43})")
+_CODE = re.compile(r"验证码 (\d{6})")
+
+
+def texts(hub: FakeHub, purpose: str) -> list[SendSms]:
+    """The SMS the hub published for `purpose`, oldest first."""
+    return [s for s in hub.tables.published(SendSms) if s.purpose == purpose]
+
+
+def last_token(hub: FakeHub, purpose: str = "signing_link") -> str:
+    match = _TOKEN.search(texts(hub, purpose)[-1].body)
+    assert match is not None, "no link in the SMS"
+    return match[1]
+
+
+def last_code(hub: FakeHub) -> str:
+    match = _CODE.search(texts(hub, "signing_code")[-1].body)
+    assert match is not None, "no code in the SMS"
+    return match[1]
+
+
+async def open_link(hub: FakeHub, token: str | None = None) -> SigningLink:
+    """The link the customer's SMS opens (the latest one unless `token` is given)."""
+    link = await hub.use_cases.signing.records.resolve(token or last_token(hub))
+    assert link is not None
+    return link
+
+
+async def verified_link(hub: FakeHub, order_id: str) -> tuple[SigningLink, str]:
+    """Link sent, opened, code requested and typed in: the link and the session id."""
+    signing = hub.use_cases.signing
+    await signing.send_link(order_id)
+    link = await open_link(hub)
+    await signing.request_code(link, CUSTOMER)
+    session = await signing.check_code(link, last_code(hub), CUSTOMER)
+    return link, session
+
+
+async def sign(hub: FakeHub, link: SigningLink, *, signer: str = "张伟") -> SignatureRecord:
+    """Sign the report the link shows, as viewed."""
+    signing = hub.use_cases.signing
+    report = await signing.report_for(link)
+    return await signing.sign(
+        link,
+        version=report.version,
+        sha256=report.sha256,
+        signer_name=signer,
+        signature_data_url=signature_data_url(),
+        ctx=CUSTOMER,
+    )
+
+
+async def signed_remotely(hub: FakeHub, order_id: str = "WO-1") -> SignatureRecord:
+    """A checked-in order, its report signed by the customer over an SMS link."""
+    await hub.checked_in(order_id)
+    link, _ = await verified_link(hub, order_id)
+    return await sign(hub, link)
+
+
+def tamper(hub: FakeHub, sha256: str) -> None:
+    """Change a stored PDF's bytes (its name, the hash, stays)."""
+    path = hub.store.path_for(sha256)
+    path.write_bytes(path.read_bytes() + b"\n%tampered")

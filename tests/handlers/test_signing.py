@@ -1,0 +1,156 @@
+"""Remote signing (`SigningService`): links, one-time codes and exactly one signature."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from hub.domain.signing import (
+    AlreadySigned,
+    CodeLocked,
+    CodeRejected,
+    LinkGone,
+    LinkStatus,
+    ReportChanged,
+)
+from hub.errors import ReportRenderFailed
+from hub.handlers.timer_kinds import SIGNING_REMINDER
+from hub.ports import TimerStatus
+from schemas.v1 import RemindSigner, ReportSigned
+from tests.delivery_factories import ping
+from tests.factories import create_order
+from tests.handlers.harness import FakeHub
+from tests.handlers.signing_steps import (
+    CUSTOMER,
+    last_code,
+    last_token,
+    open_link,
+    sign,
+    signed_remotely,
+    texts,
+    verified_link,
+)
+
+CONTACT = create_order("WO-1").contact.phone
+
+
+async def test_a_link_is_texted_to_the_contact_once_per_report_version(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    first = await hub.use_cases.signing.send_link("WO-1")
+    again = await hub.use_cases.signing.send_link("WO-1")
+    assert first is not None and again is not None
+    assert (first.sent, again.sent, again.link_id) == (True, False, first.link_id)
+    assert [s.to for s in texts(hub, "signing_link")] == [CONTACT]
+    [reminder] = [t for t in hub.tables.timers.values() if t.kind == SIGNING_REMINDER]
+    assert reminder.status is TimerStatus.PENDING
+
+
+async def test_a_reissued_link_revokes_the_one_sent_before(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    await hub.use_cases.signing.send_link("WO-1")
+    old_token = last_token(hub)
+    await hub.use_cases.signing.send_link("WO-1", reissue=True)
+    old, new = await open_link(hub, old_token), await open_link(hub)
+    assert (old.status, new.status, new.issue_no) == (LinkStatus.REVOKED, LinkStatus.ACTIVE, 2)
+    with pytest.raises(LinkGone, match="revoked"):
+        hub.use_cases.signing.require_open(old)
+
+
+async def test_the_right_code_opens_a_session_and_is_used_up(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    link, session = await verified_link(hub, "WO-1")
+    [code_sms] = texts(hub, "signing_code")
+    assert code_sms.to == CONTACT
+    assert await hub.use_cases.signing.records.session_valid(link, session)
+    with pytest.raises(CodeRejected, match="not requested yet"):  # the code was used up
+        await hub.use_cases.signing.check_code(link, last_code(hub), CUSTOMER)
+
+
+async def test_five_wrong_codes_lock_the_link_even_for_the_right_code(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    await hub.use_cases.signing.send_link("WO-1")
+    link = await open_link(hub)
+    await hub.use_cases.signing.request_code(link, CUSTOMER)
+    wrong = "000000" if last_code(hub) != "000000" else "111111"
+    remaining = []
+    for _ in range(5):
+        with pytest.raises(CodeRejected) as rejected:
+            await hub.use_cases.signing.check_code(link, wrong, CUSTOMER)
+        remaining.append(rejected.value.remaining)
+    assert remaining == [4, 3, 2, 1, 0]
+    with pytest.raises(CodeLocked):
+        await hub.use_cases.signing.check_code(link, last_code(hub), CUSTOMER)
+
+
+async def test_signing_records_one_signature_and_publishes_it(hub: FakeHub) -> None:
+    record = await signed_remotely(hub, "WO-1")
+    assert (record.status, record.signer_name, record.report_version) == ("signed", "张伟", 1)
+    [signed] = hub.tables.published(ReportSigned)
+    assert signed.sha256_signed == record.signed_sha256
+    ids = [m.message_id for m in hub.tables.outbox if isinstance(m.message, ReportSigned)]
+    assert ids == ["report-signed:WO-1:v1"]
+    link = await open_link(hub)
+    assert link.status is LinkStatus.SIGNED
+    reminders = [t for t in hub.tables.timers.values() if t.kind == SIGNING_REMINDER]
+    assert [t.status for t in reminders] == [TimerStatus.CANCELLED]
+    assert record.signed_sha256 is not None
+    pdf = hub.store.path_for(record.signed_sha256).read_bytes()
+    assert (await hub.use_cases.signing.records.check_pdf(pdf)).valid
+
+
+async def test_the_audit_page_shows_each_step_of_the_signing(hub: FakeHub) -> None:
+    await signed_remotely(hub, "WO-1")
+    [(_, audit)] = hub.reports.signed
+    assert [e.kind for e in audit] == ["sms_sent", "otp_sent", "otp_verified", "signed"]
+    assert {e.ip for e in audit} == {None, "203.0.113.5"}
+
+
+async def test_a_second_signature_is_refused(hub: FakeHub) -> None:
+    await signed_remotely(hub, "WO-1")
+    link = await open_link(hub)
+    with pytest.raises(AlreadySigned):
+        await sign(hub, link)
+    assert len(hub.reports.signed) == 1
+
+
+async def test_two_signatures_at_once_record_one(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    link, _ = await verified_link(hub, "WO-1")
+    outcomes = await asyncio.gather(sign(hub, link), sign(hub, link), return_exceptions=True)
+    assert sorted(type(o).__name__ for o in outcomes) == ["SignatureRecord", "SigningInProgress"]
+    assert len(hub.tables.published(ReportSigned)) == 1
+    assert len(hub.reports.signed) == 1
+
+
+async def test_a_failed_render_gives_the_claim_back_for_the_next_try(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    link, _ = await verified_link(hub, "WO-1")
+    hub.reports.fail_next_signed_renders = 1
+    with pytest.raises(ReportRenderFailed):
+        await sign(hub, link)
+    assert await hub.use_cases.signing.records.signature("WO-1") is None
+    assert (await sign(hub, link)).status == "signed"
+
+
+async def test_a_report_changed_since_the_link_was_sent_cannot_be_signed(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    link, _ = await verified_link(hub, "WO-1")
+    await hub.run(ping("WO-1"))  # a new test result: the report gets a version 2
+    with pytest.raises(ReportChanged, match="replaced by v2"):
+        await sign(hub, link)
+    assert hub.tables.published(ReportSigned) == []
+
+
+async def test_an_unsigned_link_is_reminded_with_a_fresh_token(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    await hub.use_cases.signing.send_link("WO-1")
+    hub.clock.advance(timedelta(hours=24))
+    assert await hub.fire_timers() == 1
+    await hub.deliver(RemindSigner)
+    [reminder] = texts(hub, "signing_reminder")
+    assert reminder.to == CONTACT
+    fresh = await open_link(hub, last_token(hub, "signing_reminder"))
+    first = await open_link(hub)  # the first SMS's token still opens the same link
+    assert (fresh.link_id, fresh.reminders_sent) == (first.link_id, 1)
