@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.errors import unique_violations_as_conflicts
 from hub.db.tables import sms_messages
+from hub.domain.notifications import DELIVERY_RANK
 from hub.domain.pii import mask_phone
 from hub.errors import ConcurrencyConflict
 from hub.ports.records import EffectRecord, EffectState
@@ -26,18 +27,6 @@ class SmsState(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
-
-
-# Provider delivery statuses in the order they can only move forward (monotonic).
-DELIVERY_RANK: dict[str, int] = {
-    "accepted": 1,
-    "queued": 2,
-    "sending": 3,
-    "sent": 4,
-    "failed": 5,
-    "undelivered": 5,
-    "delivered": 6,
-}
 
 
 _EFFECT_STATE = {

@@ -18,6 +18,17 @@ from schemas.v1 import FlowStep, SmsWithheld, WorkOrderEvent
 
 Limit = Literal["order", "phone", "day"]
 
+# Provider delivery statuses in the order they can only move forward (monotonic).
+DELIVERY_RANK: dict[str, int] = {
+    "accepted": 1,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "failed": 5,
+    "undelivered": 5,
+    "delivered": 6,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class SmsLimits:

@@ -52,6 +52,7 @@ class EmailService:
 
     async def send(self, cmd: SendReportEmail) -> None:
         key = cmd.email_id
+        pdf = await self._store.read_verified(cmd.sha256_signed)  # TamperedReport: parked, no row
         attempt = await self._effect.begin(
             key,
             order_id=cmd.order_id,
@@ -67,7 +68,6 @@ class EmailService:
             else None
         )
         if message_id is None:
-            pdf = await self._store.read_verified(cmd.sha256_signed)
             message = self._message(cmd, pdf, possible_duplicate=attempt.retry)
             try:
                 message_id = await self._effect.call(key, self._mailer.send(message, email_id=key))

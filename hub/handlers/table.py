@@ -30,7 +30,7 @@ from hub.handlers.test_results import record_test_result
 from hub.handlers.work_orders import apply_command, create_work_order
 from hub.messaging.processing import Handler, MessageProcessor
 from hub.messaging.subscriptions import ALL_CONSUMERS, consumer_of
-from hub.reports import ReportService
+from hub.signing.reports import ReportSource
 from hub.signing.service import SigningService
 
 Handle = Callable[[Any, str | None], Awaitable[object]]
@@ -93,7 +93,7 @@ class UseCases:
     sms: SmsService
     support: SupportSync
     changes: ResourceChangeService
-    reports: ReportService
+    reports: ReportSource
     close_out: CloseOut
     emails: EmailService
     billing: BillingService

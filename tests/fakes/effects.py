@@ -7,11 +7,12 @@ else is a `ConcurrencyConflict`; done and failed rows keep no SMS text.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.db.sms import DELIVERY_RANK
+from hub.domain.notifications import DELIVERY_RANK, Limit, SmsLimits
 from hub.errors import ConcurrencyConflict
 from hub.messaging.pii import mask_phone
 from hub.ports import EffectRecord, EffectState
@@ -169,3 +170,29 @@ class FakeSmsRecords:
         row = self._t.sms.get(key)
         if row is not None:
             self._t.sms[key] = replace(row, **changes)
+
+
+class FakeSmsQuota:
+    """`hub.ports.SmsQuota`: today's counts per scope, refused over the limits (no number kept:
+    the phone is hashed as the database does)."""
+
+    def __init__(self, tables: FakeStore, *, now: datetime, limits: SmsLimits) -> None:
+        self._t = tables
+        self._day = now.date().isoformat()
+        self._limits = limits
+
+    async def take(self, *, order_id: str | None, phone: str) -> Limit | None:
+        digest = hashlib.sha256(phone.encode()).hexdigest()[:40]
+        scopes: list[tuple[Limit, str, int]] = [
+            ("day", "day", self._limits.per_day),
+            ("phone", f"phone:{digest}", self._limits.per_phone),
+        ]
+        if order_id:
+            scopes.append(("order", f"order:{order_id}", self._limits.per_order))
+        for limit, scope, most in scopes:
+            if self._t.sms_quota.get((scope, self._day), 0) >= most:
+                return limit
+        for _, scope, _ in scopes:
+            key = (scope, self._day)
+            self._t.sms_quota[key] = self._t.sms_quota.get(key, 0) + 1
+        return None

@@ -6,9 +6,11 @@ that exists and a second change in flight for an order are `ConcurrencyConflict`
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Collection
 from datetime import UTC, datetime
 
+from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ExceptionReport, ReportState
 from hub.domain.flow_log import entry_for
 from hub.domain.resource_change import ResourceChange
@@ -171,3 +173,19 @@ class FakeExceptionReports:
             if (state is None or r.state is state) and (order_id is None or r.order_id == order_id)
         ]
         return sorted(found, key=lambda r: r.reported_at)[:limit]
+
+
+class FakeExceptionDirectory:
+    """`hub.ports.ExceptionDirectory`: entries by (type, district)."""
+
+    def __init__(self, tables: FakeStore) -> None:
+        self._t = tables
+
+    async def entries(self) -> builtins.list[DirectoryEntry]:
+        return [self._t.directory[key] for key in sorted(self._t.directory)]
+
+    async def put(self, entry: DirectoryEntry) -> None:
+        self._t.directory[(entry.exception_type, entry.district)] = entry
+
+    async def remove(self, exception_type: str, district: str) -> bool:
+        return self._t.directory.pop((exception_type, district), None) is not None

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
+from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ExceptionReport
 from hub.domain.resource_change import ResourceChange
 from hub.domain.signing import SigningLink
@@ -115,6 +116,8 @@ class FakeStore:
     billing: dict[str, EffectRow] = field(default_factory=dict)
     changes: dict[str, ResourceChange] = field(default_factory=dict)
     exceptions: dict[str, ExceptionReport] = field(default_factory=dict)
+    directory: dict[tuple[str, str], DirectoryEntry] = field(default_factory=dict)
+    sms_quota: dict[tuple[str, str], int] = field(default_factory=dict)
     results: dict[tuple[str, str], ResultRecord] = field(default_factory=dict)
     screenshots: dict[tuple[str, str], ScreenshotRow] = field(default_factory=dict)
     reports: dict[tuple[str, int], ReportRecord] = field(default_factory=dict)

@@ -18,13 +18,15 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from hub.domain.notifications import SmsLimits
 from hub.errors import ConcurrencyConflict
 from hub.ports import Clock
 from tests.fakes.clock import FakeClock
 from tests.fakes.delivery import FakeMeasurements, FakeReportVersions, FakeScreenshots
-from tests.fakes.effects import FakeEffectRecords, FakeSmsRecords
+from tests.fakes.effects import FakeEffectRecords, FakeSmsQuota, FakeSmsRecords
 from tests.fakes.messaging import FakeInbox, FakeOutbox, FakeTimers, ReadOnlyOutbox
 from tests.fakes.orders import (
+    FakeExceptionDirectory,
     FakeExceptionReports,
     FakeFlowLog,
     FakeResourceChanges,
@@ -49,8 +51,10 @@ class FakeUnitOfWork:
     inbox: FakeInbox
     timers: FakeTimers
     sms: FakeSmsRecords
+    sms_quota: FakeSmsQuota
     changes: FakeResourceChanges
     exceptions: FakeExceptionReports
+    directory: FakeExceptionDirectory
     results: FakeMeasurements
     screenshots: FakeScreenshots
     reports: FakeReportVersions
@@ -110,8 +114,10 @@ class FakeUnitOfWork:
         self.inbox = FakeInbox(t, now=now)
         self.timers = FakeTimers(t, now=now)
         self.sms = FakeSmsRecords(t, now=now)
+        self.sms_quota = FakeSmsQuota(t, now=now, limits=self._factory.sms_limits)
         self.changes = FakeResourceChanges(t)
         self.exceptions = FakeExceptionReports(t)
+        self.directory = FakeExceptionDirectory(t)
         self.results = FakeMeasurements(t)
         self.screenshots = FakeScreenshots(t, now=now)
         self.reports = FakeReportVersions(t)
@@ -123,9 +129,16 @@ class FakeUnitOfWork:
 class FakeUnitOfWorkFactory:
     """`hub.ports.UnitOfWorkFactory` over one shared `FakeStore` and a test clock."""
 
-    def __init__(self, *, clock: Clock | None = None, store: FakeStore | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        store: FakeStore | None = None,
+        sms_limits: SmsLimits | None = None,
+    ) -> None:
         self.clock: Clock = clock or FakeClock()
         self.store = store or FakeStore()
+        self.sms_limits = sms_limits or SmsLimits()
         self.commits = 0
         self.conflict_next_commits = 0
         self._crash_countdown: int | None = None

@@ -17,14 +17,17 @@ import pytest
 from hub.db.engine import Database
 from hub.db.migrate import upgrade
 from hub.db.uow import UnitOfWorkFactory
+from hub.handlers.exception_directory import DirectoryService
 from hub.ports import UnitOfWorkFactory as UnitOfWorkFactoryPort
 from tests.fakes import FakeClock, FakeUnitOfWorkFactory
 from tests.handlers.harness import FakeHub, fake_hub
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> FakeHub:
-    return fake_hub(tmp_path)
+async def hub(tmp_path: Path) -> FakeHub:
+    the_hub = fake_hub(tmp_path)
+    await DirectoryService(the_hub.uow).seed_if_empty()  # who exception reports go to
+    return the_hub
 
 
 @dataclass

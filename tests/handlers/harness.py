@@ -13,13 +13,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import cast
 
 from pydantic import BaseModel, SecretStr
 
 from hub.config import Settings
 from hub.content_store import ContentStore
 from hub.domain.acceptance import AcceptancePolicy, AcceptanceRule
+from hub.domain.clock import ClockWindow
 from hub.domain.resource_change import ResourceChange
 from hub.domain.work_order import WorkOrder
 from hub.handlers.billing import BillingService
@@ -33,7 +33,6 @@ from hub.messaging.processing import MessageProcessor
 from hub.messaging.scheduler import TimerScheduler
 from hub.messaging.subscriptions import SUBSCRIPTIONS
 from hub.metrics import Metrics
-from hub.reports import ReportService
 from hub.signing.service import SigningService
 from schemas.v1 import CreateWorkOrder, DispatchWorkOrder, ResourceAssignment
 from tests import factories
@@ -44,6 +43,7 @@ from tests.fakes.reports import FakeReports
 from tests.fakes.systems import FakeBilling, FakeMailer, FakeSmsSender, FakeWorkOrderSystem
 
 LEASE = timedelta(seconds=25)  # bootstrap's: two calls of the default HTTP timeout, plus 5 s
+PUBLIC_URL = "https://hub.example.cn"
 RADIUS_M = 500.0
 LINE = ResourceAssignment(cable_id="C001", fiber_id="C001-F001", fiber_no=1, box_id="B001", port=1)
 
@@ -160,7 +160,7 @@ def fake_hub(tmp_path: Path) -> FakeHub:
         support=SupportSync(support),
         changes=ResourceChangeService(uow, inventory, watchdog=LEASE),
         # The table only asks it for `render_if_changed` (the `ReportSource` half).
-        reports=cast(ReportService, reports),
+        reports=reports,
         close_out=CloseOut(processor, support, store=store, radius_m=RADIUS_M),
         emails=EmailService(uow, mailer, store=store, sender="hub@example.com", lease=LEASE),
         billing=BillingService(uow, billing, store=store, lease=LEASE),
@@ -168,6 +168,8 @@ def fake_hub(tmp_path: Path) -> FakeHub:
         policy=AcceptancePolicy(default=AcceptanceRule()),
         store=store,
         radius_m=RADIUS_M,
+        clock=ClockWindow(),
+        public_url=PUBLIC_URL,
     )
     return FakeHub(
         clock=clock,

@@ -11,7 +11,9 @@ from tests import factories
 from tests.handlers.harness import FakeHub
 from tests.on_site_factories import exception
 
-RESPONSIBLE = "+8613600136000"  # the account manager in `on_site_factories.exception`
+# The directory's duty phone for access_denied (the request's own `responsible` is ignored).
+RESPONSIBLE = "+8613900001002"
+IGNORED = "+8613600136000"  # the account manager the request names in `on_site_factories`
 
 
 def resolution(report_id: str = "exc-00001") -> ResolveException:
@@ -25,7 +27,9 @@ async def test_a_report_texts_the_responsible_person_at_once(hub: FakeHub) -> No
     assert len(hub.tables.published(ExceptionReported)) == 1
     await hub.deliver(SendSms)
     [notice] = hub.sms.to(RESPONSIBLE)
-    assert "物业不让进弱电间" in notice.body and "exc-00001" in notice.body
+    assert "exc-00001" in notice.body and "/exceptions/exc-00001" in notice.body
+    assert "物业不让进弱电间" not in notice.body, "nothing the technician typed goes into an SMS"
+    assert hub.sms.to(IGNORED) == []
 
 
 async def test_resolving_texts_the_technician_who_reported_it(hub: FakeHub) -> None:
@@ -37,7 +41,7 @@ async def test_resolving_texts_the_technician_who_reported_it(hub: FakeHub) -> N
     assert len(hub.tables.published(ExceptionResolved)) == 1
     await hub.deliver(SendSms)
     [notice] = hub.sms.to(factories.technician().phone)[-1:]
-    assert "已处理" in notice.body and "已与物业协调" in notice.body
+    assert "已处理" in notice.body and "已与物业协调" not in notice.body
 
 
 async def test_the_same_report_and_resolution_sent_again_text_nobody_twice(hub: FakeHub) -> None:

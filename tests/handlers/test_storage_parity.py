@@ -8,12 +8,19 @@ from datetime import timedelta
 import pytest
 
 from hub.domain import work_order
+from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ReportState, report, resolve
 from hub.domain.resource_change import ChangeState, start
 from hub.domain.work_order import Status
 from hub.errors import ConcurrencyConflict, IllegalTransition
 from hub.ports import EffectState, ReportRecord, TimerStatus
-from schemas.v1 import ResolveException, SendSms, VerifyCheckIn
+from schemas.v1 import (
+    ResolveException,
+    ResponsibleParty,
+    ResponsibleRole,
+    SendSms,
+    VerifyCheckIn,
+)
 from tests import factories
 from tests.handlers.conftest import Storage
 from tests.on_site_factories import box_change, dispatched, exception, swap
@@ -207,7 +214,8 @@ async def test_a_report_version_is_stored_once(storage: Storage) -> None:
 
 async def test_an_exception_report_is_resolved_once(storage: Storage) -> None:
     order, now = dispatched("WO-1"), storage.clock()
-    opened, noted, _ = report(order, exception("WO-1"), now=now)
+    cmd = exception("WO-1")
+    opened, noted, _ = report(order, cmd, responsible=cmd.responsible, now=now)  # type: ignore[arg-type]
     fix = ResolveException(report_id=opened.report_id, resolved_by="李娜", resolution="好了")
     resolved, _, _ = resolve(opened, noted, fix, now=now)
     async with storage.uow() as uow:
@@ -247,3 +255,29 @@ async def test_orders_are_listed_per_technician_and_counted_per_status(storage: 
         mine = await uow.orders.list_for_technician("T001", statuses={Status.DISPATCHED})
         assert [o.order_id for o in mine] == ["WO-2", "WO-1"]  # by appointment start
         assert await uow.orders.count_by_status() == {"dispatched": 2, "created": 1}
+
+
+async def test_the_daily_sms_limit_refuses_the_next_text_and_counts_nothing_for_it(
+    storage: Storage,
+) -> None:
+    phone = "+8613800138000"
+    async with storage.uow() as uow:
+        taken = [await uow.sms_quota.take(order_id=f"WO-{n}", phone=phone) for n in range(20)]
+        assert taken == [None] * 20
+        assert await uow.sms_quota.take(order_id="WO-99", phone=phone) == "phone"
+        assert await uow.sms_quota.take(order_id="WO-99", phone="+8613900139000") is None
+        await uow.commit()
+
+
+async def test_the_exception_directory_keeps_one_entry_per_type_and_district(
+    storage: Storage,
+) -> None:
+    party = ResponsibleParty(role=ResponsibleRole.DISPATCHER, name="调度", phone="+8613900001000")
+    entry = DirectoryEntry("access_denied", "黄浦区", party, "sup-1", storage.clock())
+    async with storage.uow() as uow:
+        await uow.directory.put(entry)
+        await uow.directory.put(replace(entry, updated_by="sup-2"))
+        assert [e.updated_by for e in await uow.directory.entries()] == ["sup-2"]
+        assert await uow.directory.remove("access_denied", "黄浦区") is True
+        assert await uow.directory.remove("access_denied", "黄浦区") is False
+        await uow.commit()

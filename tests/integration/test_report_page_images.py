@@ -12,8 +12,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from weasyprint import HTML
+
+# A minute of rendering in a child process: no service needed, but too slow for `make quick`.
+pytestmark = pytest.mark.integration
 
 PDFS = 40
 ROUNDS = 4  # the crash needs sustained overlap: one round often gets through
