@@ -38,6 +38,13 @@ raise_file_handle_limit() {
     >/dev/null 2>&1 || say "could not raise RabbitMQ's file handle limit; carrying on"
 }
 
+# True if the broker answers the AMQP protocol header (Connection.Start): a broker that listens
+# but has run out of file handles accepts TCP and then never reads (RabbitMQ 3.10).
+amqp_answers() {
+  timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672; printf "AMQP\0\0\x09\x01" >&3;
+    head -c 1 <&3 | od -An -tx1 | grep -q 01' 2>/dev/null
+}
+
 start_rabbitmq() {
   command -v rabbitmq-server >/dev/null || die "rabbitmq-server not installed: run scripts/setup.sh"
   if ! listening 5672; then
@@ -52,6 +59,16 @@ start_rabbitmq() {
   fi
   wait_for_port RabbitMQ 5672 "see /var/log/rabbitmq/"
   raise_file_handle_limit
+  if ! amqp_answers; then
+    say "RabbitMQ listens but does not answer AMQP (out of file handles?): restarting it"
+    as_root pkill -9 -f 'beam.smp.*rabbit' || true
+    sleep 2
+    as_root bash -c 'ulimit -n 65536 2>/dev/null || true; exec rabbitmq-server -detached'
+    as_root rabbitmqctl -q await_startup --timeout "$TIMEOUT" \
+      || die "RabbitMQ did not start within ${TIMEOUT}s; see /var/log/rabbitmq/"
+    raise_file_handle_limit
+    amqp_answers || die "RabbitMQ does not answer AMQP on 127.0.0.1:5672; see /var/log/rabbitmq/"
+  fi
   [[ ${RABBITMQ_MANAGEMENT:-1} == 1 ]] && enable_management
   return 0
 }

@@ -77,6 +77,21 @@ install_project() {
   touch "$STAMP"
 }
 
+# RabbitMQ runs as user rabbitmq, started through `su`, which applies pam_limits: without an
+# entry it gets nofile=1024, and at a few hundred quorum queues the broker stops answering.
+raise_rabbitmq_file_limit() {
+  local conf=/etc/security/limits.d/rabbitmq.conf hard
+  hard=$(ulimit -Hn)
+  [[ $hard == unlimited || $hard -gt 65536 ]] && hard=65536
+  local want="rabbitmq - nofile $hard"
+  if [[ -f $conf ]] && grep -qxF "$want" "$conf"; then
+    return
+  fi
+  say "RabbitMQ file handle limit: $hard ($conf)"
+  printf '%s\n' "# added by delivery-hub scripts/setup.sh" "$want" | as_root tee "$conf" >/dev/null
+}
+
 install_system_packages
+raise_rabbitmq_file_limit
 create_venv
 install_project
