@@ -132,11 +132,13 @@ class LinkIssuer:
 
     async def issue_on_site(self, uow: UnitOfWork, order_id: str, report: ReportRef) -> LinkIssued:
         """A short-lived link the technician's phone opens for the customer to sign there."""
-        await _signable_order(uow, order_id)
+        order = await _signable_order(uow, order_id)
         links = await uow.signing.links_for(order_id, channel=Channel.ON_SITE)
         same = [link for link in links if link.report_version == report.version]
         token = new_token()
         link = _new_link(order_id, Channel.ON_SITE, report, same, now=uow.now, ttl=ON_SITE_LINK_TTL)
+        # The code confirming the customer goes to the order's contact, as for remote links.
+        link = replace(link, to_masked=mask_phone(order.details.contact.phone))
         await uow.signing.add_link(link, token_sha256=token_digest(token))
         await _revoke_open(uow, links, SYSTEM)
         url = link_url(self._policy.base_url, token)
@@ -255,3 +257,8 @@ def _issued(link: SigningLink, now: datetime, *, sent: bool) -> LinkIssued:
         to_masked=link.to_masked,
         sent=sent,
     )
+
+
+def issued_view(link: SigningLink, now: datetime) -> LinkIssued:
+    """How an existing link stands (nothing was sent by looking)."""
+    return _issued(link, now, sent=False)

@@ -46,6 +46,11 @@ class SigningRecords:
         async with self._uow.read() as uow:
             return await uow.signing.link_by_token(token_digest(token))
 
+    async def link(self, link_id: str) -> SigningLink | None:
+        """A link by its id (the hub's own reference, never a customer's token)."""
+        async with self._uow.read() as uow:
+            return await uow.signing.link(link_id)
+
     async def session_valid(self, link: SigningLink, session_id: str | None) -> bool:
         if not session_id:
             return False

@@ -14,6 +14,8 @@ from pathlib import Path
 from hub.config import Settings
 from hub.domain.notifications import SmsLimitReached
 from hub.domain.signing import (
+    MAX_CODE_FAILURES,
+    AlreadySigned,
     AuditKind,
     Channel,
     CodeRejected,
@@ -33,7 +35,14 @@ from hub.reports import ReportVersion
 from hub.signing.codes import CodeGate
 from hub.signing.context import SYSTEM, RequestContext
 from hub.signing.images import page_images, signature_png
-from hub.signing.links import LinkIssued, LinkIssuer, LinkPolicy, ReportRef
+from hub.signing.links import (
+    LinkIssued,
+    LinkIssuer,
+    LinkPolicy,
+    ReportRef,
+    display_status,
+    issued_view,
+)
 from hub.signing.probes import ProbeLimiter
 from hub.signing.records import SigningRecords
 from hub.signing.reports import ReportSource
@@ -209,6 +218,22 @@ class SigningService:
             )
         )
 
+    async def request_on_site_code(self, order_id: str, ctx: RequestContext) -> LinkIssued:
+        """Text the order's contact a code to confirm, on the spot, that they sign in the app.
+
+        The code's link is the on-site link of the latest report (made if there is none open).
+        """
+        report = await self.render_if_changed_for_signing(order_id)
+        ref = ReportRef(version=report.version, sha256=report.sha256)
+        async with self._uow() as uow:
+            link = await self._current_on_site(uow, order_id, ref)
+            issued = link or await self._links.issue_on_site(uow, order_id, ref)
+            await uow.commit()
+        found = await self.records.link(issued.link_id)
+        assert found is not None
+        await self.request_code(found, ctx)
+        return issued
+
     async def sign_on_site(
         self,
         order_id: str,
@@ -217,24 +242,52 @@ class SigningService:
         sha256: str,
         signer_name: str,
         signature_data_url: str,
+        code: str,
         ctx: RequestContext,
     ) -> SignatureRecord:
-        """The field app's own signature pad: the technician's phone, channel on_site."""
+        """The field app's own signature pad, confirmed by the code the customer was texted."""
         report = await self._reports.render_if_changed(order_id)
         if (version, sha256) != (report.version, report.sha256):
             raise ReportChanged(f"only report v{report.version} of order {order_id} can be signed")
         png = signature_png(signature_data_url)
+        ref = ReportRef(version=report.version, sha256=report.sha256)
+        signed = await self.records.signature(order_id)
+        if signed is not None and signed.status == "signed":  # a replay: say so, not "bad code"
+            raise AlreadySigned(f"order {order_id} is already signed")
+        async with self._uow.read() as uow:
+            issued = await self._current_on_site(uow, order_id, ref)
+        link = await self.records.link(issued.link_id) if issued else None
+        if link is None:
+            raise CodeRejected("not requested yet", remaining=MAX_CODE_FAILURES)
+        await self.check_code(link, code, ctx)  # CodeRejected / CodeLocked: nothing signed
         return await self._desk.sign(
             SignRequest(
                 order_id=order_id,
                 channel=Channel.ON_SITE,
-                link_id=None,
+                link_id=link.link_id,
                 report=report,
                 signer_name=signer_name,
                 signature_png=png,
                 ctx=ctx,
             )
         )
+
+    async def render_if_changed_for_signing(self, order_id: str) -> ReportVersion:
+        """The report the customer signs: the latest version (rendered if the data changed)."""
+        return await self._reports.render_if_changed(order_id)
+
+    async def _current_on_site(
+        self, uow: UnitOfWork, order_id: str, report: ReportRef
+    ) -> LinkIssued | None:
+        """The open on-site link of this report version, if there is one."""
+        links = await uow.signing.links_for(order_id, channel=Channel.ON_SITE)
+        current = [
+            link
+            for link in links
+            if (link.report_version, link.report_sha256) == (report.version, report.sha256)
+            and display_status(link, uow.now) == "active"
+        ]
+        return issued_view(current[-1], uow.now) if current else None
 
     def is_signed(self, link: SigningLink) -> bool:
         return link.status is LinkStatus.SIGNED

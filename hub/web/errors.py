@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from hub.domain.notifications import SmsLimitReached
+from hub.domain.signing import CodeLocked, ResendLimited
 from hub.errors import ConcurrencyConflict, DomainError, InvalidInput, InvalidMessage, NotFound
 from hub.web.models import FieldProblem, ValidationProblem
 
@@ -26,6 +27,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _conflict)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidInput, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(SmsLimitReached, _too_many_sms)  # type: ignore[arg-type]
+    app.add_exception_handler(ResendLimited, _resend_limited)  # type: ignore[arg-type]
+    app.add_exception_handler(CodeLocked, _locked)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrencyConflict, _busy)  # type: ignore[arg-type]
     app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidMessage, _invalid)  # type: ignore[arg-type]
@@ -80,6 +83,19 @@ async def _too_many_sms(_: Request, exc: SmsLimitReached) -> JSONResponse:
         status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         headers={"Retry-After": "3600"},
     )
+
+
+async def _resend_limited(_: Request, exc: ResendLimited) -> JSONResponse:
+    retry = max(1, int(exc.retry_after.total_seconds()))
+    return JSONResponse(
+        {"detail": "too many codes asked for; wait before asking again"},
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(retry)},
+    )
+
+
+async def _locked(_: Request, exc: CodeLocked) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_423_LOCKED)
 
 
 async def _not_found(_: Request, exc: NotFound) -> JSONResponse:

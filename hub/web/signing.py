@@ -87,16 +87,16 @@ async def link_page(request: Request, signing: SigningDep, token: str) -> Respon
     link = await open_link(request, signing, token)
     await signing.record_fetch(link, context_of(request), method=request.method)
     sid = session_id(request, signing) or secrets.token_urlsafe(32)
-    if link.channel is Channel.ON_SITE:
-        response = await report_page(request, signing, link, sid, token)
-    else:
-        response = page(
-            request,
-            "link.html",
-            base=f"/s/{token}",
-            csrf=signing.csrf_token(sid, link),
-            to_masked=link.to_masked,
-        )
+    # On site too: the customer confirms with a code texted to the order's contact; the
+    # technician's phone (and credential) alone never signs an order.
+    response = page(
+        request,
+        "link.html",
+        base=f"/s/{token}",
+        csrf=signing.csrf_token(sid, link),
+        to_masked=link.to_masked,
+        on_site=link.channel is Channel.ON_SITE,
+    )
     set_session_cookie(response, sid, secure=signing.secure_cookies)
     return response
 
@@ -140,11 +140,9 @@ async def verify_code(request: Request, signing: SigningDep, token: str) -> Resp
 async def verified_link(
     request: Request, signing: SigningService, token: str
 ) -> tuple[SigningLink, str]:
-    """The link and session of a customer who entered the right code (on-site links need none)."""
+    """The link and session of a customer who entered the right code."""
     link = await open_link(request, signing, token)
     sid = session_id(request, signing)
-    if link.channel is Channel.ON_SITE and sid:
-        return link, sid
     if sid is None or not await signing.records.session_valid(link, sid):
         raise PageError(403, "e403")
     return link, sid

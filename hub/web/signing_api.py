@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
+from fastapi.responses import FileResponse
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from hub.domain.signing import InvalidSignature
+from hub.domain.signing import CodeLocked, CodeRejected, InvalidSignature
 from hub.domain.work_order import WorkOrder
 from hub.ports import SignatureRecord
 from hub.signing.links import LinkIssued
@@ -78,6 +79,29 @@ class OnSiteSignature(BaseModel):
         Field(min_length=1)
     )
     signature_png: str = Field(max_length=800_000, description="The pad's `toDataURL('image/png')`")
+    code: str = Field(
+        pattern=r"^\s*\d{6}\s*$",
+        description="The 6-digit code the customer was texted (`POST .../signature/code`): "
+        "it confirms, on the spot, that the order's contact is the one signing",
+    )
+
+
+class CodeSent(BaseModel):
+    """A code was texted to the order's contact (valid 10 minutes, 5 tries)."""
+
+    order_id: str
+    report_version: int = Field(description="The report version the code lets them sign")
+    to: str | None = Field(description="The contact's phone, masked")
+
+
+class ReportState(BaseModel):
+    """The order's delivery report as the field app shows it in its own pad."""
+
+    order_id: str
+    report_version: int = Field(description="Sign this version (`POST .../signature`)")
+    report_sha256: str = Field(description="... with this SHA-256")
+    created_at: datetime
+    pdf_url: str = Field(description="Download the PDF to show it (same credential)")
 
 
 class SignatureState(BaseModel):
@@ -92,11 +116,14 @@ class SignatureState(BaseModel):
 
 
 class PdfCheckResult(BaseModel):
+    """The check of an uploaded PDF: the details only when it verifies (an invalid upload learns
+    nothing: not whether the order exists, nor whether it was signed)."""
+
     valid: bool = Field(description="The PDF is, byte for byte, a signed report the hub recorded")
-    sha256: str = Field(description="SHA-256 of the uploaded file")
-    order_id: str | None = None
-    report_version: int | None = None
-    signed_at: datetime | None = None
+    sha256: str | None = Field(default=None, description="SHA-256 of the file, if valid")
+    order_id: str | None = Field(default=None, description="Its order, if valid")
+    report_version: int | None = Field(default=None, description="Its report version, if valid")
+    signed_at: datetime | None = Field(default=None, description="When it was signed, if valid")
 
 
 async def assigned_order_id(order: Annotated[WorkOrder, Depends(assigned_order)]) -> str:
@@ -137,8 +164,56 @@ async def open_on_site_signing(signing: SigningDep, order_id: AssignedOrder) -> 
     )
 
 
+@technician_router.get("/report", summary="The report to sign, with its version and hash")
+async def current_report(
+    signing: SigningDep, request: Request, order_id: AssignedOrder
+) -> ReportState:
+    """The latest report version (rendered first if the order's data changed since)."""
+    report = await signing.render_if_changed_for_signing(order_id)
+    return ReportState(
+        order_id=order_id,
+        report_version=report.version,
+        report_sha256=report.sha256,
+        created_at=report.created_at,
+        pdf_url=str(request.url_for("current_report_pdf", **request.path_params)),
+    )
+
+
+@technician_router.get(
+    "/report.pdf",
+    summary="The report to sign, as PDF",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def current_report_pdf(signing: SigningDep, order_id: AssignedOrder) -> FileResponse:
+    """The PDF of the latest report version (what the customer signs in the app's pad)."""
+    report = await signing.render_if_changed_for_signing(order_id)
+    name = f"delivery-report-{order_id}-v{report.version}.pdf"
+    return FileResponse(report.path, media_type="application/pdf", filename=name)
+
+
 @technician_router.post(
-    "/signature", status_code=status.HTTP_201_CREATED, summary="Record an on-site signature"
+    "/signature/code",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Text the customer a code to sign on site",
+)
+async def request_on_site_code(
+    signing: SigningDep, request: Request, order_id: AssignedOrder
+) -> CodeSent:
+    """Before the customer signs in the app's pad, their identity is confirmed on the spot:
+    a 6-digit code goes to the order's contact phone (at most 3 per 15 minutes)."""
+    issued = await signing.request_on_site_code(order_id, context_of(request))
+    return CodeSent(order_id=order_id, report_version=issued.report_version, to=issued.to_masked)
+
+
+@technician_router.post(
+    "/signature",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record an on-site signature",
+    responses={
+        **problem_response(403, "The code is wrong (the answer says how many tries are left)"),
+        **problem_response(423, "Too many wrong codes: request a new code"),
+    },
 )
 async def sign_on_site(
     signing: SigningDep,
@@ -146,7 +221,8 @@ async def sign_on_site(
     order_id: AssignedOrder,
     body: OnSiteSignature,
 ) -> SignatureState:
-    """The customer signed in the field app's own pad; exactly once per order."""
+    """The customer signed in the field app's own pad, with the code they were texted; exactly
+    once per order. The technician's credential alone never signs (nor bills) an order."""
     try:
         record = await signing.sign_on_site(
             order_id,
@@ -154,10 +230,18 @@ async def sign_on_site(
             sha256=body.report_sha256,
             signer_name=body.signer_name,
             signature_data_url=body.signature_png,
+            code=body.code.strip(),
             ctx=context_of(request),
         )
     except InvalidSignature as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    except CodeLocked as exc:
+        raise HTTPException(423, "too many wrong codes: request a new code") from exc
+    except CodeRejected as exc:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"the code is not right ({exc.reason}); {exc.remaining} tries left",
+        ) from exc
     return _state(order_id, record)
 
 
@@ -204,6 +288,8 @@ async def verify_pdf(
     if int(request.headers.get("content-length") or 0) > MAX_PDF_BYTES:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "the PDF is larger than 30 MB")
     check = await signing.records.check_pdf(await request.body(), order_id=order_id)
+    if not check.valid:
+        return PdfCheckResult(valid=False)
     return PdfCheckResult(
         valid=check.valid,
         sha256=check.sha256,

@@ -44,6 +44,7 @@ TEXT: dict[str, dict[str, str]] = {
         "picture": "截图 {n}",
         "no_pictures": "本工单没有测试截图。",
         "on_site_intro": "请客户查看交付报告，并在本机屏幕上签名。",
+        "on_site_code_intro": "请客户获取短信验证码确认身份，再查看交付报告并在本机屏幕上签名。",
         "wrong_code": "验证码不正确，还可再试 {n} 次。",
         "code_expired": "验证码已过期，请重新获取。",
         "code_missing": "请先获取验证码。",
@@ -111,6 +112,10 @@ TEXT: dict[str, dict[str, str]] = {
         "picture": "Screenshot {n}",
         "no_pictures": "This order has no test screenshots.",
         "on_site_intro": "Please review the delivery report and sign on this screen.",
+        "on_site_code_intro": (
+            "The customer confirms with the code texted to their phone, then reviews the report "
+            "and signs on this screen."
+        ),
         "wrong_code": "Wrong code. {n} tries left.",
         "code_expired": "The code has expired. Please ask for a new one.",
         "code_missing": "Please ask for a code first.",

@@ -20,6 +20,7 @@ from tests.integration.signing_support import (
     audit_kinds,
     client_for,
     clock,
+    latest_code,
     link_id_of,
     link_token,
     order_on_site,
@@ -224,7 +225,7 @@ def _png_bytes() -> bytes:
     return out.getvalue()
 
 
-async def test_on_site_the_phone_shows_the_report_and_pad_and_records_channel_on_site(
+async def test_on_site_the_customer_confirms_with_a_code_then_signs_on_the_phone(
     quiet_hub: Hub,
 ) -> None:
     async with client_for(quiet_hub) as technician:
@@ -235,14 +236,18 @@ async def test_on_site_the_phone_shows_the_report_and_pad_and_records_channel_on
         assert url.startswith(f"{BASE_URL}/s/")
         path = url.removeprefix(BASE_URL)
         page = await technician.get(path)  # the customer looks at the technician's phone
-        assert page.status_code == 200 and 'id="pad"' in page.text
-        version, sha256 = report_of(page.text)
-        customer = Customer(quiet_hub, technician, path.removeprefix("/s/"))
-        await customer.open()
+        assert page.status_code == 200 and 'id="pad"' not in page.text, "no pad before the code"
+        straight_to_report = await technician.get(f"{path}/report")
+        link_id = await link_id_of(quiet_hub, "WO-ONSITE", channel="on_site")
+        customer = await verified_customer(quiet_hub, technician, path.removeprefix("/s/"), link_id)
+        report = await customer.view_report()
+        assert report.status_code == 200 and 'id="pad"' in report.text
+        version, sha256 = report_of(report.text)
         signed = await customer.sign(version=version, sha256=sha256)
         assert signed.status_code == 200, signed.text
         state = (await technician.get(f"{TECH}/WO-ONSITE/signature")).json()
         remote_after = await technician.post(f"{TECH}/WO-ONSITE/remote-signing", json={})
+    assert straight_to_report.status_code == 403
     assert state["signed"] is True and state["channel"] == "on_site"
     assert remote_after.status_code == 409  # signed once, on site: no link is sent
     assert await report_signed_events(quiet_hub, "WO-ONSITE") == 1
@@ -251,16 +256,26 @@ async def test_on_site_the_phone_shows_the_report_and_pad_and_records_channel_on
 async def test_on_site_signature_from_the_field_apps_own_pad_is_recorded_once(
     quiet_hub: Hub,
 ) -> None:
-    report = None
     async with client_for(quiet_hub) as technician:
         await order_on_site(technician, "WO-ONSITE-API")
-        report = await quiet_hub.reports.render_if_changed("WO-ONSITE-API")
+        shown = (await technician.get(f"{TECH}/WO-ONSITE-API/report")).json()
+        pdf = await technician.get(shown["pdf_url"].removeprefix(BASE_URL))
         body = {
-            "report_version": report.version,
-            "report_sha256": report.sha256,
+            "report_version": shown["report_version"],
+            "report_sha256": shown["report_sha256"],
             "signer_name": "张伟",
             "signature_png": signature_data_url(),
+            "code": "000000",
         }
+        without_code = await technician.post(f"{TECH}/WO-ONSITE-API/signature", json=body)
+        sent = await technician.post(f"{TECH}/WO-ONSITE-API/signature/code")
+        link_id = await link_id_of(quiet_hub, "WO-ONSITE-API", channel="on_site")
+        code = await latest_code(quiet_hub, link_id)
+        wrong = "111111" if code != "111111" else "222222"
+        wrong_code = await technician.post(
+            f"{TECH}/WO-ONSITE-API/signature", json={**body, "code": wrong}
+        )
+        body["code"] = code
         empty = await technician.post(
             f"{TECH}/WO-ONSITE-API/signature",
             json={**body, "signature_png": signature_data_url(blank=True)},
@@ -271,9 +286,16 @@ async def test_on_site_signature_from_the_field_apps_own_pad_is_recorded_once(
         stale = await technician.post(
             f"{TECH}/WO-ONSITE-API/signature", json={**body, "report_sha256": "f" * 64}
         )
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert without_code.status_code == 403, "no code was texted: the technician cannot sign"
+    assert sent.status_code == 202 and sent.json()["to"].startswith("+86")
+    assert wrong_code.status_code == 403 and "tries left" in wrong_code.json()["detail"]
     assert empty.status_code == 422
-    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409]
+    # One signature; the others lost the race for the one-time code (403) or the claim (409).
+    codes = sorted(a.status_code for a in answers)
+    assert codes[0] == 201 and all(c in (403, 409) for c in codes[1:]), codes
     assert stale.status_code == 409
     created = next(a for a in answers if a.status_code == 201).json()
-    assert created["channel"] == "on_site" and created["report_version"] == report.version
+    assert created["channel"] == "on_site"
+    assert created["report_version"] == shown["report_version"]
     assert await report_signed_events(quiet_hub, "WO-ONSITE-API") == 1
