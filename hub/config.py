@@ -148,6 +148,8 @@ class Settings(BaseSettings):
     client_clock_future_s: Annotated[float, Field(ge=0, le=3600)] = Field(
         default=300.0, description="... and this many seconds ahead of the hub's clock"
     )
+    screenshots_per_order: Annotated[int, Field(ge=1, le=200)] = 20
+    results_per_order: Annotated[int, Field(ge=1, le=500)] = 50
     # SMS limits per day (in HUB_REPORT_TIMEZONE): per order, per phone number, for the hub.
     sms_limit_per_order_day: Annotated[int, Field(ge=0)] = 30
     sms_limit_per_phone_day: Annotated[int, Field(ge=0)] = 20

@@ -166,6 +166,7 @@ def bootstrap(
         radius_m=settings.check_in_radius_m,
         clock=settings.clock_window,
         public_url=settings.public_url,
+        results_per_order=settings.results_per_order,
     )
     commands = command_table(use_cases)
     if consumers:
@@ -199,7 +200,9 @@ def bootstrap(
         resource_changes=changes,
         reports=reports,
         signing=signing,
-        screenshots=ScreenshotUploads(uow, _pictures(settings)),
+        screenshots=ScreenshotUploads(
+            uow, _pictures(settings), per_order=settings.screenshots_per_order
+        ),
         directory=DirectoryService(uow),
         policy=acceptance,
         consumers=consumers,

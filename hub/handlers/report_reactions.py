@@ -1,6 +1,7 @@
 """What report events cause, in the same transaction (called by `reactions.record_events`).
 
-PingResultRecorded / SpeedTestRecorded ─▶ RenderReport (pre-render the next version)
+PingResultRecorded / SpeedTestRecorded ─▶ RenderReport, debounced: a timer due in a few
+    seconds, moved by every new result, so a burst of results makes one render, not one each
 SignedReportAccepted ─▶ AttachSignedReport + one SendReportEmail per known address
 WorkOrderArchived with a signed report ─▶ StartBilling (once per order)
 """
@@ -8,8 +9,10 @@ WorkOrderArchived with a signed report ─▶ StartBilling (once per order)
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Literal
 
+from hub.handlers.timer_kinds import REPORT_RENDER
 from hub.messaging.ids import stable_id
 from hub.ports import UnitOfWork
 from schemas.v1 import (
@@ -24,15 +27,21 @@ from schemas.v1 import (
     WorkOrderEvent,
 )
 
+RENDER_DEBOUNCE = timedelta(seconds=3)
+"""How long after the last test result the next report version is rendered (a person who
+needs it sooner, the technician sending it for signing, renders it on the spot)."""
+
 
 async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
     oid = event.order_id
     match event:
         case PingResultRecorded() | SpeedTestRecorded():
-            await uow.outbox.add(
-                RenderReport(order_id=oid),
-                correlation_id=oid,
-                message_id=stable_id("render-report", oid, event.version),
+            await uow.timers.cancel_pending(kind=REPORT_RENDER, order_id=oid)
+            await uow.timers.schedule(
+                kind=REPORT_RENDER,
+                order_id=oid,
+                due_at=uow.now + RENDER_DEBOUNCE,
+                message=RenderReport(order_id=oid),
             )
         case SignedReportAccepted():
             await _close_out(uow, event)

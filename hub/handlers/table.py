@@ -103,12 +103,15 @@ class UseCases:
     radius_m: float
     clock: ClockWindow
     public_url: str
+    results_per_order: int = 50
 
 
 def command_table(u: UseCases) -> CommandTable:
     """The hub's command table: every consumer and what it does."""
     apply = InTransaction(partial(apply_command, radius_m=u.radius_m, clock=u.clock))
-    record_test = InTransaction(partial(record_test_result, policy=u.policy, clock=u.clock))
+    record_test = InTransaction(
+        partial(record_test_result, policy=u.policy, clock=u.clock, most=u.results_per_order)
+    )
     return CommandTable(
         u.processor,
         {

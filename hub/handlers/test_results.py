@@ -22,6 +22,7 @@ async def record_test_result(
     *,
     policy: AcceptancePolicy,
     clock: ClockWindow = DEFAULT_WINDOW,
+    most: int = 50,
 ) -> None:
     """Judge and store a ping or speed test; the same test id sent again changes nothing."""
     existing = await uow.results.find(cmd.order_id, cmd.test_id)
@@ -30,6 +31,8 @@ async def record_test_result(
             return
         raise IllegalTransition(f"test id {cmd.test_id} is already used on order {cmd.order_id}")
     await _require_uploaded(uow, cmd)
+    if len(await uow.results.list(cmd.order_id)) >= most:
+        raise IllegalTransition(f"order {cmd.order_id} already has {most} test results")
     order = await uow.orders.get(cmd.order_id)
     limits = policy.thresholds_for(order.details.product, order.details.bandwidth_mbps)
     new, events = test_results.record_test(order, cmd, now=uow.now, limits=limits, clock=clock)

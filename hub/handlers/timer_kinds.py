@@ -10,3 +10,6 @@ RESOURCE_CHANGE_WATCHDOG = "resource_change_watchdog"
 
 SIGNING_REMINDER = "signing_reminder"
 """Reminds a customer who has not signed the report yet."""
+
+REPORT_RENDER = "report_render"
+"""Renders the next report version a few seconds after the last test result (debounce)."""

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from hub.domain.test_results import overall_passed
 from hub.domain.work_order import WorkOrder
 from hub.errors import NotFound
 from hub.messaging.pii import mask_phone
@@ -48,7 +49,9 @@ async def gather(
     results = await uow.results.list(order_id)
     uploaded = await uow.screenshots.list(order_id)
     zone = ZoneInfo(tz)
-    pictures = [s.sha256 for s in uploaded][:MAX_PICTURES]
+    # Only pictures a test result references go into the report (an upload alone does not).
+    referenced = {sha for r in results for sha in r.screenshots}
+    pictures = [s.sha256 for s in uploaded if s.sha256 in referenced][:MAX_PICTURES]
     return {
         "layout": LAYOUT,
         "lang": lang,
@@ -58,7 +61,7 @@ async def gather(
         "visit": _visit(order, zone, radius_m),
         "ping": [_ping(r, zone) for r in results if r.kind is ResultKind.PING],
         "speed": [_speed(r, zone) for r in results if r.kind is ResultKind.SPEED],
-        "overall_passed": _overall(results),
+        "overall_passed": overall_passed((r.kind, r.verdict) for r in results),
         "pictures": [
             {"sha256": s.sha256, "content_type": s.content_type}
             for s in uploaded
@@ -127,11 +130,3 @@ def _ping(r: ResultRecord, zone: ZoneInfo) -> dict[str, Any]:
 def _speed(r: ResultRecord, zone: ZoneInfo) -> dict[str, Any]:
     assert isinstance(r.measurement, SpeedMeasurement)
     return {**_common(r, zone), **r.measurement.model_dump(mode="json")}
-
-
-def _overall(results: list[ResultRecord]) -> bool:
-    """Pass when the latest ping and the latest speed test both passed."""
-    latest: dict[ResultKind, ResultRecord] = {}
-    for record in results:  # ordered by seq: later ones replace earlier ones
-        latest[record.kind] = record
-    return len(latest) == len(ResultKind) and all(r.verdict.passed for r in latest.values())

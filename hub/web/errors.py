@@ -12,7 +12,14 @@ from fastapi.responses import JSONResponse
 
 from hub.domain.notifications import SmsLimitReached
 from hub.domain.signing import CodeLocked, ResendLimited
-from hub.errors import ConcurrencyConflict, DomainError, InvalidInput, InvalidMessage, NotFound
+from hub.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    InvalidInput,
+    InvalidMessage,
+    NotFound,
+    ReportRenderFailed,
+)
 from hub.web.models import FieldProblem, ValidationProblem
 
 log = structlog.get_logger(__name__)
@@ -29,6 +36,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SmsLimitReached, _too_many_sms)  # type: ignore[arg-type]
     app.add_exception_handler(ResendLimited, _resend_limited)  # type: ignore[arg-type]
     app.add_exception_handler(CodeLocked, _locked)  # type: ignore[arg-type]
+    app.add_exception_handler(ReportRenderFailed, _render_failed)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrencyConflict, _busy)  # type: ignore[arg-type]
     app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidMessage, _invalid)  # type: ignore[arg-type]
@@ -91,6 +99,17 @@ async def _resend_limited(_: Request, exc: ResendLimited) -> JSONResponse:
         {"detail": "too many codes asked for; wait before asking again"},
         status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         headers={"Retry-After": str(retry)},
+    )
+
+
+async def _render_failed(_: Request, exc: ReportRenderFailed) -> JSONResponse:
+    log.warning("report render failed for a request", error=str(exc))
+    return JSONResponse(
+        {
+            "detail": "the delivery report could not be made from the order's data; "
+            "check the test results and pictures, or ask support",
+        },
+        status_code=status.HTTP_409_CONFLICT,
     )
 
 

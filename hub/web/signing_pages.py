@@ -29,7 +29,7 @@ from hub.domain.signing import (
     SigningError,
     SigningInProgress,
 )
-from hub.errors import DomainError, NotFound
+from hub.errors import DomainError, NotFound, ReportRenderFailed
 from hub.web.signing_text import TEXT, lang_of
 
 log = structlog.get_logger(__name__)
@@ -129,6 +129,7 @@ _PAGES: tuple[tuple[type[Exception], int, str, str | None], ...] = (
     (ReportChanged, 409, "e409", None),
     (InvalidSignature, 422, "e422", None),
     (NotFound, 404, "e404", None),
+    (ReportRenderFailed, 409, "e409", "render_failed"),
 )
 
 
@@ -139,11 +140,9 @@ def error_for(exc: Exception) -> PageError:
     if isinstance(exc, LinkGone):
         reason = "e410_expired" if exc.reason == "expired" else "e410_revoked"
         return PageError(410, "e410", text_key=reason)
-    if isinstance(exc, SmsLimitReached):
-        return PageError(429, "e429", headers={"Retry-After": "3600"})
-    if isinstance(exc, ResendLimited):
-        retry = str(max(1, int(exc.retry_after.total_seconds())))
-        return PageError(429, "e429", headers={"Retry-After": retry})
+    if isinstance(exc, SmsLimitReached | ResendLimited):
+        wait = exc.retry_after.total_seconds() if isinstance(exc, ResendLimited) else 3600
+        return PageError(429, "e429", headers={"Retry-After": str(max(1, int(wait)))})
     for kind, status, key, text_key in _PAGES:
         if isinstance(exc, kind):
             return PageError(status, key, text_key=text_key)
@@ -159,7 +158,7 @@ class SigningRoute(APIRoute):
         async def handle(request: Request) -> Response:
             try:
                 return await handler(request)
-            except (PageError, SigningError, DomainError, NotFound) as exc:
+            except (PageError, SigningError, DomainError, NotFound, ReportRenderFailed) as exc:
                 error = error_for(exc)
                 if error.status >= 409 and not isinstance(exc, PageError):
                     log.info("signing step refused", status=error.status, error=type(exc).__name__)

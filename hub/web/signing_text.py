@@ -58,6 +58,7 @@ TEXT: dict[str, dict[str, str]] = {
         "e409_text": "报告已更新或已签署，未做任何更改。"
         "如需签署新版本，请联系装维人员重新发送链接。",
         "already_signed": "该报告已签署，未重复签署。",
+        "render_failed": "报告暂时无法生成，未做任何更改。请联系装维人员。",
         "in_progress": "正在提交签名，请稍候刷新页面。",
         "e410": "链接已失效",
         "e410_expired": "该链接已过期。请联系装维人员重新发送。",
@@ -130,6 +131,8 @@ TEXT: dict[str, dict[str, str]] = {
         "e409_text": "The report was updated or already signed; nothing changed. "
         "Ask your technician for a new link to sign a new version.",
         "already_signed": "This report is already signed; it was not signed again.",
+        "render_failed": "The report cannot be made right now; nothing changed. "
+        "Please contact your technician.",
         "in_progress": "Your signature is being submitted; refresh in a moment.",
         "e410": "Link no longer valid",
         "e410_expired": "This link has expired. Ask your technician to send a new one.",
