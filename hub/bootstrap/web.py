@@ -30,6 +30,7 @@ def web_services(hub: Hub) -> WebServices:
         changes=hub.resource_changes,
         inventory=InventoryQueries(hub.inventory),
         exceptions=ExceptionQueries(hub.uow),
+        directory=hub.directory,
         signing=hub.signing,
         sms_status=SmsDeliveryStatus(hub.uow),
         ops=OpsQueries(

@@ -13,6 +13,7 @@ from hub.db.tables import exception_reports as reports
 from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ExceptionReport, ReportState
 from hub.errors import ConcurrencyConflict, NotFound
+from hub.ports.records import FIRST_PAGE, Page
 from schemas.v1 import ExceptionType, ResponsibleParty, ResponsibleRole
 
 
@@ -55,10 +56,19 @@ class ExceptionReportRepository:
             raise ConcurrencyConflict(f"exception report {report.report_id} changed meanwhile")
 
     async def list(
-        self, *, state: ReportState | None = None, order_id: str | None = None, limit: int = 200
-    ) -> list[ExceptionReport]:
+        self,
+        *,
+        state: ReportState | None = None,
+        order_id: str | None = None,
+        page: Page = FIRST_PAGE,
+    ) -> builtins.list[ExceptionReport]:
         """Reports oldest first, optionally only in `state` or for one order."""
-        query = select(reports).order_by(reports.c.reported_at).limit(limit)
+        query = (
+            select(reports)
+            .order_by(reports.c.reported_at, reports.c.report_id)
+            .limit(page.limit)
+            .offset(page.offset)
+        )
         if state is not None:
             query = query.where(reports.c.state == state.value)
         if order_id is not None:

@@ -13,6 +13,7 @@ from hub.db.tables import flow_log, work_orders
 from hub.domain.flow_log import entry_for
 from hub.domain.work_order import CheckInRecord, SignedReportRecord, Status, WorkOrder
 from hub.errors import ConcurrencyConflict, NotFound
+from hub.ports.records import FIRST_PAGE, Page
 from schemas.v1 import CreateWorkOrder, FlowLogEntry, Technician, WorkOrderEvent
 
 _INSERT_ORDER = insert(work_orders)
@@ -60,7 +61,7 @@ class WorkOrderRepository:
             )
 
     async def list_for_technician(
-        self, technician_id: str, *, statuses: Collection[Status]
+        self, technician_id: str, *, statuses: Collection[Status], page: Page = FIRST_PAGE
     ) -> list[WorkOrder]:
         """Orders dispatched to a technician in the given statuses, by appointment start."""
         rows = await self._conn.execute(
@@ -68,6 +69,8 @@ class WorkOrderRepository:
             .where(work_orders.c.technician_id == technician_id)
             .where(work_orders.c.status.in_([s.value for s in statuses]))
             .order_by(work_orders.c.appointment_start, work_orders.c.order_id)
+            .limit(page.limit)
+            .offset(page.offset)
         )
         return [_to_domain(row) for row in rows.mappings()]
 

@@ -11,9 +11,11 @@ Only `hub/bootstrap.py` chooses the implementations.
 """
 
 from hub.ports.records import (
+    FIRST_PAGE,
     AuditEntry,
     EffectRecord,
     EffectState,
+    Page,
     ReportRecord,
     ResultRecord,
     ScreenshotRecord,
@@ -44,6 +46,7 @@ from hub.ports.storage import (
 from hub.ports.systems import Billing, Mailer, ResourceInventory, SmsSender, WorkOrderSystem
 
 __all__ = [
+    "FIRST_PAGE",
     "AuditEntry",
     "Billing",
     "Clock",
@@ -57,6 +60,7 @@ __all__ = [
     "Mailer",
     "Measurements",
     "Outbox",
+    "Page",
     "ReportRecord",
     "Reports",
     "ResourceChanges",

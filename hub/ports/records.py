@@ -139,3 +139,14 @@ class QueueDepth:
 
     messages: int
     consumers: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which slice of a list: at most `limit` items, after skipping `offset`."""
+
+    limit: int = 100
+    offset: int = 0
+
+
+FIRST_PAGE = Page()

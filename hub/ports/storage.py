@@ -25,8 +25,10 @@ from hub.domain.resource_change import ResourceChange
 from hub.domain.signing import Channel, SigningLink
 from hub.domain.work_order import Status, WorkOrder
 from hub.ports.records import (
+    FIRST_PAGE,
     AuditEntry,
     EffectRecord,
+    Page,
     ReportRecord,
     ResultRecord,
     ScreenshotRecord,
@@ -58,7 +60,7 @@ class WorkOrders(Protocol):
         ...
 
     async def list_for_technician(
-        self, technician_id: str, *, statuses: Collection[Status]
+        self, technician_id: str, *, statuses: Collection[Status], page: Page = FIRST_PAGE
     ) -> list[WorkOrder]:
         """Orders dispatched to a technician in the given statuses, by appointment start."""
         ...
@@ -174,7 +176,11 @@ class ExceptionReports(Protocol):
     async def add(self, report: ExceptionReport) -> None: ...
     async def save_resolution(self, report: ExceptionReport) -> None: ...
     async def list(
-        self, *, state: ReportState | None = None, order_id: str | None = None, limit: int = 200
+        self,
+        *,
+        state: ReportState | None = None,
+        order_id: str | None = None,
+        page: Page = FIRST_PAGE,
     ) -> list[ExceptionReport]: ...
 
 

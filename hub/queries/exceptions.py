@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.domain.exception_report import ExceptionReport, ReportState
-from hub.ports import UnitOfWorkFactory
+from hub.ports import FIRST_PAGE, Page, UnitOfWorkFactory
 
 
 class ExceptionQueries:
@@ -13,11 +13,15 @@ class ExceptionQueries:
         self._uow = uow
 
     async def list(
-        self, *, state: ReportState = ReportState.OPEN, order_id: str | None = None
+        self,
+        *,
+        state: ReportState = ReportState.OPEN,
+        order_id: str | None = None,
+        page: Page = FIRST_PAGE,
     ) -> list[ExceptionReport]:
         """Oldest first."""
         async with self._uow.read() as uow:
-            return await uow.exceptions.list(state=state, order_id=order_id)
+            return await uow.exceptions.list(state=state, order_id=order_id, page=page)
 
     async def get(self, report_id: str) -> ExceptionReport:
         """The report, or `NotFound`."""

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from hub.domain.work_order import Status, WorkOrder
-from hub.ports import UnitOfWorkFactory
+from hub.ports import FIRST_PAGE, Page, UnitOfWorkFactory
 from schemas.v1 import FlowLogEntry
 
 
@@ -37,11 +37,11 @@ class OrderQueries:
             return OrderWithLog(order, await uow.flow_log.list(order_id))
 
     async def for_technician(
-        self, technician_id: str, *, statuses: Collection[Status]
+        self, technician_id: str, *, statuses: Collection[Status], page: Page = FIRST_PAGE
     ) -> list[WorkOrder]:
         """Orders dispatched to a technician, earliest appointment first."""
         async with self._uow.read() as uow:
-            return await uow.orders.list_for_technician(technician_id, statuses=statuses)
+            return await uow.orders.list_for_technician(technician_id, statuses=statuses, page=page)
 
     async def chain(self, order: WorkOrder) -> list[OrderWithLog]:
         """From the first order of `order`'s reissue chain to the latest, each with its log."""

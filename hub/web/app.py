@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import APIRouter, FastAPI
 
 from hub.web import (
+    exception_directory,
     exception_reports,
     intake,
     on_site,
@@ -99,6 +100,7 @@ def create_app(
         on_site.router,
         exception_reports.technician_router,
         exception_reports.router,
+        exception_directory.router,
     )
     for router in (*routers, *extra_routers):
         app.include_router(router)

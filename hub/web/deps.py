@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
 
 from hub.config import Settings
+from hub.handlers.exception_directory import DirectoryService
 from hub.handlers.resource_change import ResourceChangeService
 from hub.handlers.screenshots import ScreenshotUploads
 from hub.handlers.sms import SmsDeliveryStatus
 from hub.handlers.table import CommandTable
 from hub.metrics import Metrics
+from hub.ports import Page
 from hub.queries.exceptions import ExceptionQueries
 from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries
@@ -64,6 +66,10 @@ def get_exceptions(s: ServicesDep) -> ExceptionQueries:
     return s.exceptions
 
 
+def get_directory(s: ServicesDep) -> DirectoryService:
+    return s.directory
+
+
 def get_signing(s: ServicesDep) -> SigningService:
     return s.signing
 
@@ -88,6 +94,7 @@ ScreenshotsDep = Annotated[ScreenshotUploads, Depends(get_screenshots)]
 ChangesDep = Annotated[ResourceChangeService, Depends(get_changes)]
 InventoryDep = Annotated[InventoryQueries, Depends(get_inventory)]
 ExceptionsDep = Annotated[ExceptionQueries, Depends(get_exceptions)]
+DirectoryDep = Annotated[DirectoryService, Depends(get_directory)]
 SigningDep = Annotated[SigningService, Depends(get_signing)]
 SmsStatusDep = Annotated[SmsDeliveryStatus, Depends(get_sms_status)]
 OpsDep = Annotated[OpsQueries, Depends(get_ops)]
@@ -109,6 +116,18 @@ TechnicianIdPath = Annotated[
         examples=["T001"],
     ),
 ]
+
+
+def page_of(
+    limit: Annotated[int, Query(ge=1, le=500, description="At most this many items")] = 100,
+    offset: Annotated[int, Query(ge=0, le=100_000, description="Skip this many first")] = 0,
+) -> Page:
+    """The slice of a list a request asks for (every list endpoint is paged)."""
+    return Page(limit=limit, offset=offset)
+
+
+PageQuery = Annotated[Page, Depends(page_of)]
+
 IdempotencyKeyHeader = Annotated[
     str | None,
     Header(

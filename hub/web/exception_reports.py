@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 from hub.domain.exception_report import ReportState
 from hub.queries.exceptions import ExceptionQueries
 from hub.web.auth import AssignedOrder, TechnicianDep, require_field_app_token
-from hub.web.deps import ID_PATTERN, CommandsDep, ExceptionsDep, IdempotencyKeyHeader
+from hub.web.deps import ID_PATTERN, CommandsDep, ExceptionsDep, IdempotencyKeyHeader, PageQuery
 from hub.web.idempotency import change_id_for, message_id_for
 from hub.web.models import problem_response
 from hub.web.on_site import COMMON_ANSWERS
@@ -65,11 +65,12 @@ async def report(
 @router.get("", summary="Exception reports with their age")
 async def list_exceptions(
     exceptions: ExceptionsDep,
+    page: PageQuery,
     state: Annotated[ReportState | None, Query(description="Default: open ones only")] = None,
     order_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> list[ExceptionView]:
     """Oldest first; `age_s` is how long each has been open."""
-    reports = await exceptions.list(state=state or ReportState.OPEN, order_id=order_id)
+    reports = await exceptions.list(state=state or ReportState.OPEN, order_id=order_id, page=page)
     now = datetime.now(UTC)
     return [ExceptionView.of(r, now=now) for r in reports]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub.config import Settings
+from hub.handlers.exception_directory import DirectoryService
 from hub.handlers.resource_change import ResourceChangeService
 from hub.handlers.screenshots import ScreenshotUploads
 from hub.handlers.sms import SmsDeliveryStatus
@@ -35,6 +36,7 @@ class WebServices:
     changes: ResourceChangeService
     inventory: InventoryQueries
     exceptions: ExceptionQueries
+    directory: DirectoryService
     signing: SigningService
     sms_status: SmsDeliveryStatus
     ops: OpsQueries

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from hub.domain.work_order import Status, WorkOrder
 from hub.errors import IllegalTransition
 from hub.web.auth import AssignedOrder, TechnicianDep, require_field_app_token
-from hub.web.deps import CommandsDep, IdempotencyKeyHeader, OrdersDep, SettingsDep
+from hub.web.deps import CommandsDep, IdempotencyKeyHeader, OrdersDep, PageQuery, SettingsDep
 from hub.web.idempotency import message_id_for
 from hub.web.models import (
     CheckInRequest,
@@ -42,6 +42,7 @@ OPEN_STATUSES = tuple(s for s in Status if s is not Status.ARCHIVED)
 async def list_orders(
     orders: OrdersDep,
     technician_id: TechnicianDep,
+    page: PageQuery,
     status_filter: Annotated[
         list[Status] | None,
         Query(
@@ -51,7 +52,7 @@ async def list_orders(
 ) -> list[OrderSummary]:
     """Orders currently dispatched to this technician, earliest appointment first."""
     statuses = status_filter or OPEN_STATUSES
-    found = await orders.for_technician(technician_id, statuses=statuses)
+    found = await orders.for_technician(technician_id, statuses=statuses, page=page)
     return [OrderSummary.of(order) for order in found]
 
 

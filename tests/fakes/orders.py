@@ -16,6 +16,7 @@ from hub.domain.flow_log import entry_for
 from hub.domain.resource_change import ResourceChange
 from hub.domain.work_order import Status, WorkOrder
 from hub.errors import ConcurrencyConflict, NotFound
+from hub.ports.records import FIRST_PAGE, Page
 from schemas.v1 import FlowLogEntry, WorkOrderEvent
 from tests.fakes.store import FakeStore
 
@@ -51,7 +52,7 @@ class FakeWorkOrders:
         self._t.orders[order.order_id] = order
 
     async def list_for_technician(
-        self, technician_id: str, *, statuses: Collection[Status]
+        self, technician_id: str, *, statuses: Collection[Status], page: Page = FIRST_PAGE
     ) -> list[WorkOrder]:
         found = [
             o
@@ -59,7 +60,8 @@ class FakeWorkOrders:
             if o.technician is not None and o.technician.id == technician_id
             if o.status in statuses
         ]
-        return sorted(found, key=lambda o: (o.appointment_start or _EARLIEST, o.order_id))
+        ordered = sorted(found, key=lambda o: (o.appointment_start or _EARLIEST, o.order_id))
+        return ordered[page.offset : page.offset + page.limit]
 
     async def count_by_status(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -165,14 +167,19 @@ class FakeExceptionReports:
         self._t.exceptions[report.report_id] = report
 
     async def list(
-        self, *, state: ReportState | None = None, order_id: str | None = None, limit: int = 200
-    ) -> list[ExceptionReport]:
+        self,
+        *,
+        state: ReportState | None = None,
+        order_id: str | None = None,
+        page: Page = FIRST_PAGE,
+    ) -> builtins.list[ExceptionReport]:
         found = [
             r
             for r in self._t.exceptions.values()
             if (state is None or r.state is state) and (order_id is None or r.order_id == order_id)
         ]
-        return sorted(found, key=lambda r: r.reported_at)[:limit]
+        ordered = sorted(found, key=lambda r: (r.reported_at, r.report_id))
+        return ordered[page.offset : page.offset + page.limit]
 
 
 class FakeExceptionDirectory:
