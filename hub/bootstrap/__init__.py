@@ -149,7 +149,7 @@ def bootstrap(
     acceptance = acceptance_policy(settings)
     use_cases = UseCases(
         processor=processor,
-        sms=SmsService(uow, adapters.sms, lease=lease, metrics=metrics),
+        sms=SmsService(uow, adapters.sms, lease=lease, metrics=metrics, sealer=signing.sealer),
         support=SupportSync(adapters.support),
         changes=changes,
         reports=reports,

@@ -76,7 +76,7 @@ class SmsRepository:
                         order_id=cmd.order_id,
                         purpose=cmd.purpose,
                         to_phone=mask_phone(cmd.to),
-                        body=cmd.body,
+                        body=cmd.body or cmd.sealed_body,  # a secret stays sealed
                         provider=provider,
                         state=SmsState.SENDING.value,
                         attempts=1,

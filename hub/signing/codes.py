@@ -26,6 +26,7 @@ from hub.domain.signing import (
 from hub.errors import NotFound
 from hub.handlers.notifications import queue_sms
 from hub.ports import UnitOfWork
+from hub.sealing import Sealer
 from hub.signing import texts
 from hub.signing.context import RequestContext
 from schemas.v1 import SendSms
@@ -42,8 +43,9 @@ class CodeCheck:
 class CodeGate:
     """Sends and checks codes inside a caller's unit of work."""
 
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, sealer: Sealer) -> None:
         self._secret = secret
+        self._sealer = sealer  # the text carries the code: it travels sealed
 
     async def send(self, uow: UnitOfWork, link_id: str, ctx: RequestContext) -> None:
         """A new code by SMS (the previous one stops working); limits in `issue_code`."""
@@ -56,7 +58,7 @@ class CodeGate:
         sms = SendSms(
             sms_id=sms_id,
             to=order.details.contact.phone,
-            body=texts.code_sms(code),
+            sealed_body=self._sealer.seal(texts.code_sms(code)),
             purpose="signing_code",
             order_id=link.order_id,
         )

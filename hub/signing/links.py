@@ -30,6 +30,7 @@ from hub.handlers.notifications import queue_sms
 from hub.handlers.timer_kinds import SIGNING_REMINDER
 from hub.messaging.pii import mask_phone
 from hub.ports import UnitOfWork
+from hub.sealing import Sealer
 from hub.signing import texts
 from hub.signing.context import SYSTEM, RequestContext
 from schemas.v1 import RemindSigner, SendSms
@@ -86,8 +87,9 @@ def display_status(link: SigningLink, now: datetime) -> str:
 class LinkIssuer:
     """Creates links inside a caller's unit of work."""
 
-    def __init__(self, policy: LinkPolicy) -> None:
+    def __init__(self, policy: LinkPolicy, sealer: Sealer) -> None:
         self._policy = policy
+        self._sealer = sealer  # the texts carry the link: they travel sealed
 
     async def issue_remote(
         self,
@@ -113,7 +115,13 @@ class LinkIssuer:
         sms_id = f"signing-link:{order_id}:v{report.version}:{link.issue_no}"
         hours = round(self._policy.ttl.total_seconds() / 3600)
         body = texts.link_sms(order_id, link_url(self._policy.base_url, token), valid_hours=hours)
-        sms = SendSms(sms_id=sms_id, to=phone, body=body, purpose="signing_link", order_id=order_id)
+        sms = SendSms(
+            sms_id=sms_id,
+            to=phone,
+            sealed_body=self._sealer.seal(body),
+            purpose="signing_link",
+            order_id=order_id,
+        )
         await queue_sms(uow, sms, strict=True)  # the technician waits: 429 over the limit
         await uow.signing.audit(
             order_id,
@@ -160,7 +168,7 @@ class LinkIssuer:
         reminder = SendSms(
             sms_id=sms_id,
             to=order.details.contact.phone,
-            body=body,
+            sealed_body=self._sealer.seal(body),
             purpose="signing_reminder",
             order_id=link.order_id,
         )

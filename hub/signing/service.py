@@ -32,6 +32,7 @@ from hub.messaging.processing import MessageProcessor
 from hub.messaging.subscriptions import consumer_of
 from hub.ports import SignatureRecord, UnitOfWork, UnitOfWorkFactory
 from hub.reports import ReportVersion
+from hub.sealing import Sealer
 from hub.signing.codes import CodeGate
 from hub.signing.context import SYSTEM, RequestContext
 from hub.signing.images import page_images, signature_png
@@ -63,6 +64,7 @@ class SigningService:
         reports: ReportSource,
     ) -> None:
         self.secret = signing_secret(settings)
+        self.sealer = Sealer(self.secret)  # texts with a link or a code travel sealed
         self.probes = ProbeLimiter(settings.signing_probe_limit_per_min)
         self.secure_cookies = settings.public_url.startswith("https://")
         self.public_url = settings.public_url
@@ -76,9 +78,10 @@ class SigningService:
                 ttl=timedelta(hours=settings.signing_link_ttl_h),
                 reminder_after=timedelta(hours=settings.signing_reminder_after_h),
                 max_reminders=settings.signing_max_reminders,
-            )
+            ),
+            self.sealer,
         )
-        self._codes = CodeGate(self.secret)
+        self._codes = CodeGate(self.secret, self.sealer)
         self.records = SigningRecords(uow, data_dir=Path(settings.data_dir))
         self._desk = SignatureDesk(uow, reports)
 

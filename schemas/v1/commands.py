@@ -82,13 +82,31 @@ class ArchiveWorkOrder(Contract):
 
 
 class SendSms(Contract):
-    """Send one SMS; `sms_id` is the business idempotency key (one text per id, ever)."""
+    """Send one SMS; `sms_id` is the business idempotency key (one text per id, ever).
+
+    A text that carries a secret (a signing link, a one-time code) travels sealed: `sealed_body`
+    is its AES-GCM ciphertext under the hub's key, so neither the broker nor the outbox table
+    ever holds it in clear; other texts travel as `body`. Exactly one of the two is set.
+    """
 
     sms_id: Annotated[str, Field(min_length=8, max_length=128, description="Idempotency key")]
     to: Phone
-    body: Annotated[str, Field(min_length=1, max_length=1600, description="Text of the SMS")]
+    body: Annotated[str | None, Field(min_length=1, max_length=1600)] = Field(
+        default=None, description="Text of the SMS, when it carries no secret"
+    )
+    sealed_body: Annotated[str | None, Field(min_length=16, max_length=4000)] = Field(
+        default=None,
+        description="The text sealed with the hub's key (`v1.<base64url>`), when it carries a "
+        "signing link or a code; only the hub's SMS consumer can open it",
+    )
     purpose: ShortText = Field(description="Why it is sent, e.g. dispatch_notice")
     order_id: OrderId | None = Field(default=None, description="Work order it concerns, if any")
+
+    @model_validator(mode="after")
+    def _one_text(self) -> SendSms:
+        if (self.body is None) == (self.sealed_body is None):
+            raise ValueError("exactly one of body and sealed_body must be given")
+        return self
 
 
 class VerifyCheckIn(Contract):

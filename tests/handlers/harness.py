@@ -154,9 +154,10 @@ def fake_hub(tmp_path: Path) -> FakeHub:
     metrics = Metrics()
     processor = MessageProcessor(uow, metrics=metrics)
     settings = Settings(data_dir=tmp_path, signing_secret=SecretStr("s" * 32))
+    signing = SigningService(settings, uow=uow, processor=processor, reports=reports)
     use_cases = UseCases(
         processor=processor,
-        sms=SmsService(uow, sms, lease=LEASE, metrics=metrics),
+        sms=SmsService(uow, sms, lease=LEASE, metrics=metrics, sealer=signing.sealer),
         support=SupportSync(support),
         changes=ResourceChangeService(uow, inventory, watchdog=LEASE),
         # The table only asks it for `render_if_changed` (the `ReportSource` half).
@@ -164,7 +165,7 @@ def fake_hub(tmp_path: Path) -> FakeHub:
         close_out=CloseOut(processor, support, store=store, radius_m=RADIUS_M),
         emails=EmailService(uow, mailer, store=store, sender="hub@example.com", lease=LEASE),
         billing=BillingService(uow, billing, store=store, lease=LEASE),
-        signing=SigningService(settings, uow=uow, processor=processor, reports=reports),
+        signing=signing,
         policy=AcceptancePolicy(default=AcceptanceRule()),
         store=store,
         radius_m=RADIUS_M,

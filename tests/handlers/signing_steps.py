@@ -20,14 +20,20 @@ def texts(hub: FakeHub, purpose: str) -> list[SendSms]:
     return [s for s in hub.tables.published(SendSms) if s.purpose == purpose]
 
 
+def text_of(hub: FakeHub, sms: SendSms) -> str:
+    """What the customer's phone shows: the text, opened from its seal if it carries a secret."""
+    assert sms.body is None and sms.sealed_body, "a link or a code must never travel in clear"
+    return hub.use_cases.signing.sealer.open(sms.sealed_body)
+
+
 def last_token(hub: FakeHub, purpose: str = "signing_link") -> str:
-    match = _TOKEN.search(texts(hub, purpose)[-1].body)
+    match = _TOKEN.search(text_of(hub, texts(hub, purpose)[-1]))
     assert match is not None, "no link in the SMS"
     return match[1]
 
 
 def last_code(hub: FakeHub) -> str:
-    match = _CODE.search(texts(hub, "signing_code")[-1].body)
+    match = _CODE.search(text_of(hub, texts(hub, "signing_code")[-1]))
     assert match is not None, "no code in the SMS"
     return match[1]
 

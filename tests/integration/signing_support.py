@@ -85,12 +85,20 @@ async def outbox_sms(hub: Hub, sms_prefix: str = "") -> list[SendSms]:
     return [c for c in commands if c.sms_id.startswith(sms_prefix)]
 
 
+def text_of(hub: Hub, sms: SendSms) -> str:
+    """The text of a queued SMS: a link or a code travels sealed, so it is opened here."""
+    if sms.sealed_body is not None:
+        return hub.signing.sealer.open(sms.sealed_body)
+    assert sms.body is not None
+    return sms.body
+
+
 async def sms_texts(hub: Hub, sms_prefix: str) -> dict[str, str]:
     """Texts by SMS id: still waiting in the outbox, or received by the customer's phone.
 
     A quiet hub's texts stay in the outbox; a started hub's reach the log provider's table.
     """
-    waiting = {c.sms_id: c.body for c in await outbox_sms(hub, sms_prefix)}
+    waiting = {c.sms_id: text_of(hub, c) for c in await outbox_sms(hub, sms_prefix)}
     async with hub.db.read() as conn:
         rows = await conn.execute(
             select(sms_log.c.sms_id, sms_log.c.body)
