@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 from adapters.sms.fake_twilio import FakeTwilio
 from adapters.sms.twilio_sender import TwilioSmsSender
 from hub.bootstrap import Hub, bootstrap
+from hub.bootstrap.web import web_services
 from hub.config import Settings, SmsProvider
 from hub.db.tables import sms_messages
 from hub.handlers.sms import SmsService
@@ -79,7 +80,7 @@ async def env(settings: Settings) -> AsyncIterator[Env]:
             consumers=False,
             sms_sender=sender,
         )
-        app.state.hub = hub
+        app.state.services = web_services(hub)
         sms = SmsService(hub.uow, sender, lease=timedelta(seconds=10), metrics=hub.metrics)
         for n in range(TEXTS):
             phone = f"+86139{n:08d}"
@@ -213,7 +214,7 @@ async def test_delivered_before_sent_leaves_delivered(env: Env) -> None:
 async def test_the_webhook_is_absent_when_twilio_is_not_configured(settings: Settings) -> None:
     app = webhook_app()
     hub = bootstrap(settings, consumers=False)
-    app.state.hub = hub
+    app.state.services = web_services(hub)
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=PUBLIC
