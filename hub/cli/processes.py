@@ -56,7 +56,9 @@ async def _web(settings: Settings, *, host: str, port: int) -> None:
     sock = listen_or_exit(host, port)
     url = browsable_url(host, sock.getsockname()[1])
     out.print(f"web listening on {url} (API docs {url}/docs, ops {url}/ops)")
-    await uvicorn.Server(uvicorn_config(app, host=host, port=port)).serve(sockets=[sock])
+    await uvicorn.Server(
+        uvicorn_config(app, host=host, port=port, forwarded_allow_ips=settings.forwarded_allow_ips)
+    ).serve(sockets=[sock])
 
 
 async def require_migrated(hub: Hub) -> None:
