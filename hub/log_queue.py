@@ -13,6 +13,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from logging.handlers import QueueHandler, QueueListener
 from typing import TextIO
 
@@ -43,6 +44,14 @@ class RedactingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         return redact(super().format(record))
 
 
+class _YieldingListener(QueueListener):
+    """Gives the GIL back after each line, so the event loop never waits on a burst of logs."""
+
+    def handle(self, record: logging.LogRecord) -> None:
+        super().handle(record)
+        time.sleep(0)  # lets a waiting event-loop thread take the GIL now
+
+
 class LogQueue:
     """The queue, its handler for the root logger and the listener thread writing to `stream`."""
 
@@ -51,7 +60,7 @@ class LogQueue:
         self.handler = SnapshotQueueHandler(self.queue)
         self.output = RedactingStreamHandler(stream)
         self.output.setFormatter(formatter)
-        self._listener = QueueListener(self.queue, self.output)
+        self._listener = _YieldingListener(self.queue, self.output)
         self._lock = threading.Lock()
         self._running = False
 

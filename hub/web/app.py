@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from hub.bootstrap import Hub
 from hub.web import (
     exception_reports,
+    hardening,
     intake,
     on_site,
     ops,
@@ -93,6 +94,7 @@ def create_app(
     install_docs(app)
     app.state.hub = hub
     install_error_handlers(app)
+    hardening.install(app, hub.settings)
     webhooks = twilio_webhook_router()  # answers 404 unless Twilio is configured
     signing_routers = (signing.router, signing_api.technician_router, signing_api.verify_router)
     routers = (
