@@ -4,10 +4,16 @@ A pure ASGI middleware: a declared `Content-Length` over the path's limit is ref
 otherwise the bytes of the `http.request` messages are counted as they stream in, and the
 moment the count passes the limit the client gets 413 and the app reads no more. Nothing is
 buffered here, so a 100 MB upload costs the server no more memory than a small one.
+
+After the 413 the rest of the body is read and thrown away for up to `DRAIN_SECONDS` before
+the answer is completed and the connection closed: closing a socket with unread data resets
+it, and a client still sending would lose the 413 it was sent (nginx's lingering close).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 from collections.abc import Sequence
@@ -17,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 KIB = 1024
 MIB = 1024 * KIB
+DRAIN_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,7 @@ class BodyLimitMiddleware:
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await refuse(send, limit)
+            await drain_and_close(scope, receive, send)
             return
         await _CountedRequest(self.app, limit).run(scope, receive, send)
 
@@ -108,10 +116,12 @@ class _CountedRequest:
         except Exception:
             if not self.refused:
                 raise
+        if self.refused and not self.started:
+            await drain_and_close(scope, receive, send)
 
 
 async def refuse(send: Send, limit: int) -> None:
-    """The 413 answer; the connection is closed after it (the rest of the body is unread)."""
+    """The 413 answer, all but its end: `drain_and_close` completes it."""
     detail = f"the request body is larger than {_size(limit)}, the limit for this address"
     body = json.dumps({"detail": detail, "max_bytes": limit}).encode()
     await send(
@@ -125,7 +135,23 @@ async def refuse(send: Send, limit: int) -> None:
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+
+
+async def drain_and_close(scope: Scope, receive: Receive, send: Send) -> None:
+    """Discard what is left of the body (at most `DRAIN_SECONDS`), then end the answer."""
+    expects_continue = any(
+        name == b"expect" and value.lower() == b"100-continue"
+        for name, value in scope.get("headers", ())
+    )
+    if not expects_continue:  # such a client sends no body until asked: nothing to drain
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(DRAIN_SECONDS):
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request" or not message.get("more_body"):
+                        break
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _content_length(scope: Scope) -> int | None:
