@@ -4,8 +4,9 @@ A pure ASGI middleware that adds what a route did not set itself:
 
 * `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY`;
 * a `Content-Security-Policy`: `default-src 'none'; frame-ancestors 'none'` for anything but
-  HTML, a page policy for HTML (the hub's own scripts and styles only; `/ops` also inline
-  styles). Routes with a CSP of their own (the signing pages) keep it;
+  HTML and PDF (PDF: `frame-ancestors 'none'`, so the browser's viewer works); for HTML a page
+  policy (the hub's own scripts and styles only; `/ops` also inline styles). Routes with a CSP
+  of their own (the signing pages) keep it;
 * `Cache-Control: no-store` under `/api/`, `/s/` and `/ops` (personal data), unless the route
   chose its caching.
 """
@@ -19,6 +20,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 NOT_A_PAGE_CSP = "default-src 'none'; frame-ancestors 'none'"
+# A browser shows a PDF with a built-in viewer that `default-src 'none'` (object-src) would
+# block; the PDF itself runs nothing of ours, so only framing is refused.
+PDF_CSP = "frame-ancestors 'none'"
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -83,7 +87,10 @@ class SecurityHeadersMiddleware:
             headers["Cache-Control"] = "no-store"
 
     def csp_for(self, path: str, content_type: str | None) -> str:
-        if not (content_type or "").startswith("text/html"):
+        content_type = content_type or ""
+        if content_type.startswith("application/pdf"):
+            return PDF_CSP
+        if not content_type.startswith("text/html"):
             return NOT_A_PAGE_CSP
         for policy in self.page_policies:
             if path.startswith(policy.prefix):

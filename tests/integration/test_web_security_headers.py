@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.web.app import create_app
-from hub.web.security_headers import NOT_A_PAGE_CSP, OPS_PAGE_CSP, PAGE_CSP
+from hub.web.security_headers import NOT_A_PAGE_CSP, OPS_PAGE_CSP, PAGE_CSP, PDF_CSP
 from hub.web.signing_pages import CSP as SIGNING_CSP
 
 pytestmark = pytest.mark.integration
@@ -34,6 +34,10 @@ def exploding_router() -> APIRouter:
     @router.get("/api/v1/test/explode")
     async def explode() -> None:
         raise RuntimeError("unexpected")
+
+    @router.get("/api/v1/test/report.pdf")
+    async def pdf() -> Response:
+        return Response(b"%PDF-1.7\n", media_type="application/pdf")
 
     return router
 
@@ -59,6 +63,8 @@ def assert_hardened(response: httpx.Response) -> None:
     assert re.fullmatch(r"[0-9a-f]{32}", headers.get("x-request-id", "")), where
     if headers.get("content-type", "").startswith("text/html"):
         assert "default-src 'none'" in headers["content-security-policy"], where
+    elif headers.get("content-type", "").startswith("application/pdf"):
+        assert headers["content-security-policy"] == PDF_CSP, where
     else:
         assert headers["content-security-policy"] == NOT_A_PAGE_CSP, where
     path = response.request.url.path
@@ -95,6 +101,7 @@ async def test_every_operation_in_the_openapi_document_answers_with_the_headers(
         ("DELETE", "/healthz", 405, NOT_A_PAGE_CSP),
         ("POST", "/api/v1/work-orders", 422, NOT_A_PAGE_CSP),
         ("GET", "/api/v1/test/explode", 500, NOT_A_PAGE_CSP),
+        ("GET", "/api/v1/test/report.pdf", 200, PDF_CSP),
     ],
 )
 async def test_pages_files_and_errors_answer_with_the_headers(
