@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -14,6 +15,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,6 +70,15 @@ class Settings(BaseSettings):
     public_base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For "
+        "is believed; unset: none, the peer address is the client",
+    )
+    body_max_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = Field(
+        default=1024 * 1024,
+        description="Largest request body for routes without a limit of their own",
+    )
     queue_prefix: Annotated[str, Field(pattern=r"^[a-z0-9_.-]*$")] = "hub."
 
     sms_provider: SmsProvider = SmsProvider.LOG
@@ -166,6 +177,21 @@ class Settings(BaseSettings):
             if missing:
                 raise ValueError(f"sms_provider=twilio needs {', '.join(missing)}")
         return self
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return ",".join(entries)
 
     @property
     def resolved_database_url(self) -> str:

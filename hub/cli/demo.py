@@ -140,7 +140,11 @@ async def _serving(hub: Hub, sock: socket.socket) -> AsyncIterator[None]:
     """The hub's web app on `sock` while the block runs."""
     app = build_web_app(hub, manage_lifecycle=False, embedded_support=False)
     port = sock.getsockname()[1]
-    server = EmbeddedServer(uvicorn_config(app, host=LOCAL, port=port))
+    server = EmbeddedServer(
+        uvicorn_config(
+            app, host=LOCAL, port=port, forwarded_allow_ips=hub.settings.forwarded_allow_ips
+        )
+    )
     serving = asyncio.create_task(server.serve(sockets=[sock]), name="demo-web")
     try:
         while not server.started:

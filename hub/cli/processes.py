@@ -63,7 +63,10 @@ async def _web(settings: Settings, *, host: str, port: int) -> None:
     sock = listen_or_exit(host, port)
     url = browsable_url(host, sock.getsockname()[1])
     # Signals are ours (not uvicorn's, which re-raises SIGINT after a clean stop: exit 130).
-    server = EmbeddedServer(uvicorn_config(app, host=host, port=port))
+    config = uvicorn_config(
+        app, host=host, port=port, forwarded_allow_ips=settings.forwarded_allow_ips
+    )
+    server = EmbeddedServer(config)
     stop = asyncio.Event()
     with stop_on_signals(stop):
         serving = asyncio.create_task(server.serve(sockets=[sock]), name="web")

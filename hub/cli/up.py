@@ -60,7 +60,9 @@ async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> 
     hub = bootstrap(settings, consumers=True)
     embedded_support = settings.support_system_url is None
     app = build_web_app(hub, manage_lifecycle=False, embedded_support=embedded_support)
-    server = EmbeddedServer(uvicorn_config(app, host=host, port=port))
+    server = EmbeddedServer(
+        uvicorn_config(app, host=host, port=port, forwarded_allow_ips=settings.forwarded_allow_ips)
+    )
     stop = asyncio.Event()
     runtime = Runtime(hub)
     with stop_on_signals(stop):

@@ -106,10 +106,24 @@ class EmbeddedServer(uvicorn.Server):
         yield
 
 
-def uvicorn_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
-    """uvicorn settings the hub uses: our logging, no server header, proxy headers off."""
+def uvicorn_config(
+    app: FastAPI, *, host: str, port: int, forwarded_allow_ips: str | None = None
+) -> uvicorn.Config:
+    """uvicorn settings the hub uses: our logging, no server header, proxies trusted if named.
+
+    With `forwarded_allow_ips` (HUB_FORWARDED_ALLOW_IPS) the client address is taken from
+    `X-Forwarded-For` when, and only when, the peer is one of those proxies; without it the
+    header is ignored, so no client can choose the address the rate limits and audit see.
+    """
+    trusted = forwarded_allow_ips or None
     return uvicorn.Config(
-        app, host=host, port=port, log_config=None, server_header=False, proxy_headers=False
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        server_header=False,
+        proxy_headers=trusted is not None,
+        forwarded_allow_ips=trusted or "",
     )
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from hub.web import (
     exception_directory,
     exception_reports,
+    hardening,
     intake,
     on_site,
     ops,
@@ -88,6 +89,7 @@ def create_app(
     install_docs(app)
     app.state.services = services
     install_error_handlers(app)
+    hardening.install(app, services.settings)
     webhooks = twilio_webhook_router()  # answers 404 unless Twilio is configured
     signing_routers = (signing.router, signing_api.technician_router, signing_api.verify_router)
     routers = (

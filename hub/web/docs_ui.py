@@ -1,26 +1,59 @@
-"""Swagger UI served from a vendored bundle: `/docs` works on machines without internet."""
+"""`/docs` (Swagger UI 5, which renders OpenAPI 3.1) and the `/` landing page, both offline.
+
+Swagger UI's files come from the `fastapi-swagger` package (Swagger UI 5.34.0, byte for byte
+the `swagger-ui-dist` release); the page's initializer is a static file of the hub's, so the
+pages need no inline script. Only the files the pages use are served under `/docs-assets/`.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 ASSETS = "/docs-assets"
+_SWAGGER = files("fastapi_swagger").joinpath("resources")
+_OWN = files("hub.web").joinpath("static", "docs")
+SERVED: dict[str, tuple[Traversable, str]] = {
+    "swagger-ui-bundle.js": (_SWAGGER, "text/javascript; charset=utf-8"),
+    "swagger-ui.css": (_SWAGGER, "text/css; charset=utf-8"),
+    "favicon-32x32.png": (_SWAGGER, "image/png"),
+    "docs-init.js": (_OWN, "text/javascript; charset=utf-8"),
+    "hub.css": (_OWN, "text/css; charset=utf-8"),
+}
+CACHE = {"Cache-Control": "public, max-age=86400"}
+
+_templates = Environment(
+    loader=PackageLoader("hub.web", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
 
 
 def install_docs(app: FastAPI) -> None:
-    """Mount the bundle and serve `/docs` from it (the app is created with `docs_url=None`)."""
-    app.mount(ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+    """Serve `/docs`, `/` and their assets (the app is created with `docs_url=None`)."""
+
+    @app.get(f"{ASSETS}/{{name}}", include_in_schema=False)
+    async def docs_asset(name: str) -> Response:
+        found = SERVED.get(name)
+        if found is None:
+            raise HTTPException(404, "no such file")
+        folder, media_type = found
+        return Response(folder.joinpath(name).read_bytes(), media_type=media_type, headers=CACHE)
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} — API",
-            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
-            swagger_css_url=f"{ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS}/favicon-32x32.png",
+        return _page(
+            "docs.html", title=f"{app.title} — API", openapi_url=app.openapi_url or "/openapi.json"
         )
+
+    @app.get("/", include_in_schema=False)
+    async def landing() -> HTMLResponse:
+        return _page("landing.html", title=app.title, version=app.version)
+
+
+def _page(template: str, **context: str) -> HTMLResponse:
+    html = _templates.get_template(template).render(assets=ASSETS, **context)
+    return HTMLResponse(html)

@@ -20,7 +20,7 @@ from pydantic import AnyHttpUrl
 
 from hub.bootstrap import Hub
 from hub.config import Settings
-from hub.logging import configure
+from hub.logging import configure, flush, shutdown
 from schemas.v1 import SendSigningLink
 from tests import factories
 from tests.helpers import eventually, publish
@@ -79,6 +79,7 @@ def captured_logs() -> Iterator[io.StringIO]:
     yield buffer
     for logger, level in zip(client_sides, earlier_levels, strict=True):
         logger.setLevel(level)
+    shutdown()
     structlog.reset_defaults()
     logging.getLogger().handlers = []
 
@@ -116,6 +117,7 @@ async def test_s8_no_phone_token_or_code_reaches_logs_parking_headers_or_sms_tex
     codes = {m.group(1) for t in sms_texts if (m := CODE.search(t))}
     phones = {factories.create_order(o).contact.phone for o in order_ids}
     phones.add(factories.technician().phone)
+    flush()  # lines are written by the log thread
     logs = captured_logs.getvalue()
     headers = "\n".join(parked)
     assert len(tokens) >= ORDERS and len(codes) >= ORDERS and "GET /s/<token>" in logs

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 
 from hub.domain.signing import InvalidSignature
 from hub.logging import configure as configure_logging
+from hub.logging import shutdown as shutdown_logging
 from hub.signing.images import signature_png
 from hub.signing.probes import ProbeLimiter
 from hub.signing.redaction import SigningTokenFilter, redact_paths
@@ -98,6 +99,7 @@ async def test_no_log_line_of_the_hub_or_its_libraries_carries_a_signing_token()
         logging.getLogger("hub.web").info("link %s opened", url)
     finally:
         client_logger.setLevel(earlier_level)
+        shutdown_logging()  # writes every queued line
         structlog.reset_defaults()
         logging.getLogger().handlers = []
     lines = out.getvalue()
