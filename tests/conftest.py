@@ -1,8 +1,15 @@
-"""Shared fixtures: a kept test vhost, a queue prefix per test, and a database per test."""
+"""Shared fixtures: a kept test vhost, a queue prefix per worker, and a database per test.
+
+The hub's topology (~55 quorum queues) is declared once per pytest worker process and emptied
+between tests, instead of declared and deleted for every test: starting a quorum queue is the
+broker's slowest step. Chaos tests, which kill processes and restart the broker, keep a prefix
+of their own per test. Databases are copied from a template migrated once per session.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,6 +28,26 @@ from tests import services
 def session_prefix() -> str:
     """Every queue and exchange this test session declares starts with this."""
     return f"t{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture(scope="session")
+def worker_prefix(session_prefix: str) -> str:
+    """The queue prefix the tests of this pytest worker (xdist) share, emptied between tests."""
+    return f"{session_prefix}{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}."
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once; each test copies it."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "hub.sqlite3"
+
+    async def _migrate() -> None:
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        await upgrade(db)
+        await db.dispose()
+
+    services.run_sync(_migrate())
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -59,11 +86,9 @@ async def database_url(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[str]:
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}"
-        db = Database(url)
-        await upgrade(db)
-        await db.dispose()
-        yield url
+        path = tmp_path / "hub.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     template = request.getfixturevalue("pg_template")
     name = await services.create_database(template=template)
@@ -72,12 +97,24 @@ async def database_url(
 
 
 @pytest.fixture
-def settings(vhost: str, session_prefix: str, database_url: str, tmp_path: Path) -> Settings:
+async def queue_prefix(
+    vhost: str, session_prefix: str, worker_prefix: str, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """The worker's shared prefix, emptied after the test; a chaos test gets its own."""
+    if request.node.get_closest_marker("chaos"):
+        yield f"{session_prefix}{uuid.uuid4().hex[:4]}."
+        return
+    yield worker_prefix
+    await services.purge_by_prefix(vhost, worker_prefix)
+
+
+@pytest.fixture
+def settings(vhost: str, queue_prefix: str, database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         amqp_url=services.amqp_url(vhost),
         database_url=database_url,
         data_dir=tmp_path,
-        queue_prefix=f"{session_prefix}{uuid.uuid4().hex[:4]}.",
+        queue_prefix=queue_prefix,
         retry_delays_ms=[200, 400, 800],
         transient_attempts=4,
         relay_poll_interval_s=0.05,
@@ -94,7 +131,6 @@ async def runtime(settings: Settings, vhost: str) -> AsyncIterator[Runtime]:
     await running.start()
     yield running
     await running.stop()
-    await _delete_queues(settings)
 
 
 @pytest.fixture
@@ -103,21 +139,8 @@ def hub(runtime: Runtime) -> Hub:
 
 
 async def _delete_queues(settings: Settings) -> None:
-    import aio_pika
+    """Empty the test's queues (kept for the next test of this worker; the session deletes)."""
+    from urllib.parse import unquote, urlsplit
 
-    conn = await aio_pika.connect(settings.amqp_url)
-    async with conn:
-        channel = await conn.channel()
-        from hub.messaging.declare import ALL_CONSUMERS
-        from hub.messaging.topology import Topology
-
-        topo = Topology(
-            prefix=settings.queue_prefix, retry_delays_ms=tuple(settings.retry_delays_ms)
-        )
-        names = [topo.queue_name(c) for c in ALL_CONSUMERS]
-        names += [topo.parking_queue(c).name for c in ALL_CONSUMERS]
-        names += [topo.retry_queue(d).name for d in topo.retry_delays_ms]
-        for name in names:
-            await channel.queue_delete(name)
-        for exchange in (topo.bus.name, topo.dlx.name, topo.retry.name):
-            await channel.exchange_delete(exchange)
+    vhost = unquote(urlsplit(settings.amqp_url).path.lstrip("/")) or "/"
+    await services.purge_by_prefix(vhost, settings.queue_prefix)

@@ -82,7 +82,7 @@ class _running:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.runtime.stop()
-        await services.delete_by_prefix(self.vhost, self.settings.queue_prefix)
+        await services.purge_by_prefix(self.vhost, self.settings.queue_prefix)
 
 
 def with_emails(order_id: str) -> CreateWorkOrder:
