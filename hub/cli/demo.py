@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,6 +31,7 @@ from hub.cli.demo_report import DemoReport, collect_report, summary_table
 from hub.cli.demo_run import DemoRun, OnSiteRates, SigningRates
 from hub.cli.web_app import EmbeddedServer, browsable_url, build_web_app, listen, uvicorn_config
 from hub.config import Settings
+from hub.messaging.declare import delete_topology
 from hub.runtime import Runtime
 
 LOCAL = "127.0.0.1"
@@ -103,6 +105,11 @@ async def _demo(
     rates: OnSiteRates,
     signing: SigningRates | None,
 ) -> DemoReport:
+    own_queues = "queue_prefix" not in settings.model_fields_set
+    if own_queues:
+        # Its own queues: a demo beside a running `hub up` must not consume its messages; they
+        # are deleted when it ends (left behind, quorum queues cost the broker file handles).
+        settings = settings.model_copy(update={"queue_prefix": f"demo{secrets.token_hex(3)}."})
     await migrate(settings)
     sock = listen(LOCAL, 0)
     web_url = browsable_url(LOCAL, sock.getsockname()[1])
@@ -133,6 +140,8 @@ async def _demo(
                 await demo.stop()
     finally:
         await runtime.stop()
+        if own_queues:
+            await delete_topology(settings.amqp_url, hub.topology)
 
 
 @asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aio_pika
 from faststream.rabbit import RabbitBroker
 
 from hub.messaging.subscriptions import ALL_CONSUMERS
@@ -21,3 +22,23 @@ async def declare_topology(broker: RabbitBroker, topology: Topology) -> None:
         wait = topology.retry_queue(delay)
         queue = await broker.declare_queue(wait)
         await queue.bind(retry, routing_key="", arguments=wait.bind_arguments)
+
+
+async def delete_topology(amqp_url: str, topology: Topology) -> int:
+    """Delete every queue and exchange of `topology` (a finished demo or benchmark run).
+
+    Quorum queues left behind cost the broker file handles; enough of them stall it (README,
+    "Operating RabbitMQ"). Uses a connection of its own; returns how many were deleted.
+    """
+    queues = [topology.queue_name(c) for c in ALL_CONSUMERS]
+    queues += [topology.parking_queue(c).name for c in ALL_CONSUMERS]
+    queues += [topology.retry_queue(d).name for d in topology.retry_delays_ms]
+    exchanges = [topology.bus.name, topology.dlx.name, topology.retry.name]
+    connection = await aio_pika.connect(amqp_url, timeout=10)
+    async with connection:
+        channel = await connection.channel()
+        for name in queues:
+            await channel.queue_delete(name)
+        for name in exchanges:
+            await channel.exchange_delete(name)
+    return len(queues) + len(exchanges)

@@ -24,7 +24,7 @@ from hub.db.uow import UnitOfWorkFactory
 from hub.messaging.declare import ALL_CONSUMERS
 from hub.messaging.topology import ROUTES, Topology, message_type
 from schemas.v1 import CreateWorkOrder, VerifyCheckIn
-from tests import factories
+from tests import factories, services
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.integration
@@ -116,12 +116,26 @@ async def test_demo_delivers_every_order_signed_on_site_or_by_link_and_prints_on
     assert delivery["reports_rendered"] >= 30
     assert report["duplicated_sms"] == 0
     # a dispatch notice per order, a link per remote order, one code per customer who signed
-    assert (
-        report["sms_sent"] == 30 + (delivery["signed_remote"] + waiting) + delivery["signed_remote"]
-    )
+    # (on site too: the customer confirms with a code texted to their phone)
+    assert report["sms_sent"] == 30 + (delivery["signed_remote"] + waiting) + signed
     assert report["signing_failures"] == []
     assert report["ok"] is True
     assert report["p50_step_latency_ms"] <= report["p99_step_latency_ms"]
+
+
+async def test_a_demo_runs_on_queues_of_its_own_and_deletes_them(
+    settings: Settings, env: dict[str, str], vhost: str
+) -> None:
+    """Beside a running hub (`hub.`) a demo must not consume its messages, nor leave queues."""
+    own = {k: v for k, v in env.items() if k != "HUB_QUEUE_PREFIX"}
+    before = services.queue_names(vhost, "demo")
+    ran = await hub_cli(
+        "demo", "--orders", "3", "--no-sign", "--json", env=own, cwd=settings.data_dir
+    )
+    assert ran.code == 0, ran.stderr[-3000:]
+    assert json.loads(ran.stdout)["archived"] == 3
+    assert services.queue_names(vhost, "demo") == before == []
+    assert services.queue_names(vhost, "hub.") == [], "the default hub's queues were not used"
 
 
 async def test_a_bad_setting_exits_2_naming_it(tmp_path: Path) -> None:
