@@ -45,17 +45,30 @@ amqp_answers() {
     head -c 1 <&3 | od -An -tx1 | grep -q 01' 2>/dev/null
 }
 
+launch_rabbitmq() {
+  # Each quorum queue holds several file handles; Debian's default 1024 runs out at a few
+  # hundred queues and the broker then hangs on queue and vhost operations.
+  as_root bash -c 'ulimit -n 65536 2>/dev/null || true; exec rabbitmq-server -detached'
+}
+
+# `rabbitmq-server -detached` returns before the node registers with epmd, and
+# `await_startup` gives up at once on a node that is "not running at all": retry until it is.
+await_rabbitmq() {
+  local deadline=$((SECONDS + TIMEOUT))
+  until as_root rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "RabbitMQ did not start within ${TIMEOUT}s; see /var/log/rabbitmq/"
+    sleep 1
+  done
+}
+
 start_rabbitmq() {
   command -v rabbitmq-server >/dev/null || die "rabbitmq-server not installed: run scripts/setup.sh"
   if ! listening 5672; then
     if ! as_root rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
       say "starting RabbitMQ"
-      # Each quorum queue holds several file handles; Debian's default 1024 runs out at a few
-      # hundred queues and the broker then hangs on queue and vhost operations.
-      as_root bash -c 'ulimit -n 65536 2>/dev/null || true; exec rabbitmq-server -detached'
+      launch_rabbitmq
     fi
-    as_root rabbitmqctl -q await_startup --timeout "$TIMEOUT" \
-      || die "RabbitMQ did not start within ${TIMEOUT}s; see /var/log/rabbitmq/"
+    await_rabbitmq
   fi
   wait_for_port RabbitMQ 5672 "see /var/log/rabbitmq/"
   raise_file_handle_limit
@@ -63,9 +76,8 @@ start_rabbitmq() {
     say "RabbitMQ listens but does not answer AMQP (out of file handles?): restarting it"
     as_root pkill -9 -f 'beam.smp.*rabbit' || true
     sleep 2
-    as_root bash -c 'ulimit -n 65536 2>/dev/null || true; exec rabbitmq-server -detached'
-    as_root rabbitmqctl -q await_startup --timeout "$TIMEOUT" \
-      || die "RabbitMQ did not start within ${TIMEOUT}s; see /var/log/rabbitmq/"
+    launch_rabbitmq
+    await_rabbitmq
     raise_file_handle_limit
     amqp_answers || die "RabbitMQ does not answer AMQP on 127.0.0.1:5672; see /var/log/rabbitmq/"
   fi
