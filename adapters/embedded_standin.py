@@ -1,5 +1,5 @@
 """What every embedded stand-in (support, inventory, billing) shares: injected faults and the
-ledger of change calls, one row per call, so tests and chaos oracles can see repeats."""
+ledger of change calls, one row per call in its own storage, so tests can see repeats."""
 
 from __future__ import annotations
 
@@ -7,36 +7,40 @@ import asyncio
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.db.engine import Database
-from hub.db.tables import standin_ledger
+from adapters.standin_storage import OwnsStorage, StandinStorage, UtcDateTime
 from hub.errors import TransientAdapterError
 
+LEDGER = "standin_ledger"
 
-class EmbeddedStandin:
-    """A stand-in over the hub's database; set `unavailable`, `fail_next`, `delay_ms` to fail."""
+
+def ledger_table(metadata: MetaData) -> Table:
+    """The ledger of a stand-in's change calls, declared among its own tables."""
+    return Table(
+        LEDGER,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("system", String(32), nullable=False),
+        Column("operation", String(64), nullable=False),
+        Column("idempotency_key", String(128), nullable=False, index=True),
+        Column("at", UtcDateTime(), nullable=False),
+    )
+
+
+class EmbeddedStandin(OwnsStorage):
+    """A stand-in over its own storage; set `unavailable`, `fail_next`, `delay_ms` to fail."""
 
     system: ClassVar[str]  # its name in the ledger
     label: ClassVar[str]  # its name in injected errors
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, storage: StandinStorage) -> None:
+        super().__init__(storage)
+        self._ledger = self.tables.tables[LEDGER]
         self.unavailable = False
         self.fail_next = 0
         self.delay_ms = 0
-
-    async def calls(self, operation: str | None = None) -> list[tuple[str, str]]:
-        """The recorded calls as (operation, key), oldest first; optionally one operation only."""
-        query = select(standin_ledger.c.operation, standin_ledger.c.idempotency_key).where(
-            standin_ledger.c.system == self.system
-        )
-        if operation is not None:
-            query = query.where(standin_ledger.c.operation == operation)
-        async with self._db.read() as conn:
-            rows = await conn.execute(query.order_by(standin_ledger.c.id))
-            return [(row.operation, row.idempotency_key) for row in rows]
 
     async def _maybe_fail(self) -> None:
         if self.delay_ms > 0:
@@ -50,7 +54,7 @@ class EmbeddedStandin:
 
     async def _record(self, conn: AsyncConnection, operation: str, key: str) -> None:
         await conn.execute(
-            insert(standin_ledger).values(
+            insert(self._ledger).values(
                 system=self.system, operation=operation, idempotency_key=key, at=datetime.now(UTC)
             )
         )

@@ -115,18 +115,12 @@ def raw_orders(n: int) -> list[str]:
 def serve_inventory(port: int, database_url: str, orders: int) -> None:
     import uvicorn
 
+    from adapters.inventory.embedded import EmbeddedInventory
     from adapters.inventory.server import create_inventory_app
-    from hub.db.engine import Database
-    from hub.db.migrate import upgrade
+    from adapters.standin_storage import StandinStorage
 
-    async def prepare() -> None:
-        db = Database(database_url)
-        await upgrade(db)
-        await db.dispose()
-
-    asyncio.run(prepare())
-    db = Database(database_url)
-    app = create_inventory_app(db)
+    # The stand-in creates its own tables on first use: no migration.
+    app = create_inventory_app(StandinStorage(database_url, EmbeddedInventory.tables))
 
     @app.on_event("startup")
     async def load() -> None:

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
         default=1024 * 1024,
         description="Largest request body for routes without a limit of their own",
     )
+    standin_port: Annotated[int, Field(ge=0, le=65535)] = Field(
+        default=8001,
+        description="Loopback port of the embedded stand-ins' APIs (`hub up`); 0: a free port",
+    )
     queue_prefix: Annotated[str, Field(pattern=r"^[a-z0-9_.-]*$")] = "hub."
 
     sms_provider: SmsProvider = SmsProvider.LOG

@@ -61,10 +61,7 @@ class Runtime:
         self._stop.set()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        for closer in hub.closers:
-            await closer.aclose()  # type: ignore[attr-defined]
-        await hub.reports.close()
-        await hub.db.dispose()
+        await hub.aclose()
         log.info("hub stopped")
 
     async def __aenter__(self) -> Runtime:

@@ -18,6 +18,7 @@ from hub.db.migrate import upgrade
 from schemas.v1 import CreateWorkOrder
 from tests import delivery_factories as df
 from tests import factories
+from tests.fakes.standin_oracles import close_standins
 from tests.helpers import run
 
 
@@ -37,6 +38,9 @@ async def quiet_hub(tmp_path: Path, **settings: Any) -> AsyncIterator[Hub]:
         yield hub
     finally:
         await hub.reports.close()
+        await close_standins(
+            hub.work_order_system, hub.inventory, hub.billing, hub.sms_sender, hub.mailer
+        )
         await hub.db.dispose()
 
 

@@ -1,4 +1,7 @@
-"""The inventory stand-in for tests: small seeds, its own database, served over HTTP by uvicorn."""
+"""The inventory stand-in for tests: small seeds, its own database, served over HTTP by uvicorn.
+
+`inventory` is the stand-in behind the server; `records` reads its storage (ledger, holders).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +19,9 @@ import uvicorn
 from adapters.inventory.embedded import EmbeddedInventory
 from adapters.inventory.seed import AssignmentSeed, BoxSeed, CableSeed, SeedData
 from adapters.inventory.server import create_inventory_app
-from hub.db.engine import Database
-from hub.db.migrate import upgrade
+from adapters.standin_storage import StandinStorage
 from tests import services
+from tests.fakes.standin_oracles import InventoryRecords
 
 CLIENT_TIMEOUT_S = 2.0
 
@@ -64,16 +67,12 @@ def fiber_id(cable: int, fiber_no: int) -> str:
     return f"C{cable:03d}-F{fiber_no:03d}"
 
 
-async def separate_database(backend: str, tmp_path: Path, pg_template: str | None) -> str:
-    """A second migrated database: the inventory is another system with its own records."""
+async def separate_database(backend: str, tmp_path: Path) -> str:
+    """A second, empty database: the inventory is another system with its own records (the
+    stand-in creates its tables on first use)."""
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'inventory.sqlite3'}"
-        db = Database(url)
-        await upgrade(db)
-        await db.dispose()
-        return url
-    assert pg_template is not None
-    return services.pg_url(await services.create_database(template=pg_template))
+        return f"sqlite+aiosqlite:///{tmp_path / 'inventory.sqlite3'}"
+    return services.pg_url(await services.create_database())
 
 
 async def drop_separate_database(url: str) -> None:
@@ -89,6 +88,10 @@ class ServedInventory:
     inventory: EmbeddedInventory
     http: httpx.AsyncClient
 
+    @property
+    def records(self) -> InventoryRecords:
+        return InventoryRecords.of(self.inventory)
+
     async def faults(self, **faults: Any) -> None:
         response = await self.http.put("/_faults", json=faults)
         assert response.status_code == 200, response.text
@@ -97,8 +100,8 @@ class ServedInventory:
 @asynccontextmanager
 async def serve_inventory(database_url: str, seed: SeedData) -> AsyncIterator[ServedInventory]:
     """The stand-in on a free port, loaded with `seed`, until the block ends."""
-    db = Database(database_url)
-    app = create_inventory_app(db)
+    storage = StandinStorage(database_url, EmbeddedInventory.tables)
+    app = create_inventory_app(storage)
     inventory: EmbeddedInventory = app.state.inventory
     await inventory.load(seed)
     # IPPROTO_TCP: asyncio then sets TCP_NODELAY on accepted sockets (no 40 ms Nagle stalls).
@@ -120,4 +123,4 @@ async def serve_inventory(database_url: str, seed: SeedData) -> AsyncIterator[Se
         server.should_exit = True
         await task
         sock.close()
-        await db.dispose()
+        await storage.dispose()

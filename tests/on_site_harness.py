@@ -10,15 +10,15 @@ import httpx
 from pydantic import AnyHttpUrl
 from sqlalchemy import select
 
-from adapters.inventory.embedded import EmbeddedInventory
 from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
-from hub.db.tables import outbox, sms_log
+from hub.db.tables import outbox
 from hub.domain.work_order import Status
 from hub.queries.orders import OrderQueries
 from hub.runtime import Runtime
 from tests import factories
 from tests.conftest import _delete_queues
+from tests.fakes.standin_oracles import InventoryRecords, SmsRecords
 from tests.helpers import run, web_app
 from tests.inventory_standin import (
     ServedInventory,
@@ -36,11 +36,9 @@ FREE_FIBERS = range(61, 72)
 
 
 @asynccontextmanager
-async def served_line_inventory(
-    backend: str, tmp_path: Path, pg_template: str | None
-) -> AsyncIterator[ServedInventory]:
+async def served_line_inventory(backend: str, tmp_path: Path) -> AsyncIterator[ServedInventory]:
     """The stand-in on its own database, seeded with `ORDER_IDS`' lines."""
-    url = await separate_database(backend, tmp_path, pg_template)
+    url = await separate_database(backend, tmp_path)
     seed = line_seed(ORDER_IDS, per_cable=PER_CABLE, fibers=FIBERS, spare_ports=SPARE_PORTS)
     try:
         async with serve_inventory(url, seed) as served:
@@ -101,9 +99,8 @@ async def status_of(hub: Hub, order_id: str) -> tuple[Status, int] | None:
 
 
 async def sms_sent(hub: Hub, sms_id: str) -> int:
-    async with hub.db.read() as conn:
-        rows = await conn.execute(select(sms_log.c.sms_id).where(sms_log.c.sms_id == sms_id))
-        return len(rows.all())
+    """How many times the SMS platform got this text."""
+    return (await SmsRecords.of(hub.sms_sender).sms_ids()).count(sms_id)
 
 
 async def outbox_types(hub: Hub, order_id: str) -> list[str]:
@@ -114,7 +111,7 @@ async def outbox_types(hub: Hub, order_id: str) -> list[str]:
         return [r.message_type for r in rows]
 
 
-async def live_holders_ok(hub: Hub, inventory: EmbeddedInventory) -> list[str]:
+async def live_holders_ok(hub: Hub, inventory: InventoryRecords) -> list[str]:
     """Every fiber held by a hub order is held by a live one (not archived); problems listed."""
     problems = []
     for fiber_id, (state, holder) in (await inventory.fiber_holders()).items():

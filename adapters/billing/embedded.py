@@ -1,8 +1,8 @@
-"""Embedded stand-in for the billing system: billing starts in the hub's database.
+"""Embedded stand-in for the billing system: billing starts in a storage of its own.
 
-Every call is written to `standin_ledger` (system `billing`), so tests can count calls per
-idempotency key. Faults can be injected: `unavailable`, `fail_next`, `delay_ms`, and
-`lose_next_answers` (the start is applied, then the answer is lost: the caller sees a failure).
+Every call is written to its `standin_ledger`, so tests can count calls per idempotency key.
+Faults can be injected: `unavailable`, `fail_next`, `delay_ms`, and `lose_next_answers` (the
+start is applied, then the answer is lost: the caller sees a failure).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.billing import tables as own_tables
+from adapters.billing.tables import billing_accounts
 from adapters.embedded_standin import EmbeddedStandin
-from hub.db.engine import Database
-from hub.db.tables import billing_accounts
+from adapters.standin_storage import StandinStorage
 from hub.errors import TransientAdapterError
 
 SYSTEM = "billing"
@@ -26,10 +27,12 @@ class EmbeddedBilling(EmbeddedStandin):
     """Implements `hub.ports.Billing`; a repeated idempotency key returns the first start."""
 
     system = SYSTEM
+    storage_name = SYSTEM
+    tables = own_tables.metadata
     label = "billing system"
 
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
+    def __init__(self, storage: StandinStorage) -> None:
+        super().__init__(storage)
         self.lose_next_answers = 0
 
     async def start(
@@ -42,7 +45,7 @@ class EmbeddedBilling(EmbeddedStandin):
         idempotency_key: str,
     ) -> str:
         await self._maybe_fail()
-        async with self._db.write() as conn:
+        async with self.storage.write() as conn:
             await self._record(conn, "start", idempotency_key)
             reference = await self._reference(conn, idempotency_key)
             if reference is None:
@@ -65,7 +68,7 @@ class EmbeddedBilling(EmbeddedStandin):
 
     async def lookup(self, *, idempotency_key: str) -> str | None:
         await self._maybe_fail()
-        async with self._db.write() as conn:
+        async with self.storage.write() as conn:
             await self._record(conn, "lookup", idempotency_key)
             return await self._reference(conn, idempotency_key)
 
@@ -74,7 +77,7 @@ class EmbeddedBilling(EmbeddedStandin):
         query = select(billing_accounts).order_by(billing_accounts.c.started_at)
         if order_id is not None:
             query = query.where(billing_accounts.c.order_id == order_id)
-        async with self._db.read() as conn:
+        async with self.storage.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [
             {

@@ -1,7 +1,8 @@
 """The billing system's REST contract served by the embedded stand-in (`docs/billing-api.md`).
 
-Paths are relative, so the router can be mounted under any prefix (`hub up` may use
-`/standin/billing`). `PUT /_faults` is for tests and demos only.
+Paths are relative, so the router can be mounted under any prefix (the stand-in app of `hub up`
+uses `/standin/billing`, on the loopback-only stand-in port). `PUT /_faults` is for tests and
+demos only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from adapters.billing.embedded import EmbeddedBilling
 from adapters.standin_http import required_idempotency_key
-from hub.db.engine import Database
+from adapters.standin_storage import StandinStorage
 from hub.errors import TransientAdapterError
 
 
@@ -126,9 +127,9 @@ def billing_router(billing: EmbeddedBilling) -> APIRouter:
     return router
 
 
-def create_billing_app(db: Database) -> FastAPI:
-    """An app serving only the billing stand-in; the caller owns (and disposes) `db`."""
-    billing = EmbeddedBilling(db)
+def create_billing_app(storage: StandinStorage) -> FastAPI:
+    """An app serving only the billing stand-in; the caller owns (and disposes) `storage`."""
+    billing = EmbeddedBilling(storage)
     app = FastAPI(title="Billing system stand-in (计费)", version="1")
     app.include_router(billing_router(billing))
     app.state.billing = billing

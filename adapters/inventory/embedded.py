@@ -1,10 +1,10 @@
 """Embedded stand-in for the resource inventory (综资): cables, fibers, boxes, ports, assignments.
 
-It keeps its records in a database (the hub's own in `hub up`, a separate one in tests), answers
-as a real inventory would (see `operations.py` for the rules) and records every change call in
-`standin_ledger`, so tests can tell "called twice" from "applied twice". Faults can be injected
-(`unavailable`, `fail_next`, `delay_ms`); they apply to the `ResourceInventory` operations, not to
-the inspection methods below them.
+It keeps its records in a storage of its own (never the hub's schema), answers as a real
+inventory would (see `operations.py` for the rules) and records every change call in its
+`standin_ledger`, so tests can tell "called twice" from "applied twice"
+(`tests/fakes/standin_oracles.py` reads it). Faults can be injected (`unavailable`, `fail_next`,
+`delay_ms`); they apply to the `ResourceInventory` operations, not to loading seed data.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.embedded_standin import EmbeddedStandin
 from adapters.inventory import operations as ops
+from adapters.inventory import tables as own_tables
 from adapters.inventory.seed import SeedData
-from hub.db.engine import Database
-from hub.db.tables import (
+from adapters.inventory.tables import (
     inventory_assignments,
     inventory_boxes,
     inventory_cables,
@@ -30,6 +30,7 @@ from hub.db.tables import (
     inventory_operations,
     inventory_ports,
 )
+from adapters.standin_storage import StandinStorage
 from hub.domain.resources import (
     AppliedChange,
     BoxPort,
@@ -53,10 +54,12 @@ class EmbeddedInventory(EmbeddedStandin):
     """Implements `hub.ports.ResourceInventory`; seeds itself with `seed` on first use if empty."""
 
     system = SYSTEM
+    storage_name = SYSTEM
+    tables = own_tables.metadata
     label = "inventory"
 
-    def __init__(self, db: Database, *, seed: SeedData | None = None) -> None:
-        super().__init__(db)
+    def __init__(self, storage: StandinStorage, *, seed: SeedData | None = None) -> None:
+        super().__init__(storage)
         self._seed = seed
         self._seeded = seed is None
         self._seed_lock = asyncio.Lock()
@@ -65,7 +68,7 @@ class EmbeddedInventory(EmbeddedStandin):
 
     async def assignment(self, order_id: str) -> ResourceAssignment:
         await self._ready()
-        async with self._db.read() as conn:
+        async with self.storage.read() as conn:
             found = await ops.active_assignment(conn, order_id)
         if found is None:
             raise UnknownResource(f"the inventory has no resources for order {order_id}")
@@ -76,7 +79,7 @@ class EmbeddedInventory(EmbeddedStandin):
         query = select(inventory_fibers).where(inventory_fibers.c.cable_id == cable_id)
         if state is not None:
             query = query.where(inventory_fibers.c.state == state.value)
-        async with self._db.read() as conn:
+        async with self.storage.read() as conn:
             known = await conn.scalar(
                 select(inventory_cables.c.cable_id).where(inventory_cables.c.cable_id == cable_id)
             )
@@ -89,7 +92,7 @@ class EmbeddedInventory(EmbeddedStandin):
         await self._ready()
         b = inventory_boxes.c
         distance = (b.lat - near.lat) * (b.lat - near.lat) + (b.lon - near.lon) * (b.lon - near.lon)
-        async with self._db.read() as conn:
+        async with self.storage.read() as conn:
             rows = await conn.execute(select(inventory_boxes).order_by(distance).limit(limit))
             found = rows.all()
             ids = [r.box_id for r in found]
@@ -170,52 +173,24 @@ class EmbeddedInventory(EmbeddedStandin):
         request = {"change_key": change_key}
         await self._keyed("revert", change_key[:64], idempotency_key, request, apply)
 
-    # --- set-up and inspection (no faults) ----------------------------------------------------
+    # --- set-up (no faults) -------------------------------------------------------------------
 
     async def load(self, data: SeedData) -> None:
         """Insert seed data; rows that exist already are kept (safe to repeat)."""
-        tables: list[tuple[Any, list[dict[str, object]]]] = [
+        rows_by_table: list[tuple[Any, list[dict[str, object]]]] = [
             (inventory_cables, [_cable_row(c) for c in data.cables]),
             (inventory_fibers, data.fiber_rows()),
             (inventory_boxes, [_box_row(b) for b in data.boxes]),
             (inventory_ports, data.port_rows()),
             (inventory_assignments, [_assignment_row(a, data) for a in data.assignments]),
         ]
-        async with self._db.write() as conn:
-            for table, rows in tables:
+        async with self.storage.write() as conn:
+            for table, rows in rows_by_table:
                 for start in range(0, len(rows), 2000):
                     chunk = rows[start : start + 2000]
                     if chunk:
-                        await conn.execute(self._db.insert_ignoring_conflicts(table), chunk)
+                        await conn.execute(self.storage.insert_ignoring_conflicts(table), chunk)
         self._seeded = True
-
-    async def fiber_holders(self) -> dict[str, tuple[str, str | None]]:
-        """fiber id → (state, holder order id), for every fiber."""
-        async with self._db.read() as conn:
-            rows = await conn.execute(
-                select(
-                    inventory_fibers.c.fiber_id,
-                    inventory_fibers.c.state,
-                    inventory_fibers.c.order_id,
-                )
-            )
-            return {r.fiber_id: (r.state, r.order_id) for r in rows}
-
-    async def assignments(self) -> dict[str, tuple[str, ResourceAssignment]]:
-        """order id → (status, resources), for every assignment row."""
-        async with self._db.read() as conn:
-            rows = (await conn.execute(select(inventory_assignments))).mappings().all()
-        return {r["order_id"]: (r["status"], ops.row_assignment(r)) for r in rows}
-
-    async def operation_counts(self) -> dict[str, int]:
-        """Stored operations (one per idempotency key) by status."""
-        async with self._db.read() as conn:
-            rows = await conn.execute(
-                select(inventory_operations.c.status, func.count()).group_by(
-                    inventory_operations.c.status
-                )
-            )
-            return {status: n for status, n in rows.all()}
 
     # --- machinery ----------------------------------------------------------------------------
 
@@ -224,7 +199,7 @@ class EmbeddedInventory(EmbeddedStandin):
         if not self._seeded:
             async with self._seed_lock:
                 if not self._seeded and self._seed is not None:
-                    async with self._db.read() as conn:
+                    async with self.storage.read() as conn:
                         empty = not await conn.scalar(
                             select(func.count()).select_from(inventory_cables)
                         )
@@ -247,8 +222,8 @@ class EmbeddedInventory(EmbeddedStandin):
             "updated_at": now,
         }
         try:
-            async with self._db.write() as conn:
-                claim = self._db.insert_ignoring_conflicts(inventory_operations)
+            async with self.storage.write() as conn:
+                claim = self.storage.insert_ignoring_conflicts(inventory_operations)
                 if (await conn.execute(claim.values(**row, status="pending"))).rowcount == 0:
                     replayed = await _replay(conn, key, operation, request)
                     await self._record(conn, operation, key)
@@ -270,10 +245,10 @@ class EmbeddedInventory(EmbeddedStandin):
 
     async def _store_refusal(self, row: dict[str, Any], refusal: ResourceRefused) -> dict[str, Any]:
         """The change was rolled back; keep its refusal under the key (unless a twin won)."""
-        async with self._db.write() as conn:
+        async with self.storage.write() as conn:
             await self._record(conn, row["operation"], row["idempotency_key"])
             stored = await conn.execute(
-                self._db.insert_ignoring_conflicts(inventory_operations).values(
+                self.storage.insert_ignoring_conflicts(inventory_operations).values(
                     **row, status="refused", code=refusal.code, detail=refusal.reason[:500]
                 )
             )

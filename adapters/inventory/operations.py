@@ -16,18 +16,10 @@ from typing import Any, NoReturn
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.db.tables import (
-    inventory_assignments as assignments,
-)
-from hub.db.tables import (
-    inventory_boxes as boxes,
-)
-from hub.db.tables import (
-    inventory_fibers as fibers,
-)
-from hub.db.tables import (
-    inventory_ports as ports,
-)
+from adapters.inventory.tables import inventory_assignments as assignments
+from adapters.inventory.tables import inventory_boxes as boxes
+from adapters.inventory.tables import inventory_fibers as fibers
+from adapters.inventory.tables import inventory_ports as ports
 from hub.domain.resources import AppliedChange, RefusalCode, ResourceState
 from hub.errors import ResourceRefused
 from schemas.v1 import ResourceAssignment

@@ -1,8 +1,9 @@
 """The resource inventory's REST contract served by the embedded stand-in.
 
 The contract is written up in `docs/inventory-api.md`; `HttpResourceInventory` is its client.
-Paths are relative, so the router can be mounted under any prefix (`hub up` uses
-`/standin/inventory`). `PUT /_faults` is for tests and demos only.
+Paths are relative, so the router can be mounted under any prefix (the stand-in app of `hub up`
+uses `/standin/inventory`, on the loopback-only stand-in port). `PUT /_faults` is for tests and
+demos only.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from adapters.standin_http import (
     error_route_class,
     required_idempotency_key,
 )
-from hub.db.engine import Database
+from adapters.standin_storage import StandinStorage
 from hub.domain.resources import RefusalCode, ResourceState
 from hub.errors import HubError, NotFound, ResourceRefused, TransientAdapterError
 from schemas.v1 import Coordinates, ResourceAssignment
@@ -121,9 +122,9 @@ def inventory_router(inventory: EmbeddedInventory) -> APIRouter:
     return router
 
 
-def create_inventory_app(db: Database, *, seed: SeedData | None = None) -> FastAPI:
-    """An app serving only the stand-in; the caller owns (and disposes) `db`."""
-    inventory = EmbeddedInventory(db, seed=seed)
+def create_inventory_app(storage: StandinStorage, *, seed: SeedData | None = None) -> FastAPI:
+    """An app serving only the stand-in; the caller owns (and disposes) `storage`."""
+    inventory = EmbeddedInventory(storage, seed=seed)
     app = FastAPI(title="Resource inventory stand-in (综资)", version="1")
     app.include_router(inventory_router(inventory))
     app.state.inventory = inventory

@@ -26,9 +26,8 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
-from hub.config import Settings
+from hub.domain.pii import mask_phone
 from hub.errors import PermanentAdapterError, TransientAdapterError
-from hub.messaging.pii import mask_phone
 
 log = structlog.get_logger(__name__)
 
@@ -69,24 +68,6 @@ class TwilioSmsSender:
         self._http = http_client
         self._owns_http = http_client is None
         self._client: Client | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TwilioSmsSender:
-        """A sender configured by `HUB_TWILIO_*`, `HUB_PUBLIC_BASE_URL` and `HUB_HTTP_TIMEOUT_S`."""
-        if not (
-            settings.twilio_account_sid
-            and settings.twilio_auth_token
-            and settings.twilio_from_number
-        ):
-            raise ValueError("sms_provider=twilio needs account sid, auth token and from number")
-        return cls(
-            account_sid=settings.twilio_account_sid,
-            auth_token=settings.twilio_auth_token.get_secret_value(),
-            from_number=settings.twilio_from_number,
-            public_url=settings.public_url,
-            base_url=str(settings.twilio_base_url) if settings.twilio_base_url else None,
-            timeout_s=settings.http_timeout_s,
-        )
 
     def status_callback_url(self, sms_id: str) -> str:
         """Where Twilio reports delivery of `sms_id`; the id rides in the signed query."""

@@ -1,8 +1,9 @@
-"""Embedded stand-in for the work-order system: keeps orders and flow logs in the hub's database.
+"""Embedded stand-in for the work-order system: orders and flow logs in a storage of its own.
 
-Every call is written to `standin_ledger`, so tests can count effects per idempotency key.
-Faults can be injected (`unavailable`, `fail_next`, `delay_ms`) to exercise the hub's retries;
-they apply to the `WorkOrderSystem` operations, not to the read methods used for inspection.
+Every call is written to its `standin_ledger`, so tests can count effects per idempotency key
+(`tests/fakes/standin_oracles.py` reads it). Faults can be injected (`unavailable`, `fail_next`,
+`delay_ms`) to exercise the hub's retries; they apply to the `WorkOrderSystem` operations, not to
+the reads its REST API serves.
 """
 
 from __future__ import annotations
@@ -15,17 +16,9 @@ from sqlalchemy import case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.embedded_standin import EmbeddedStandin
-from hub.db.engine import Database
-from hub.db.tables import (
-    support_attachments,
-    support_flow_log,
-    support_orders,
-)
-from hub.errors import (
-    NotFound,
-    PermanentAdapterError,
-    UnknownRemoteRecord,
-)
+from adapters.support import tables as own_tables
+from adapters.support.tables import support_attachments, support_flow_log, support_orders
+from hub.errors import NotFound, PermanentAdapterError, UnknownRemoteRecord
 from schemas.v1 import FlowLogEntry
 
 SYSTEM = "support"
@@ -41,17 +34,16 @@ class AttachmentRefused(PermanentAdapterError):
 
 
 class EmbeddedWorkOrderSystem(EmbeddedStandin):
-    """Implements `hub.ports.WorkOrderSystem` against tables in the hub's own database."""
+    """Implements `hub.ports.WorkOrderSystem` against tables of its own."""
 
     system = SYSTEM
+    storage_name = SYSTEM
+    tables = own_tables.metadata
     label = "support system"
-
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
 
     async def upsert_order(self, order_id: str, *, status: str, payload: dict[str, Any]) -> None:
         await self._maybe_fail()
-        async with self._db.write() as conn:
+        async with self.storage.write() as conn:
             await self._record(conn, "upsert_order", f"upsert:{order_id}:{status}")
             now = datetime.now(UTC)
             exists = await conn.scalar(
@@ -79,9 +71,9 @@ class EmbeddedWorkOrderSystem(EmbeddedStandin):
 
     async def append_flow_log(self, entry: FlowLogEntry, *, idempotency_key: str) -> None:
         await self._maybe_fail()
-        async with self._db.write() as conn:
+        async with self.storage.write() as conn:
             await self._record(conn, "append_flow_log", idempotency_key)
-            stmt = self._db.insert_ignoring_conflicts(support_flow_log).values(
+            stmt = self.storage.insert_ignoring_conflicts(support_flow_log).values(
                 order_id=entry.order_id,
                 idempotency_key=idempotency_key,
                 entry=entry.model_dump(mode="json"),
@@ -91,7 +83,7 @@ class EmbeddedWorkOrderSystem(EmbeddedStandin):
 
     async def archive(self, order_id: str, *, idempotency_key: str) -> None:
         await self._maybe_fail()
-        async with self._db.write() as conn:
+        async with self.storage.write() as conn:
             await self._record(conn, "archive", idempotency_key)
             status = await conn.scalar(
                 select(support_orders.c.status).where(support_orders.c.order_id == order_id)
@@ -113,12 +105,12 @@ class EmbeddedWorkOrderSystem(EmbeddedStandin):
             raise AttachmentRefused("the attachment does not match its SHA-256")
         if len(pdf) > MAX_ATTACHMENT_BYTES:
             raise AttachmentRefused(f"the attachment exceeds {MAX_ATTACHMENT_BYTES} bytes")
-        async with self._db.write() as conn:
+        async with self.storage.write() as conn:
             await self._record(conn, "attach_report", idempotency_key)
             known = await self._order_exists(conn, order_id)
             if known:
                 await conn.execute(
-                    self._db.insert_ignoring_conflicts(support_attachments).values(
+                    self.storage.insert_ignoring_conflicts(support_attachments).values(
                         order_id=order_id,
                         idempotency_key=idempotency_key,
                         filename=f"delivery-report-{order_id}.pdf",
@@ -133,7 +125,7 @@ class EmbeddedWorkOrderSystem(EmbeddedStandin):
 
     async def report_completion(self, order_id: str, *, idempotency_key: str) -> None:
         await self._maybe_fail()
-        async with self._db.write() as conn:
+        async with self.storage.write() as conn:
             await self._record(conn, "report_completion", idempotency_key)
             known = await self._order_exists(conn, order_id)
             now = datetime.now(UTC)
@@ -154,7 +146,7 @@ class EmbeddedWorkOrderSystem(EmbeddedStandin):
 
     async def attachments(self, order_id: str) -> list[dict[str, Any]]:
         """The order's attachments, oldest first (without their bytes)."""
-        async with self._db.read() as conn:
+        async with self.storage.read() as conn:
             rows = await conn.execute(
                 select(
                     support_attachments.c.filename,
@@ -175,20 +167,8 @@ class EmbeddedWorkOrderSystem(EmbeddedStandin):
                 for r in rows
             ]
 
-    async def attachment_content(self, order_id: str, sha256: str) -> bytes:
-        async with self._db.read() as conn:
-            content = await conn.scalar(
-                select(support_attachments.c.content)
-                .where(support_attachments.c.order_id == order_id)
-                .where(support_attachments.c.sha256 == sha256)
-                .limit(1)
-            )
-        if content is None:
-            raise NotFound(f"order {order_id} has no attachment {sha256[:12]}")
-        return bytes(content)
-
     async def get_order(self, order_id: str) -> dict[str, Any]:
-        async with self._db.read() as conn:
+        async with self.storage.read() as conn:
             row = (
                 (
                     await conn.execute(
@@ -208,7 +188,7 @@ class EmbeddedWorkOrderSystem(EmbeddedStandin):
         }
 
     async def flow_log(self, order_id: str) -> list[dict[str, Any]]:
-        async with self._db.read() as conn:
+        async with self.storage.read() as conn:
             rows = await conn.execute(
                 select(support_flow_log.c.entry)
                 .where(support_flow_log.c.order_id == order_id)

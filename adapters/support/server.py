@@ -1,8 +1,9 @@
 """The work-order system's REST contract served by the embedded stand-in.
 
 The contract is written up in `docs/support-system-api.md`; `HttpWorkOrderSystem` is its client.
-Paths are relative, so the router can be mounted under any prefix (`hub up` uses
-`/standin/support`). `PUT /_faults` is for tests and demos only.
+Paths are relative, so the router can be mounted under any prefix (the stand-in app of `hub up`
+uses `/standin/support`, on the loopback-only stand-in port). `PUT /_faults` is for tests and
+demos only.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from adapters.standin_http import (
     error_route_class,
     required_idempotency_key,
 )
+from adapters.standin_storage import StandinStorage
 from adapters.support.embedded import AttachmentRefused, EmbeddedWorkOrderSystem, UnknownOrder
-from hub.db.engine import Database
 from hub.errors import (
     DomainError,
     HubError,
@@ -95,9 +96,9 @@ def support_system_router(system: EmbeddedWorkOrderSystem) -> APIRouter:
     return router
 
 
-def create_support_app(db: Database) -> FastAPI:
-    """An app serving only the stand-in; the caller owns (and disposes) `db`."""
-    system = EmbeddedWorkOrderSystem(db)
+def create_support_app(storage: StandinStorage) -> FastAPI:
+    """An app serving only the stand-in; the caller owns (and disposes) `storage`."""
+    system = EmbeddedWorkOrderSystem(storage)
     app = FastAPI(title="Work-order system stand-in (客保)", version="1")
     app.include_router(support_system_router(system))
     app.state.support_system = system

@@ -72,6 +72,17 @@ class Hub:
     consumers: bool
     closers: list[object] = field(default_factory=list)
 
+    async def aclose(self) -> None:
+        """Release what wiring opened: adapter clients, stand-in storage, render pool, database.
+
+        `Runtime.stop` calls it; call it yourself for a hub that was never started.
+        """
+        closers, self.closers = self.closers, []
+        for closer in closers:
+            await closer.aclose()  # type: ignore[attr-defined]
+        await self.reports.close()
+        await self.db.dispose()
+
     # The ports, by the names the rest of the hub (and its tests) know them by.
     @property
     def sms_sender(self) -> SmsSender:
@@ -123,7 +134,6 @@ def bootstrap(
     uow = UnitOfWorkFactory(db, exchange=topology.bus.name, clock=clock, sms_policy=sms_policy)
     adapters = choose_adapters(
         settings,
-        db,
         sms=sms_sender,
         support=work_order_system,
         inventory=inventory,

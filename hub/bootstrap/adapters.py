@@ -1,4 +1,8 @@
-"""Which adapter serves each port, from settings: a real client, or the embedded stand-in."""
+"""Which adapter serves each port, from settings: a real client, or the embedded stand-in.
+
+Embedded stand-ins and local providers own their storage (a file under the data dir on
+SQLite, a schema of their own on PostgreSQL), never the hub's tables.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,16 @@ import httpx
 
 from adapters.billing.embedded import EmbeddedBilling
 from adapters.billing.http_client import HttpBilling
-from adapters.email.log_sender import LogMailer
+from adapters.email.local_mailbox import LocalMailbox
 from adapters.email.smtp_sender import SmtpMailer
 from adapters.inventory.embedded import EmbeddedInventory
 from adapters.inventory.http_client import HttpResourceInventory
 from adapters.inventory.seed import shanghai_seed
-from adapters.sms.log_sender import LogSmsSender
+from adapters.sms.local_platform import LocalSmsPlatform
+from adapters.standin_storage import OwnsStorage, StandinStorage
 from adapters.support.embedded import EmbeddedWorkOrderSystem
 from adapters.support.http_client import HttpWorkOrderSystem
 from hub.config import EmailMode, Settings, SmsProvider
-from hub.db.engine import Database
 from hub.ports import Billing, Mailer, ResourceInventory, SmsSender, WorkOrderSystem
 
 
@@ -34,15 +38,21 @@ class Adapters:
 
     @property
     def embedded(self) -> list[object]:
-        """The embedded stand-ins among them (served on the stand-in port by `hub up`)."""
-        kinds = (EmbeddedWorkOrderSystem, EmbeddedInventory, EmbeddedBilling)
-        ports = (self.support, self.inventory, self.billing)
+        """The embedded stand-ins and local providers among them (served on the stand-in
+        port by `hub up` and `hub demo`)."""
+        kinds = (
+            EmbeddedWorkOrderSystem,
+            EmbeddedInventory,
+            EmbeddedBilling,
+            LocalSmsPlatform,
+            LocalMailbox,
+        )
+        ports = (self.support, self.inventory, self.billing, self.sms, self.mailer)
         return [port for port in ports if isinstance(port, kinds)]
 
 
 def choose_adapters(
     settings: Settings,
-    db: Database,
     *,
     sms: SmsSender | None = None,
     support: WorkOrderSystem | None = None,
@@ -53,11 +63,11 @@ def choose_adapters(
     """The adapters settings ask for; any passed in (tests) are used as they are."""
     closers: list[object] = []
     return Adapters(
-        sms=sms or _sms_sender(settings, db, closers),
-        support=support or _work_order_system(settings, db, closers),
-        inventory=inventory or _inventory(settings, db, closers),
-        billing=billing or _billing(settings, db, closers),
-        mailer=mailer or _mailer(settings, db),
+        sms=sms or _sms_sender(settings, closers),
+        support=support or _work_order_system(settings, closers),
+        inventory=inventory or _inventory(settings, closers),
+        billing=billing or _billing(settings, closers),
+        mailer=mailer or _mailer(settings, closers),
         closers=closers,
     )
 
@@ -68,35 +78,59 @@ def _client(base_url: object, settings: Settings, closers: list[object]) -> http
     return client
 
 
-def _sms_sender(settings: Settings, db: Database, closers: list[object]) -> SmsSender:
+def _standin_storage(kind: type[OwnsStorage], settings: Settings) -> StandinStorage:
+    """An embedded stand-in's own storage, beside the hub's database (never in its schema)."""
+    return kind.open_storage(settings.resolved_database_url, data_dir=settings.data_dir)
+
+
+def _sms_sender(settings: Settings, closers: list[object]) -> SmsSender:
     if settings.sms_provider is SmsProvider.TWILIO:
         from adapters.sms.twilio_sender import TwilioSmsSender
 
-        twilio = TwilioSmsSender.from_settings(settings)
+        sid, token = settings.twilio_account_sid, settings.twilio_auth_token
+        if not (sid and token and settings.twilio_from_number):
+            raise ValueError("sms_provider=twilio needs account sid, auth token and from number")
+        twilio = TwilioSmsSender(
+            account_sid=sid,
+            auth_token=token.get_secret_value(),
+            from_number=settings.twilio_from_number,
+            public_url=settings.public_url,
+            base_url=str(settings.twilio_base_url) if settings.twilio_base_url else None,
+            timeout_s=settings.http_timeout_s,
+        )
         closers.append(twilio)  # its aiohttp session is opened lazily, closed on stop
         return twilio
-    return LogSmsSender(db)
+    platform = LocalSmsPlatform(_standin_storage(LocalSmsPlatform, settings))
+    closers.append(platform)
+    return platform
 
 
-def _work_order_system(settings: Settings, db: Database, closers: list[object]) -> WorkOrderSystem:
+def _work_order_system(settings: Settings, closers: list[object]) -> WorkOrderSystem:
     if settings.support_system_url is None:
-        return EmbeddedWorkOrderSystem(db)
+        system = EmbeddedWorkOrderSystem(_standin_storage(EmbeddedWorkOrderSystem, settings))
+        closers.append(system)
+        return system
     return HttpWorkOrderSystem(_client(settings.support_system_url, settings, closers))
 
 
-def _inventory(settings: Settings, db: Database, closers: list[object]) -> ResourceInventory:
+def _inventory(settings: Settings, closers: list[object]) -> ResourceInventory:
     if settings.inventory_url is None:
-        return EmbeddedInventory(db, seed=shanghai_seed() if settings.inventory_seed else None)
+        seed = shanghai_seed() if settings.inventory_seed else None
+        inventory = EmbeddedInventory(_standin_storage(EmbeddedInventory, settings), seed=seed)
+        closers.append(inventory)
+        return inventory
     return HttpResourceInventory(_client(settings.inventory_url, settings, closers))
 
 
-def _billing(settings: Settings, db: Database, closers: list[object]) -> Billing:
+def _billing(settings: Settings, closers: list[object]) -> Billing:
     if settings.billing_url is None:
-        return EmbeddedBilling(db)
+        billing = EmbeddedBilling(_standin_storage(EmbeddedBilling, settings))
+        closers.append(billing)
+        return billing
     return HttpBilling(_client(settings.billing_url, settings, closers))
 
 
-def _mailer(settings: Settings, db: Database) -> Mailer:
+def _mailer(settings: Settings, closers: list[object]) -> Mailer:
     if settings.email_mode is EmailMode.SMTP:
         return SmtpMailer(
             host=settings.smtp_host,
@@ -106,4 +140,6 @@ def _mailer(settings: Settings, db: Database) -> Mailer:
             start_tls=settings.smtp_starttls,
             timeout_s=settings.http_timeout_s,
         )
-    return LogMailer(db)
+    mailbox = LocalMailbox(_standin_storage(LocalMailbox, settings))
+    closers.append(mailbox)
+    return mailbox

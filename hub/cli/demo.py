@@ -1,7 +1,9 @@
 """`hub demo`: N work orders through the whole lifecycle against an in-process hub.
 
 The hub's web app is served on a free local port for the run: the simulated field app and the
-customers sign delivery reports through it, as they would through a deployed hub.
+customers sign delivery reports through it, as they would through a deployed hub. The embedded
+stand-ins' APIs are served on another free loopback port: the customers' phones read their texts
+from the local SMS platform there, and the summary counts billing where it happened.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from hub.cli.console import err, load_or_exit, out, run
 from hub.cli.db import migrate
 from hub.cli.demo_report import DemoReport, collect_report, summary_table
 from hub.cli.demo_run import DemoRun, OnSiteRates, SigningRates
+from hub.cli.standin_server import listen_standins, serve_standins, standin_app_for
 from hub.cli.web_app import EmbeddedServer, browsable_url, build_web_app, listen, uvicorn_config
 from hub.config import Settings
 from hub.messaging.declare import delete_topology
@@ -116,11 +119,15 @@ async def _demo(
     hub = bootstrap(
         settings.model_copy(update={"public_base_url": AnyHttpUrl(web_url)}), consumers=True
     )
+    standins = standin_app_for(hub)
     runtime = Runtime(hub)
     await runtime.start()
     await hub.directory.seed_if_empty()  # the demo's duty phones for exception reports
     try:
-        async with _serving(hub, sock):
+        async with (
+            _serving(hub, sock),
+            serve_standins(standins, listen_standins(0) if standins else None) as standin_url,
+        ):
             demo = DemoRun(
                 hub,
                 orders=orders,
@@ -129,6 +136,7 @@ async def _demo(
                 far_rate=far_rate,
                 rates=rates,
                 web_url=web_url if signing is not None else None,
+                standin_url=standin_url,
                 signing=signing,
             )
             await demo.start()
@@ -147,7 +155,7 @@ async def _demo(
 @asynccontextmanager
 async def _serving(hub: Hub, sock: socket.socket) -> AsyncIterator[None]:
     """The hub's web app on `sock` while the block runs."""
-    app = build_web_app(hub, manage_lifecycle=False, embedded_support=False)
+    app = build_web_app(hub, manage_lifecycle=False)
     port = sock.getsockname()[1]
     server = EmbeddedServer(
         uvicorn_config(

@@ -1,20 +1,26 @@
 """What a demo run delivered: reports, signatures by channel, billing starts and their checks.
 
-Billing is counted where it happened, in the billing stand-in's own records, so an order billed
-twice or billed without a signature shows up even if the hub's tables say otherwise.
+Billing is counted where it happened, in the billing stand-in's own records (`billed`, read
+through its API by `demo_standins.billing_starts`), so an order billed twice or billed without a
+signature shows up even if the hub's tables say otherwise.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.db.tables import billing_accounts, reports, signatures, signing_links, work_orders
+from hub.db.tables import reports, signatures, signing_links, work_orders
 from hub.domain.work_order import Status
 
 
-async def delivery_counts(conn: AsyncConnection, prefix: str) -> dict[str, int]:
-    """Counts of this run's orders (by their id prefix)."""
+async def delivery_counts(
+    conn: AsyncConnection, prefix: str, billed: Counter[str]
+) -> dict[str, int]:
+    """Counts of this run's orders (by their id prefix); `billed`: order id → billing starts."""
     mine = work_orders.c.order_id.startswith(prefix, autoescape=True)
     signed = {
         str(channel): int(n)
@@ -25,15 +31,6 @@ async def delivery_counts(conn: AsyncConnection, prefix: str) -> dict[str, int]:
             .group_by(signatures.c.channel)
         )
     }
-    per_order = (
-        select(billing_accounts.c.order_id, func.count().label("starts"))
-        .where(billing_accounts.c.order_id.startswith(prefix, autoescape=True))
-        .group_by(billing_accounts.c.order_id)
-        .subquery()
-    )
-    has_signature = exists().where(
-        and_(signatures.c.order_id == per_order.c.order_id, signatures.c.status == "signed")
-    )
     has_link = exists().where(signing_links.c.order_id == work_orders.c.order_id)
     signed_order = exists().where(
         and_(signatures.c.order_id == work_orders.c.order_id, signatures.c.status == "signed")
@@ -44,9 +41,9 @@ async def delivery_counts(conn: AsyncConnection, prefix: str) -> dict[str, int]:
         ),
         "signed_on_site": signed.get("on_site", 0),
         "signed_remote": signed.get("remote", 0),
-        "billed_orders": await _count(conn, per_order),
-        "billed_twice": await _count(conn, per_order, per_order.c.starts > 1),
-        "billed_unsigned": await _count(conn, per_order, ~has_signature),
+        "billed_orders": len(billed),
+        "billed_twice": sum(1 for n in billed.values() if n > 1),
+        "billed_unsigned": len(set(billed) - await _signed_among(conn, billed)),
         "awaiting_signature": await _count(
             conn,
             work_orders,
@@ -78,6 +75,15 @@ def delivery_rows(counts: dict[str, int], failures: list[str]) -> list[tuple[str
         ),
         ("customers who could not sign", str(len(failures)), not failures),
     ]
+
+
+async def _signed_among(conn: AsyncConnection, order_ids: Iterable[str]) -> set[str]:
+    query = (
+        select(signatures.c.order_id)
+        .where(signatures.c.order_id.in_(list(order_ids)))
+        .where(signatures.c.status == "signed")
+    )
+    return set((await conn.scalars(query)).all())
 
 
 async def _count(conn: AsyncConnection, table: object, *where: object) -> int:

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from prometheus_client import Counter
+from prometheus_client import Counter as MetricCounter
 from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.cli.demo_delivery import delivery_counts, delivery_rows
 from hub.cli.demo_run import DemoRun
+from hub.cli.demo_standins import billing_starts, platform_sends
 from hub.cli.parking import ParkingQueues, amqp_connection
 from hub.db.tables import (
     exception_reports,
     flow_log,
     resource_changes,
-    sms_log,
     sms_messages,
     work_orders,
 )
@@ -77,13 +78,16 @@ class DemoReport:
 async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
     """Count this run's outcome (only its own orders, by their id prefix)."""
     hub, prefix = run.hub, run.order_prefix
+    sends = await platform_sends(run.standins, run.started_at)
+    billed = await billing_starts(run.standins, prefix)
     async with hub.db.read() as conn:
         states = await _final_states(conn, prefix)
-        by_sms_id, sms_sent = await _sms_sent_twice(conn, prefix)
-        by_purpose = await _purposes_sent_twice(conn, prefix)
+        texts = await _texts(conn, prefix)
         reissued = await _reissued(conn, prefix)
         on_site = await on_site_counts(conn, prefix)
-        delivery = await delivery_counts(conn, prefix) if run.delivery is not None else {}
+        delivery = await delivery_counts(conn, prefix, billed) if run.delivery is not None else {}
+    by_sms_id, sms_sent = _sms_sent_twice(texts, sends)
+    by_purpose = _purposes_sent_twice(texts, sends)
     async with amqp_connection(hub.settings.amqp_url) as connection:
         depths = await ParkingQueues(connection, hub.topology).depths()
     final = sum(n for status, n in states.items() if Status(status) in FINAL_STATUSES)
@@ -181,36 +185,34 @@ async def _final_states(conn: AsyncConnection, prefix: str) -> dict[str, int]:
     return {status: int(count) for status, count in rows.all()}
 
 
-async def _sms_sent_twice(conn: AsyncConnection, prefix: str) -> tuple[int, int]:
-    """(sms ids with more than one provider send, all provider sends) for this run's orders."""
-    rows = (
-        await conn.execute(
-            select(sms_log.c.sms_id, func.count())
-            .join(sms_messages, sms_messages.c.sms_id == sms_log.c.sms_id)
-            .where(sms_messages.c.order_id.startswith(prefix, autoescape=True))
-            .group_by(sms_log.c.sms_id)
-        )
-    ).all()
-    return sum(1 for _, n in rows if n > 1), sum(int(n) for _, n in rows)
-
-
-async def _purposes_sent_twice(conn: AsyncConnection, prefix: str) -> int:
-    """(order, purpose) pairs that reached the provider more than once, under any sms id."""
-    sends = func.count(sms_log.c.id)
+async def _texts(conn: AsyncConnection, prefix: str) -> list[tuple[str, str, str]]:
+    """(sms id, order id, purpose) of the texts the hub sent for this run's orders."""
     rows = await conn.execute(
-        select(sms_messages.c.order_id, sms_messages.c.purpose, sends)
-        .join(sms_log, sms_log.c.sms_id == sms_messages.c.sms_id)
-        .where(sms_messages.c.order_id.startswith(prefix, autoescape=True))
+        select(sms_messages.c.sms_id, sms_messages.c.order_id, sms_messages.c.purpose).where(
+            sms_messages.c.order_id.startswith(prefix, autoescape=True)
+        )
+    )
+    return [(str(sms_id), str(order_id), str(purpose)) for sms_id, order_id, purpose in rows]
+
+
+def _sms_sent_twice(texts: list[tuple[str, str, str]], sends: Counter[str]) -> tuple[int, int]:
+    """(sms ids the SMS platform got more than once, all its sends) for this run's texts."""
+    counts = [sends[sms_id] for sms_id, _, _ in texts]
+    return sum(1 for n in counts if n > 1), sum(counts)
+
+
+def _purposes_sent_twice(texts: list[tuple[str, str, str]], sends: Counter[str]) -> int:
+    """(order, purpose) pairs that reached the SMS platform more than once, under any sms id."""
+    by_purpose: Counter[tuple[str, str]] = Counter()
+    for sms_id, order_id, purpose in texts:
         # A re-dispatch (after a return to dispatch, 退单) is a new notice by design; its
         # sms_id carries the order version, so the by-sms_id count still covers it.
-        .where(sms_messages.c.purpose != "dispatch_notice")
-        .group_by(sms_messages.c.order_id, sms_messages.c.purpose)
-        .having(sends > 1)
-    )
-    return len(rows.all())
+        if purpose != "dispatch_notice":
+            by_purpose[(order_id, purpose)] += sends[sms_id]
+    return sum(1 for n in by_purpose.values() if n > 1)
 
 
-def _total(counter: Counter) -> int:
+def _total(counter: MetricCounter) -> int:
     return int(
         sum(
             sample.value

@@ -2,7 +2,8 @@
 
 Order ids carry a run id, so several runs can share a kept database and be told apart. With a
 web URL, visits end in tests and a delivery report signed on site or by SMS link (customers
-reach the hub's web app at that URL); a few customers never sign, and their orders wait.
+reach the hub's web app at that URL, and read their texts on the local SMS platform at the
+stand-ins' URL); a few customers never sign, and their orders wait.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 
+import httpx
 import structlog
 from faststream.rabbit import RabbitBroker
 from sqlalchemy import func, select
@@ -24,13 +27,14 @@ from hub.cli.parking import amqp_connection
 from hub.db.sms import SmsState
 from hub.db.tables import sms_messages, work_orders
 from hub.domain.work_order import Status
-from hub.simulation.customers import LogProviderPhones
+from hub.simulation.customers import PlatformPhones
 from hub.simulation.delivery import SimulatedDelivery
-from hub.simulation.field import SimulatedField
+from hub.simulation.field import SimulatedField, customer_phone
 from hub.simulation.on_site import SiteProblems
 
 FEED_CONCURRENCY = 50
 POLL_INTERVAL_S = 0.25
+STANDIN_TIMEOUT_S = 30.0
 SETTLE_TIMEOUT_S = 10.0
 
 Progress = Callable[[int], None]
@@ -66,12 +70,20 @@ class DemoRun:
         far_rate: float = 0.05,
         rates: OnSiteRates | None = None,
         web_url: str | None = None,
+        standin_url: str | None = None,
         signing: SigningRates | None = None,
     ) -> None:
         self.hub = hub
         self.orders = orders
         self.run_id = "R" + secrets.token_hex(4)
-        self.delivery = _delivery(hub, seed, web_url, signing or SigningRates())
+        self.started_at = datetime.now(UTC)
+        # The embedded stand-ins' APIs (loopback): the customers' phones, the demo's counts.
+        self.standins = (
+            httpx.AsyncClient(base_url=standin_url, timeout=STANDIN_TIMEOUT_S)
+            if standin_url
+            else None
+        )
+        self.delivery = _delivery(hub, seed, web_url, self.standins, signing or SigningRates())
         self.field = SimulatedField(
             hub.topology,
             seed=seed,
@@ -108,6 +120,8 @@ class DemoRun:
         await self._broker.stop()
         if self.delivery is not None:
             await self.delivery.close()
+        if self.standins is not None:
+            await self.standins.aclose()
         async with amqp_connection(self.hub.settings.amqp_url) as connection:
             channel = await connection.channel()
             for name in self.field.queue_names():
@@ -187,14 +201,18 @@ class DemoRun:
 
 
 def _delivery(
-    hub: Hub, seed: int, web_url: str | None, rates: SigningRates
+    hub: Hub,
+    seed: int,
+    web_url: str | None,
+    standins: httpx.AsyncClient | None,
+    rates: SigningRates,
 ) -> SimulatedDelivery | None:
     if web_url is None:
         return None
     token = hub.settings.field_app_token
     return SimulatedDelivery(
         web_url,
-        LogProviderPhones(hub.db),
+        PlatformPhones(standins, number_of=customer_phone),
         seed=seed,
         on_site_rate=rates.on_site,
         never_sign_rate=rates.never,

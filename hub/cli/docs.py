@@ -53,7 +53,7 @@ def openapi_document(hub: Hub) -> dict[str, Any]:
     """OpenAPI for the web app as `hub web` serves it."""
     from hub.cli.web_app import build_web_app
 
-    return build_web_app(hub, manage_lifecycle=False, embedded_support=False).openapi()
+    return build_web_app(hub, manage_lifecycle=False).openapi()
 
 
 def _version() -> str:

@@ -59,7 +59,7 @@ async def _worker(settings: Settings) -> None:
 async def _web(settings: Settings, *, host: str, port: int) -> None:
     hub = bootstrap(settings, consumers=False)
     await require_migrated(hub)
-    app = build_web_app(hub, manage_lifecycle=True, embedded_support=False)
+    app = build_web_app(hub, manage_lifecycle=True)
     sock = listen_or_exit(host, port)
     url = browsable_url(host, sock.getsockname()[1])
     # Signals are ours (not uvicorn's, which re-raises SIGINT after a clean stop: exit 130).

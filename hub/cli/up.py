@@ -10,6 +10,7 @@ from typing import Annotated
 from urllib.parse import urlparse
 
 import typer
+from fastapi import FastAPI
 from rich.table import Table
 
 from hub.bootstrap import Hub, bootstrap
@@ -19,14 +20,8 @@ from hub.cli.demo import run_with_progress
 from hub.cli.demo_run import DemoRun
 from hub.cli.processes import HostOption, PortOption, listen_or_exit, port_or_default
 from hub.cli.signals import stop_on_signals
-from hub.cli.web_app import (
-    INVENTORY_STANDIN_PREFIX,
-    SUPPORT_STANDIN_PREFIX,
-    EmbeddedServer,
-    browsable_url,
-    build_web_app,
-    uvicorn_config,
-)
+from hub.cli.standin_server import listen_standins_or_exit, serve_standins, standin_app_for
+from hub.cli.web_app import EmbeddedServer, browsable_url, build_web_app, uvicorn_config
 from hub.config import Settings
 from hub.runtime import Runtime
 
@@ -58,8 +53,10 @@ async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> 
     port = sock.getsockname()[1]  # the real one when asked for port 0
     revision = await migrate(settings)
     hub = bootstrap(settings, consumers=True)
-    embedded_support = settings.support_system_url is None
-    app = build_web_app(hub, manage_lifecycle=False, embedded_support=embedded_support)
+    # The embedded stand-ins' APIs: on their own port, loopback only, never on the web app.
+    standins = standin_app_for(hub)
+    standin_sock = listen_standins_or_exit(settings.standin_port) if standins else None
+    app = build_web_app(hub, manage_lifecycle=False)
     server = EmbeddedServer(
         uvicorn_config(app, host=host, port=port, forwarded_allow_ips=settings.forwarded_allow_ips)
     )
@@ -70,21 +67,34 @@ async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> 
         await hub.directory.seed_if_empty()  # the demo's duty phones for exception reports
         serving = asyncio.create_task(server.serve(sockets=[sock]), name="web")
         try:
-            await _until_started(server, serving)
-            await _print_banner(
-                hub,
-                url=browsable_url(host, port),
-                revision=revision,
-                embedded_support=embedded_support,
-            )
-            if demo_orders:
+            async with serve_standins(standins, standin_sock) as standin_url:
+                await _until_started(server, serving)
                 url = browsable_url(host, port)
-                await _demo(hub, demo_orders, url=url, stop=stop, serving=serving)
-            await _first_of(stop.wait(), serving)
+                await _print_banner(
+                    hub, url=url, revision=revision, standins=_urls(standins, standin_url)
+                )
+                if demo_orders:
+                    await _demo(
+                        hub,
+                        demo_orders,
+                        url=url,
+                        standin_url=standin_url,
+                        stop=stop,
+                        serving=serving,
+                    )
+                await _first_of(stop.wait(), serving)
         finally:
             server.should_exit = True  # finishes in-flight requests, then returns
             await asyncio.gather(serving, return_exceptions=True)
             await runtime.stop()
+
+
+def _urls(standins: FastAPI | None, standin_url: str | None) -> dict[str, str]:
+    """Each served stand-in's base URL, by name."""
+    if standins is None or standin_url is None:
+        return {}
+    mounted: dict[str, str] = standins.state.mounted
+    return {name: f"{standin_url}{prefix}" for name, prefix in mounted.items()}
 
 
 async def _until_started(server: EmbeddedServer, serving: asyncio.Task[None]) -> None:
@@ -95,11 +105,17 @@ async def _until_started(server: EmbeddedServer, serving: asyncio.Task[None]) ->
 
 
 async def _demo(
-    hub: Hub, orders: int, *, url: str, stop: asyncio.Event, serving: asyncio.Task[None]
+    hub: Hub,
+    orders: int,
+    *,
+    url: str,
+    standin_url: str | None,
+    stop: asyncio.Event,
+    serving: asyncio.Task[None],
 ) -> None:
     """Feed the demo orders while serving; the field leaves once they are all delivered
     (archived, or waiting for a customer who never signs)."""
-    demo = DemoRun(hub, orders=orders, web_url=url)
+    demo = DemoRun(hub, orders=orders, web_url=url, standin_url=standin_url)
     await demo.start()
     try:
         feeding = asyncio.create_task(run_with_progress(demo, timeout_s=DEMO_TIMEOUT_S))
@@ -132,7 +148,7 @@ async def _first_of(*waitables: Awaitable[object]) -> None:
             task.cancel()
 
 
-async def _print_banner(hub: Hub, *, url: str, revision: str, embedded_support: bool) -> None:
+async def _print_banner(hub: Hub, *, url: str, revision: str, standins: dict[str, str]) -> None:
     settings = hub.settings
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -141,10 +157,8 @@ async def _print_banner(hub: Hub, *, url: str, revision: str, embedded_support: 
     grid.add_row("API docs", f"{url}/docs")
     grid.add_row("ops", f"{url}/ops")
     grid.add_row("metrics", f"{url}/metrics")
-    if embedded_support:
-        grid.add_row("support stand-in", f"{url}{SUPPORT_STANDIN_PREFIX}")
-    if settings.inventory_url is None:
-        grid.add_row("inventory stand-in", f"{url}{INVENTORY_STANDIN_PREFIX}")
+    for name, standin_url in standins.items():  # on their own loopback port
+        grid.add_row(f"{name} stand-in", standin_url)
     management = await _management_ui(settings)
     if management:
         grid.add_row("RabbitMQ", management)

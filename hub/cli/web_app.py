@@ -1,4 +1,4 @@
-"""The web app as the CLI serves it: the hub's FastAPI app plus optional routers, on uvicorn."""
+"""The web app as the CLI serves it: the hub's FastAPI app, on uvicorn."""
 
 from __future__ import annotations
 
@@ -8,28 +8,22 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, context
 from typing import TYPE_CHECKING
 
 import uvicorn
-from fastapi import APIRouter
 
 from hub.bootstrap import Hub
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-SUPPORT_STANDIN_PREFIX = "/standin/support"
-BILLING_STANDIN_PREFIX = "/standin/billing"
-INVENTORY_STANDIN_PREFIX = "/standin/inventory"
 
-
-def build_web_app(hub: Hub, *, manage_lifecycle: bool, embedded_support: bool) -> FastAPI:
-    """The hub's web app, plus the support stand-in if asked; with `manage_lifecycle` the app
-    starts and stops the hub's runtime with itself."""
+def build_web_app(hub: Hub, *, manage_lifecycle: bool) -> FastAPI:
+    """The hub's web app; with `manage_lifecycle` the app starts and stops the hub's runtime
+    with itself. Never the stand-ins' APIs: those are served apart, on loopback
+    (`hub/cli/standin_server.py`)."""
     from hub.bootstrap.web import web_services  # here: a worker never needs the web stack
     from hub.web.app import create_app
 
-    routers = (_support_standin(hub), *_billing_standin(hub)) if embedded_support else ()
-    routers = (*routers, *_inventory_standin(hub))
     lifespan = _running(hub) if manage_lifecycle else None
-    return create_app(web_services(hub), lifespan=lifespan, extra_routers=routers)
+    return create_app(web_services(hub), lifespan=lifespan)
 
 
 def _running(hub: Hub) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -42,43 +36,6 @@ def _running(hub: Hub) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]
             yield
 
     return lifespan
-
-
-def _support_standin(hub: Hub) -> APIRouter:
-    """The work-order system stand-in's REST API, over the same tables the hub's adapter uses."""
-    from adapters.support.embedded import EmbeddedWorkOrderSystem
-    from adapters.support.server import support_system_router
-
-    system = hub.work_order_system
-    if not isinstance(system, EmbeddedWorkOrderSystem):
-        system = EmbeddedWorkOrderSystem(hub.db)
-    mounted = APIRouter(prefix=SUPPORT_STANDIN_PREFIX)
-    mounted.include_router(support_system_router(system))
-    return mounted
-
-
-def _billing_standin(hub: Hub) -> tuple[APIRouter, ...]:
-    """The billing stand-in's REST API, when the hub bills through the embedded stand-in."""
-    from adapters.billing.embedded import EmbeddedBilling
-    from adapters.billing.server import billing_router
-
-    if not isinstance(hub.billing, EmbeddedBilling):
-        return ()
-    mounted = APIRouter(prefix=BILLING_STANDIN_PREFIX)
-    mounted.include_router(billing_router(hub.billing))
-    return (mounted,)
-
-
-def _inventory_standin(hub: Hub) -> tuple[APIRouter, ...]:
-    """The inventory stand-in's REST API, when the hub uses the embedded inventory."""
-    from adapters.inventory.embedded import EmbeddedInventory
-    from adapters.inventory.server import inventory_router
-
-    if not isinstance(hub.inventory, EmbeddedInventory):
-        return ()
-    mounted = APIRouter(prefix=INVENTORY_STANDIN_PREFIX)
-    mounted.include_router(inventory_router(hub.inventory))
-    return (mounted,)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -1,4 +1,8 @@
-"""Table definitions (SQLAlchemy Core). Alembic migrations mirror these."""
+"""The hub's table definitions (SQLAlchemy Core). Alembic migrations mirror these.
+
+The embedded stand-ins' tables are not here: each stand-in keeps its own (`adapters/*/tables.py`,
+`adapters/standin_storage.py`), so the hub's schema holds only the hub's tables.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,8 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    Float,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     String,
     Table,
@@ -124,54 +126,13 @@ sms_messages = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
+
 sms_quota = Table(  # today's SMS per scope (order:<id>, phone:<hmac>, day), for the limits
     "sms_quota",
     metadata,
     Column("scope", String(100), primary_key=True),
     Column("day", String(10), primary_key=True),
     Column("count", Integer, nullable=False),
-)
-
-sms_log = Table(
-    "sms_log",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("provider_message_id", String(64), nullable=False, unique=True),
-    Column("sms_id", String(128), nullable=False, index=True),
-    Column("to_masked", String(20), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("sent_at", UtcDateTime(), nullable=False),
-)
-
-support_orders = Table(
-    "support_orders",
-    metadata,
-    Column("order_id", String(64), primary_key=True),
-    Column("status", String(20), nullable=False),
-    Column("payload", JSON, nullable=False),
-    Column("archived_at", UtcDateTime()),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    Column("completion_reported_at", UtcDateTime()),  # issue 4: 报竣
-)
-
-support_flow_log = Table(
-    "support_flow_log",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("order_id", String(64), nullable=False, index=True),
-    Column("idempotency_key", String(128), nullable=False, unique=True),
-    Column("entry", JSON, nullable=False),
-    Column("received_at", UtcDateTime(), nullable=False),
-)
-
-standin_ledger = Table(
-    "standin_ledger",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("system", String(32), nullable=False),
-    Column("operation", String(64), nullable=False),
-    Column("idempotency_key", String(128), nullable=False, index=True),
-    Column("at", UtcDateTime(), nullable=False),
 )
 
 
@@ -238,17 +199,6 @@ email_messages = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
-email_log = Table(  # the `log` mail provider: what would have been sent
-    "email_log",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("email_id", String(128), nullable=False, index=True),
-    Column("message_id", String(200), nullable=False, unique=True),
-    Column("to_masked", String(254), nullable=False),
-    Column("subject", String(500), nullable=False),
-    Column("attachment_sha256", String(64)),
-    Column("sent_at", UtcDateTime(), nullable=False),
-)
 
 billing_starts = Table(
     "billing_starts",
@@ -264,30 +214,6 @@ billing_starts = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
-billing_accounts = Table(  # the billing stand-in's own records
-    "billing_accounts",
-    metadata,
-    Column("reference", String(64), primary_key=True),
-    Column("order_id", String(64), nullable=False, index=True),
-    Column("idempotency_key", String(128), nullable=False, unique=True),
-    Column("product", String(200), nullable=False),
-    Column("bandwidth_mbps", Integer, nullable=False),
-    Column("report_sha256", String(64), nullable=False),
-    Column("started_at", UtcDateTime(), nullable=False),
-)
-
-support_attachments = Table(  # the support stand-in's attachments
-    "support_attachments",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("order_id", String(64), nullable=False, index=True),
-    Column("idempotency_key", String(128), nullable=False, unique=True),
-    Column("filename", String(200), nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("size_bytes", Integer, nullable=False),
-    Column("content", LargeBinary, nullable=False),
-    Column("received_at", UtcDateTime(), nullable=False),
-)
 
 # Signing (issue 4): links hold no token, only SHA-256 digests; codes are HMACs.
 signing_links = Table(
@@ -415,78 +341,5 @@ exception_directory = Table(  # who must act on which exception type in which di
     Column("name", String(200), nullable=False),
     Column("phone", String(20), nullable=False),
     Column("updated_by", String(100), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
-
-# The resource-inventory stand-in's own records (综资): cables, fibers, boxes, ports, assignments.
-# A fiber or port has at most one holder (unique order_id); taking one is a conditional update.
-
-inventory_cables = Table(
-    "inventory_cables",
-    metadata,
-    Column("cable_id", String(40), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("route", String(200), nullable=False),
-    Column("fiber_count", Integer, nullable=False),
-)
-
-inventory_fibers = Table(
-    "inventory_fibers",
-    metadata,
-    Column("fiber_id", String(40), primary_key=True),
-    Column("cable_id", String(40), nullable=False),
-    Column("fiber_no", Integer, nullable=False),
-    Column("state", String(12), nullable=False),
-    Column("order_id", String(64), unique=True),
-    UniqueConstraint("cable_id", "fiber_no"),
-)
-
-inventory_boxes = Table(
-    "inventory_boxes",
-    metadata,
-    Column("box_id", String(40), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("address", String(200), nullable=False),
-    Column("lat", Float, nullable=False),
-    Column("lon", Float, nullable=False),
-    Column("cable_id", String(40), nullable=False),
-    Column("port_count", Integer, nullable=False),
-)
-
-inventory_ports = Table(
-    "inventory_ports",
-    metadata,
-    Column("box_id", String(40), primary_key=True),
-    Column("port", Integer, primary_key=True),
-    Column("state", String(12), nullable=False),
-    Column("order_id", String(64), unique=True),
-)
-
-inventory_assignments = Table(
-    "inventory_assignments",
-    metadata,
-    Column("order_id", String(64), primary_key=True),
-    Column("cable_id", String(40), nullable=False),
-    Column("fiber_id", String(40), nullable=False),
-    Column("fiber_no", Integer, nullable=False),
-    Column("box_id", String(40), nullable=False),
-    Column("port", Integer, nullable=False),
-    Column("status", String(12), nullable=False),  # active | superseded | released
-    Column("successor", String(64)),
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
-
-inventory_operations = Table(  # one row per idempotency key: the first answer, replayed
-    "inventory_operations",
-    metadata,
-    Column("idempotency_key", String(128), primary_key=True),
-    Column("operation", String(32), nullable=False),
-    Column("order_id", String(64), nullable=False, index=True),
-    Column("request", JSON, nullable=False),
-    Column("status", String(12), nullable=False),  # pending | applied | refused | reverted
-    Column("code", String(32)),
-    Column("detail", String(500)),
-    Column("result", JSON),
-    Column("at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )

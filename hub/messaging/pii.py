@@ -15,6 +15,8 @@ _PHONE = re.compile(r"\+?\d[\d\s-]{5,}\d")
 _EMAIL = re.compile(r"[^\s@'\"]+@[^\s@'\"]+")
 MAX_ERROR_BYTES = 1024
 
+__all__ = ["MAX_ERROR_BYTES", "describe_error", "mask_email", "mask_phone", "scrub"]
+
 
 def scrub(text: str) -> str:
     """Mask phone numbers and e-mails, drop control characters, cap at 1 KB."""
@@ -34,6 +36,3 @@ def describe_error(exc: BaseException) -> str:
         ]
         return scrub(f"{exc.error_count()} validation error(s): " + "; ".join(parts))
     return scrub(str(exc) or type(exc).__name__)
-
-
-__all__ = ["describe_error", "mask_email", "mask_phone", "scrub"]

@@ -4,9 +4,9 @@ A `Browser` is one customer's browser on one signing link: it keeps its cookies 
 pages the way a person does (open, ask for a code, type it, look at the report, sign). It knows
 nothing of the hub but the URLs in the texts and the forms on the pages.
 
-`LogProviderPhones` are the customers' phones when the hub texts through the `log` SMS provider:
-its table holds every text the hub handed over, whole. A customer's texts are the ones whose SMS
-id names its order (the link) or its link (the codes), as a carrier would route them by number.
+`PlatformPhones` are the customers' phones when the hub texts through the local SMS platform (the
+`log` provider): each phone reads the texts delivered to its number through the platform's own
+API on the stand-in port, as a carrier would route them by number; never the hub's tables.
 """
 
 from __future__ import annotations
@@ -16,16 +16,14 @@ import base64
 import io
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
 from PIL import Image, ImageDraw
-from sqlalchemy import Select, literal, select
-
-from hub.db.engine import Database
-from hub.db.tables import signing_links, sms_log
 
 TOKEN = re.compile(r"/s/([A-Za-z0-9_-]{43})\b")
 CODE = re.compile(r"\b(\d{6})\b")
@@ -33,7 +31,7 @@ CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 REPORT_SHA = re.compile(r'name="report_sha256" value="([0-9a-f]{64})"')
 REPORT_VERSION = re.compile(r'name="report_version" value="(\d+)"')
 POLL_S = 0.2
-TEXTS = select(sms_log.c.body, sms_log.c.id)
+SMS_MESSAGES = "/standin/sms/messages"  # the local SMS platform's API on the stand-in port
 
 
 class SigningFailed(Exception):
@@ -51,43 +49,62 @@ class Phones(Protocol):
 
 
 @dataclass
-class LogProviderPhones:
-    """Texts read from the `log` SMS provider's table (the embedded default's carrier)."""
+class PlatformPhones:
+    """Phones on the local SMS platform: `client` reaches the stand-ins' API (loopback; None:
+    no platform to read, so no text ever comes), and `number_of` gives the phone number of an
+    order's customer. Texts older than `since` (an earlier run on a kept database) are not on
+    these phones."""
 
-    db: Database
+    client: httpx.AsyncClient | None
+    number_of: Callable[[str], str]
+    since: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     async def link_text(self, order_id: str, *, timeout_s: float) -> str:
-        links = TEXTS.where(
-            sms_log.c.sms_id.startswith(f"signing-link:{order_id}:", autoescape=True)
+        body, _ = await self._newest(
+            order_id, lambda t: TOKEN.search(t) is not None, after=0, timeout_s=timeout_s
         )
-        body, _ = await self._newest(links, f"no signing link for {order_id}", timeout_s)
         return body
 
     async def code_text(self, order_id: str, *, after: int, timeout_s: float) -> tuple[str, int]:
-        code_of_link = sms_log.c.sms_id.like(
-            literal("signing-code:") + signing_links.c.link_id + ":%"
-        )
-        codes = (
-            TEXTS.join_from(sms_log, signing_links, code_of_link)
-            .where(signing_links.c.order_id == order_id)
-            .where(sms_log.c.id > after)
-        )
-        return await self._newest(codes, f"no code texted for {order_id}", timeout_s)
+        def is_code(text: str) -> bool:
+            return TOKEN.search(text) is None and CODE.search(text) is not None
+
+        return await self._newest(order_id, is_code, after=after, timeout_s=timeout_s)
 
     async def _newest(
-        self, query: Select[tuple[str, int]], missing: str, timeout_s: float
+        self, order_id: str, wanted: Callable[[str], bool], *, after: int, timeout_s: float
     ) -> tuple[str, int]:
-        """(text, number) of the newest text `query` finds, polling until `timeout_s`."""
-        newest = query.order_by(sms_log.c.id.desc()).limit(1)
+        """(text, number) of the newest wanted text on the customer's phone after `after`,
+        polling until `timeout_s`."""
+        to = self.number_of(order_id)
         deadline = time.monotonic() + timeout_s
         while True:
-            async with self.db.read() as conn:
-                row = (await conn.execute(newest)).first()
-            if row is not None:
-                return str(row.body), int(row.id)
+            found = [t for t in await self._texts(to, after) if wanted(t[0])]
+            if found:
+                return found[-1]
             if time.monotonic() >= deadline:
-                raise SigningFailed(f"{missing} within {timeout_s:.0f}s")
+                raise SigningFailed(f"no such text for {order_id} within {timeout_s:.0f}s")
             await asyncio.sleep(POLL_S)
+
+    async def _texts(self, to: str, after: int) -> list[tuple[str, int]]:
+        if self.client is None:
+            raise SigningFailed("no SMS platform API to read texts from (a real SMS provider)")
+        texts: list[tuple[str, int]] = []
+        while True:
+            params: dict[str, str | int] = {
+                "to": to,
+                "since": self.since.isoformat(),
+                "after": after,
+                "limit": 100,
+            }
+            answer = await self.client.get(SMS_MESSAGES, params=params)
+            if answer.status_code != 200:
+                raise SigningFailed(f"the SMS platform answered {answer.status_code}")
+            page = [(t["body"], int(t["number"])) for t in answer.json()["texts"]]
+            texts += page
+            if len(page) < 100:
+                return texts
+            after = page[-1][1]
 
 
 class Browser:

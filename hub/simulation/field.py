@@ -59,6 +59,13 @@ class FieldStats:
     step_latencies_s: list[float] = field(default_factory=list)
 
 
+def customer_phone(order_id: str) -> str:
+    """The mobile number of a simulated order's customer: one per order number, so each phone
+    gets only its own texts (a reissued order `….R1` keeps its customer)."""
+    index = int(order_id.split(".", 1)[0].rsplit("-", 1)[1])
+    return f"+86139{index % 10**8:08d}"
+
+
 @dataclass
 class SimulatedField:
     """Builds the orders and reacts to events; `router()` attaches the reactions to a broker."""
@@ -85,10 +92,11 @@ class SimulatedField:
         rng = random.Random(f"{self.seed}:{index}")
         lat = CENTER[0] + rng.uniform(-0.15, 0.15)
         lon = CENTER[1] + rng.uniform(-0.15, 0.15)
+        order_id = f"SIM{self.seed}{self.run_id}-{index:06d}"
         return CreateWorkOrder(
-            order_id=f"SIM{self.seed}{self.run_id}-{index:06d}",
+            order_id=order_id,
             customer_name=f"上海{rng.choice(('星海', '东方', '浦江', '申通', '华亭'))}科技有限公司",
-            contact=Contact(name="联系人", phone=f"+86139{rng.randrange(10**8):08d}"),
+            contact=Contact(name="联系人", phone=customer_phone(order_id)),
             product=rng.choice(PRODUCTS),
             bandwidth_mbps=rng.choice((50, 100, 200, 500, 1000)),
             install_address=InstallAddress(

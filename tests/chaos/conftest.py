@@ -11,6 +11,7 @@ from hub.config import Settings
 from hub.db.engine import Database
 from tests import services
 from tests.chaos.harness import WorkerProcess, rabbitmq_version
+from tests.fakes.standin_oracles import Standins
 
 # No vhost per test: chaos tests share the session's test vhost and are isolated by queue
 # prefix (settings.queue_prefix); filter every queue listing by it (harness.list_queues).
@@ -66,6 +67,14 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings.resolved_database_url)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+async def standins(settings: Settings) -> AsyncIterator[Standins]:
+    """The test's own readers of the workers' embedded stand-ins (their own storage)."""
+    readers = Standins.beside(settings)
+    yield readers
+    await readers.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """Side-effect oracles (Jepsen style): per effect, what was lost, duplicated or unexpected.
 
-Facts come from the hub's database: work orders, flow log, the SMS provider's log, the support
-stand-in's tables and ledger, and the outbox (one committed handler run per step).
+Facts come from the hub's database (work orders, flow log, the outbox: one committed handler run
+per step) and from the embedded stand-ins' own storage, opened from the same settings: the SMS
+platform's texts, the support stand-in's records and ledger (`tests/fakes/standin_oracles.py`).
 """
 
 from __future__ import annotations
@@ -15,17 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hub.db.engine import Database
-from hub.db.tables import (
-    flow_log,
-    inbox,
-    outbox,
-    sms_log,
-    sms_messages,
-    standin_ledger,
-    support_flow_log,
-    support_orders,
-    work_orders,
-)
+from hub.db.tables import flow_log, inbox, outbox, sms_messages, work_orders
+from tests.fakes.standin_oracles import LedgerRecords, SmsRecords, Standins
 
 LIFECYCLE_STEPS = ("created", "dispatched", "checked_in", "completed", "archived")
 
@@ -75,17 +67,17 @@ def dispatch_sms_id(order_id: str) -> str:
     return f"dispatch-notice:{order_id}:v2"
 
 
-async def lifecycle_oracle(db: Database, order_ids: Iterable[str]) -> list[Oracle]:
+async def lifecycle_oracle(
+    db: Database, standins: Standins, order_ids: Iterable[str]
+) -> list[Oracle]:
     """Every effect an order that went create → archive must have had, exactly once each."""
     ids = list(order_ids)
     async with db.read() as conn:
         statuses = (await conn.execute(select(work_orders.c.order_id, work_orders.c.status))).all()
         steps = (await conn.execute(select(flow_log.c.order_id, flow_log.c.step))).all()
-        sms = (await conn.execute(select(sms_log.c.sms_id))).scalars().all()
-        mirrored = (await conn.execute(select(support_flow_log.c.idempotency_key))).scalars().all()
-        support = (
-            await conn.execute(select(support_orders.c.order_id, support_orders.c.status))
-        ).all()
+    sms = await standins.sms.sms_ids()
+    mirrored = await standins.support.flow_log_keys()
+    support = (await standins.support.statuses()).items()
     return [
         Oracle.compare("final state archived", ids, [o for o, s in statuses if s == "archived"]),
         Oracle.compare("orders", ids, [o for o, _ in statuses]),
@@ -151,33 +143,24 @@ async def inbox_rows(db: Database) -> int:
     return await count_rows(db, inbox)
 
 
-async def repeated_ledger_keys(db: Database) -> dict[str, int]:
-    """Support stand-in calls made more than once with the same idempotency key."""
-    async with db.read() as conn:
-        rows = await conn.execute(
-            select(standin_ledger.c.idempotency_key, func.count())
-            .group_by(standin_ledger.c.idempotency_key)
-            .having(func.count() > 1)
-        )
-        return {key: n for key, n in rows.all()}
+async def repeated_ledger_keys(*stand_ins: LedgerRecords) -> dict[str, int]:
+    """Stand-in calls made more than once with the same idempotency key (ledgers merged)."""
+    repeated: dict[str, int] = {}
+    for records in stand_ins:
+        repeated |= await records.repeated_keys()
+    return repeated
 
 
-async def sms_history(db: Database, sms_ids: list[str]) -> str:
-    """The SMS rows and provider-log rows of these ids (for a duplicate's post-mortem)."""
+async def sms_history(db: Database, sms: SmsRecords, sms_ids: list[str]) -> str:
+    """The hub's SMS rows and the platform's sends of these ids (for a duplicate's post-mortem)."""
     async with db.read() as conn:
         messages = (
             (await conn.execute(select(sms_messages).where(sms_messages.c.sms_id.in_(sms_ids))))
             .mappings()
             .all()
         )
-        sent = (
-            await conn.execute(
-                select(sms_log.c.sms_id, sms_log.c.provider_message_id, sms_log.c.sent_at)
-                .where(sms_log.c.sms_id.in_(sms_ids))
-                .order_by(sms_log.c.id)
-            )
-        ).all()
-    return "\n".join([*(str(dict(m)) for m in messages), *(str(tuple(r)) for r in sent)])
+    sent = await sms.history(sms_ids)
+    return "\n".join([*(str(dict(m)) for m in messages), *(str(r) for r in sent)])
 
 
 PHONE = re.compile(r"\+[1-9]\d{6,14}")

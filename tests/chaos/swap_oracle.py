@@ -14,20 +14,22 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from adapters.inventory.embedded import EmbeddedInventory
 from adapters.support.embedded import EmbeddedWorkOrderSystem
 from hub.db.engine import Database
-from hub.db.tables import outbox, resource_changes, sms_log, work_orders
+from hub.db.tables import outbox, resource_changes, work_orders
 from hub.db.uow import UnitOfWorkFactory
 from hub.domain import work_order
 from hub.messaging.topology import Topology
 from tests import factories
+from tests.fakes.standin_oracles import InventoryRecords, SmsRecords, SupportRecords
 
 
-async def open_dispatched(db: Database, order_ids: Iterable[str], *, tech_of: object) -> None:
+async def open_dispatched(
+    db: Database, support_records: SupportRecords, order_ids: Iterable[str], *, tech_of: object
+) -> None:
     """Create and dispatch orders in the hub and the support stand-in, without the broker."""
     uow_factory = UnitOfWorkFactory(db, exchange=Topology().bus.name)
-    support = EmbeddedWorkOrderSystem(db)
+    support = EmbeddedWorkOrderSystem(support_records.storage)
     now = datetime.now(UTC)
     ids = list(order_ids)
     for start in range(0, len(ids), 100):
@@ -64,9 +66,10 @@ class SwapReport:
 
 
 async def swap_oracle(
-    db: Database, inventory: EmbeddedInventory, swaps: dict[str, tuple[str, str]]
+    db: Database, inventory: InventoryRecords, sms: SmsRecords, swaps: dict[str, tuple[str, str]]
 ) -> SwapReport:
-    """`swaps`: change id → (order id, target fiber id)."""
+    """`swaps`: change id → (order id, target fiber id); `inventory` and `sms` read the stand-ins'
+    own storage."""
     report = SwapReport()
     async with db.read() as conn:
         changes = {
@@ -84,7 +87,7 @@ async def swap_oracle(
                 await conn.execute(select(outbox.c.correlation_id, outbox.c.message_type))
             ).all()
         )
-        sms = Counter((await conn.execute(select(sms_log.c.sms_id))).scalars().all())
+    texts = Counter(await sms.sms_ids())
     assignments = await inventory.assignments()
     holders = await inventory.fiber_holders()
     for change_id, (order_id, target) in swaps.items():
@@ -106,7 +109,7 @@ async def swap_oracle(
             check(holders.get(target) == ("in_use", new_id), "target fiber not held by new order")
             check(assignments.get(new_id, ("?",))[0] == "active", "no active assignment")
             check(events[(order_id, "FiberSwapped.v1")] == 1, "FiberSwapped not exactly once")
-            check(sms[f"dispatch-notice:{new_id}:v2"] == 1, "new order's SMS not exactly once")
+            check(texts[f"dispatch-notice:{new_id}:v2"] == 1, "new order's SMS not exactly once")
         elif state == "refused":
             report.refused.append(change_id)
             old = orders.get(order_id)

@@ -51,6 +51,7 @@ from tests.chaos.oracles import (
     sms_history,
     totals,
 )
+from tests.fakes.standin_oracles import Standins
 
 pytestmark = [pytest.mark.chaos, pytest.mark.integration]
 
@@ -108,9 +109,11 @@ def _again(
 
 
 async def test_every_message_twice_to_two_workers_has_exactly_one_effect(
+    *,
     settings: Settings,
     vhost: str,
     db: Database,
+    standins: Standins,
     tmp_path: Path,
     make_worker: Callable[..., WorkerProcess],
 ) -> None:
@@ -164,9 +167,9 @@ async def test_every_message_twice_to_two_workers_has_exactly_one_effect(
         await broker.stop()
     await asyncio.gather(*(w.terminate() for w in workers))
 
-    oracles = await lifecycle_oracle(db, order_ids)
+    oracles = await lifecycle_oracle(db, standins, order_ids)
     suppressed = [w.count(SUPPRESSED_LINE) for w in workers]
-    ledger_repeats = await repeated_ledger_keys(db)
+    ledger_repeats = await repeated_ledger_keys(standins.support)
     summary = (
         f"R5 {settings.resolved_database_url.split(':')[0]}: {ORDERS} orders, every message "
         f"twice, 2 workers, in {run_s:.0f}s ({ORDERS / run_s:.1f}/s); {totals(oracles)}; "
@@ -178,7 +181,7 @@ async def test_every_message_twice_to_two_workers_has_exactly_one_effect(
     print(summary)
     sms_dupes = next(o for o in oracles if o.effect == "dispatch SMS").duplicated
     if sms_dupes:
-        print(await sms_history(db, sms_dupes[:3]))
+        print(await sms_history(db, standins.sms, sms_dupes[:3]))
     for oracle in oracles:
         print("  ", oracle.line())
     assert all(o.ok for o in oracles), summary + "\n" + "\n".join(o.line() for o in oracles)

@@ -21,6 +21,7 @@ from hub.config import Settings
 from hub.db.tables import resource_changes
 from tests.chaos.harness import wait_for
 from tests.chaos.swap_oracle import swap_oracle
+from tests.fakes.standin_oracles import SmsRecords
 from tests.inventory_standin import (
     drop_separate_database,
     line_seed,
@@ -43,7 +44,7 @@ def order_id(i: int) -> str:
 
 
 async def test_every_swap_completes_once_after_a_30_s_inventory_outage(
-    settings: Settings, backend: str, tmp_path: Path, request: pytest.FixtureRequest
+    settings: Settings, backend: str, tmp_path: Path
 ) -> None:
     settings = settings.model_copy(
         update={"retry_delays_ms": [1000, 5000, 15000], "transient_attempts": 8}
@@ -53,8 +54,7 @@ async def test_every_swap_completes_once_after_a_30_s_inventory_outage(
     target = {
         o: f"C{i // PER_CABLE + 1:03d}-F{i % PER_CABLE + 21:03d}" for i, o in enumerate(orders)
     }
-    template = request.getfixturevalue("pg_template") if backend == "postgres" else None
-    url = await separate_database(backend, tmp_path, template)
+    url = await separate_database(backend, tmp_path)
     seed = line_seed(orders, per_cable=PER_CABLE, fibers=48)
     try:
         async with (
@@ -98,12 +98,16 @@ async def test_every_swap_completes_once_after_a_30_s_inventory_outage(
             await breaker
 
             async def all_finished() -> bool:
-                report = await swap_oracle(hub.db, stand_in.inventory, change_ids)
+                report = await swap_oracle(
+                    hub.db, stand_in.records, SmsRecords.of(hub.sms_sender), change_ids
+                )
                 return not report.unfinished and not report.problems
 
             await wait_for(all_finished, timeout=120, what="every swap finished")
             recovered_s = time.monotonic() - outage[1]
-            report = await swap_oracle(hub.db, stand_in.inventory, change_ids)
+            report = await swap_oracle(
+                hub.db, stand_in.records, SmsRecords.of(hub.sms_sender), change_ids
+            )
             async with hub.db.read() as conn:
                 attempts = (
                     await conn.scalars(

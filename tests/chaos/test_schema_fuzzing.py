@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from hub.config import Settings
 from hub.db.engine import Database
-from hub.db.tables import inbox, sms_log, work_orders
+from hub.db.tables import inbox, work_orders
 from hub.messaging.topology import Topology, message_type
 from schemas.v1 import SendSms, VerifyCheckIn
 from tests import factories
@@ -34,6 +34,7 @@ from tests.chaos.harness import WorkerProcess, is_work_queue, list_queues, wait_
 from tests.chaos.invalid_messages import COMMANDS, Probe, accepted, generate, huge_probe
 from tests.chaos.oracles import PHONE, count_rows
 from tests.chaos.raw_amqp import RawMessage, publish_without_message_id
+from tests.fakes.standin_oracles import SmsRecords, Standins
 
 pytestmark = [pytest.mark.chaos, pytest.mark.integration]
 
@@ -224,6 +225,7 @@ async def test_invalid_messages_are_parked_with_reasons_while_the_worker_keeps_r
     settings: Settings,
     vhost: str,
     db: Database,
+    standins: Standins,
     make_worker: Callable[..., WorkerProcess],
 ) -> None:
     generating = asyncio.create_task(asyncio.to_thread(_generate_all))
@@ -296,7 +298,9 @@ async def test_invalid_messages_are_parked_with_reasons_while_the_worker_keeps_r
         await watcher
 
         async def valid_done() -> bool:
-            return await _valid_processed(db, sent) == sum(len(v) for v in valid.values())
+            return await _valid_processed(db, standins.sms, sent) == sum(
+                len(v) for v in valid.values()
+            )
 
         with contextlib.suppress(AssertionError):  # reported below
             await wait_for(valid_done, timeout=30)
@@ -305,7 +309,7 @@ async def test_invalid_messages_are_parked_with_reasons_while_the_worker_keeps_r
 
     invalid = [s for s in sent if s.probe is not None]
     problems = _judge(invalid, parked)
-    valid_ok = await _valid_processed(db, sent)
+    valid_ok = await _valid_processed(db, standins.sms, sent)
     valid_total = sum(1 for s in sent if s.probe is None)
     parked_valid = [s.chaos_id for s in sent if s.probe is None and s.chaos_id in parked.copies]
     strays = [k for k in parked.copies if not k.startswith(("bad:", "ok:"))]
@@ -318,7 +322,7 @@ async def test_invalid_messages_are_parked_with_reasons_while_the_worker_keeps_r
         if s.chaos_id in parked.copies
     )
     orders = await count_rows(db, work_orders)
-    sms = await count_rows(db, sms_log)
+    sms = await standins.sms.kept()
     consumer_counts = sorted({c for seen in consumers_seen.values() for c in seen})
     summary = (
         f"R8: {len(invalid)} invalid ({len(invalid) // len(COMMANDS)}/type, "
@@ -372,12 +376,12 @@ def _judge(invalid: list[Sent], parked: Parked) -> list[str]:
     return problems
 
 
-async def _valid_processed(db: Database, sent: list[Sent]) -> int:
+async def _valid_processed(db: Database, sms: SmsRecords, sent: list[Sent]) -> int:
     """Valid commands with an effect: an inbox row for work-order commands, a sent SMS."""
     valid = [s for s in sent if s.probe is None]
     async with db.read() as conn:
         claimed = set((await conn.execute(select(inbox.c.message_id))).scalars())
-        texts = set((await conn.execute(select(sms_log.c.sms_id))).scalars())
+    texts = set(await sms.sms_ids())
     return sum(
         1 for s in valid if s.effect_key in (texts if s.queue.endswith(".sms.send") else claimed)
     )

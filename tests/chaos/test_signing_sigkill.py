@@ -9,7 +9,8 @@ records), and no order whose customer never signed may be billed at all.
                    `kill -9` at ~25 % and ~75 % of the signed orders billed, restarted at once
 
 Half the reports are signed on the technician's phone, the rest by SMS link (open, ask for a code,
-read it off the `log` provider, type it, sign); one in ten customers never signs. On PostgreSQL:
+read it on the phone through the local SMS platform's API, type it, sign); one in ten customers
+never signs. On PostgreSQL:
 two processes writing at once is the scaled-out deployment, which runs on PostgreSQL.
 """
 
@@ -23,26 +24,22 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from faststream.rabbit import RabbitBroker
 from pydantic import AnyHttpUrl
 from sqlalchemy import select
 
+from adapters.sms.local_platform import LocalSmsPlatform
+from adapters.standin_app import standin_app
 from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.db.engine import Database
-from hub.db.tables import (
-    billing_accounts,
-    outbox,
-    signatures,
-    sms_log,
-    support_attachments,
-    work_orders,
-)
+from hub.db.tables import outbox, signatures, work_orders
 from hub.messaging.topology import Topology
-from hub.simulation.customers import LogProviderPhones
+from hub.simulation.customers import PlatformPhones
 from hub.simulation.delivery import SimulatedDelivery
-from hub.simulation.field import SimulatedField
+from hub.simulation.field import SimulatedField, customer_phone
 from tests.chaos.harness import (
     REDELIVERED_LINE,
     STATS_INTERVAL_S,
@@ -54,7 +51,8 @@ from tests.chaos.harness import (
     queues_drained,
     wait_for,
 )
-from tests.chaos.oracles import Oracle, count_rows, repeated_ledger_keys, totals
+from tests.chaos.oracles import Oracle, repeated_ledger_keys, totals
+from tests.fakes.standin_oracles import Standins, close_standins
 from tests.integration.signing_support import served
 
 pytestmark = [pytest.mark.chaos, pytest.mark.integration]
@@ -93,14 +91,29 @@ async def web(settings: Settings) -> AsyncIterator[Hub]:
             yield hub
     finally:
         await hub.reports.close()
+        await close_standins(
+            hub.work_order_system, hub.inventory, hub.billing, hub.sms_sender, hub.mailer
+        )
         await hub.db.dispose()
+
+
+@pytest.fixture
+async def phones(standins: Standins) -> AsyncIterator[PlatformPhones]:
+    """The customers' phones: the SMS platform's API over the worker's platform storage."""
+    app = standin_app(sms=LocalSmsPlatform(standins.sms.storage))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://standins") as client:
+        yield PlatformPhones(client, number_of=customer_phone)
 
 
 @pytest.mark.usefixtures("web")
 async def test_signed_orders_are_billed_once_and_unsigned_never_with_the_worker_killed_twice(
+    *,
     settings: Settings,
     vhost: str,
     db: Database,
+    standins: Standins,
+    phones: PlatformPhones,
     tmp_path: Path,
     make_worker: Callable[..., WorkerProcess],
 ) -> None:
@@ -109,7 +122,7 @@ async def test_signed_orders_are_billed_once_and_unsigned_never_with_the_worker_
     topology = Topology(prefix=settings.queue_prefix, delivery_limit=settings.delivery_limit)
     delivery = SimulatedDelivery(
         settings.public_url,
-        LogProviderPhones(db),
+        phones,
         seed=SEED,
         on_site_rate=ON_SITE_RATE,
         never_sign_rate=NEVER_SIGN_RATE,
@@ -125,7 +138,7 @@ async def test_signed_orders_are_billed_once_and_unsigned_never_with_the_worker_
     started = time.monotonic()
 
     async def billed() -> int:
-        return await count_rows(db, billing_accounts)
+        return await standins.billing.starts()
 
     try:
         for start in range(0, ORDERS, 100):
@@ -158,10 +171,10 @@ async def test_signed_orders_are_billed_once_and_unsigned_never_with_the_worker_
         await field_broker.stop()
     await worker.terminate()
 
-    oracles = await _delivery_oracles(db, signers, never, linked)
+    oracles = await _delivery_oracles(db, standins, signers, never, linked)
     suppressed = worker.count(SUPPRESSED_LINE)
     redelivered = Counter(re.findall(REDELIVERED_LINE + r"\s+consumer=(\S+)", worker.log_text()))
-    ledger_repeats = await repeated_ledger_keys(db)
+    ledger_repeats = await repeated_ledger_keys(standins.support, standins.billing)
     stats = delivery.stats
     summary = (
         f"signing chaos {settings.resolved_database_url.split(':')[0]}: {ORDERS} orders in "
@@ -169,7 +182,7 @@ async def test_signed_orders_are_billed_once_and_unsigned_never_with_the_worker_
         f"never {stats.never_signed}; {'; '.join(kills)}; {totals(oracles)}; redeliveries seen "
         f"by the hub: {sum(redelivered.values())} deliveries {dict(redelivered)}, "
         f"{suppressed} inbox-suppressed, "
-        f"{len(ledger_repeats)} support keys called "
+        f"{len(ledger_repeats)} support/billing keys called "
         f"twice; queues drained {drained_s:.0f}s after the last order"
     )
     print(summary)
@@ -185,14 +198,13 @@ async def test_signed_orders_are_billed_once_and_unsigned_never_with_the_worker_
 
 
 async def _delivery_oracles(
-    db: Database, signers: list[str], never: set[str], linked: list[str]
+    db: Database, standins: Standins, signers: list[str], never: set[str], linked: list[str]
 ) -> list[Oracle]:
     """Per effect: what every signed order must have had once, and unsigned orders never."""
     async with db.read() as conn:
         signed = (
             await conn.execute(select(signatures.c.order_id).where(signatures.c.status == "signed"))
         ).scalars()
-        billed = (await conn.execute(select(billing_accounts.c.order_id))).scalars().all()
         orders = (
             await conn.execute(
                 select(
@@ -200,13 +212,14 @@ async def _delivery_oracles(
                 )
             )
         ).all()
-        attached = (await conn.execute(select(support_attachments.c.order_id))).scalars().all()
         signed_events = (
             await conn.execute(
                 select(outbox.c.correlation_id).where(outbox.c.message_type == "ReportSigned.v1")
             )
         ).scalars()
-        texts = Counter((await conn.execute(select(sms_log.c.sms_id))).scalars())
+    billed = await standins.billing.billed_orders()
+    attached = await standins.support.attached_orders()
+    texts = Counter(await standins.sms.sms_ids())
     link_orders = [sms_id.split(":")[1] for sms_id in texts if sms_id.startswith("signing-link:")]
     return [
         Oracle.compare("signed (signatures)", signers, list(signed)),

@@ -28,6 +28,7 @@ from hub.messaging.topology import Topology, message_type
 from schemas.v1 import SwapFiber
 from tests.chaos.harness import WorkerProcess, outbox_pending, wait_for
 from tests.chaos.swap_oracle import open_dispatched, swap_oracle
+from tests.fakes.standin_oracles import Standins
 from tests.inventory_standin import (
     drop_separate_database,
     line_seed,
@@ -80,18 +81,17 @@ async def finished(db: Database) -> tuple[int, int]:
 
 
 @pytest.fixture
-async def inventory_url(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[str]:
-    template = request.getfixturevalue("pg_template") if backend == "postgres" else None
-    url = await separate_database(backend, tmp_path, template)
+async def inventory_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    url = await separate_database(backend, tmp_path)
     yield url
     await drop_separate_database(url)
 
 
 async def test_every_swap_ends_applied_and_reissued_or_refused_when_the_worker_is_killed(
+    *,
     settings: Settings,
     db: Database,
+    standins: Standins,
     inventory_url: str,
     backend: str,
     make_worker: Callable[..., WorkerProcess],
@@ -105,7 +105,7 @@ async def test_every_swap_ends_applied_and_reissued_or_refused_when_the_worker_i
         settings = settings.model_copy(
             update={"inventory_url": AnyHttpUrl(stand_in.url), "prefetch_count": 50}
         )
-        await open_dispatched(db, orders, tech_of=tech_of)
+        await open_dispatched(db, standins.support, orders, tech_of=tech_of)
         worker = make_worker(settings=settings)
         await worker.start()
         topology = Topology(prefix=settings.queue_prefix)
@@ -140,12 +140,12 @@ async def test_every_swap_ends_applied_and_reissued_or_refused_when_the_worker_i
         async def settled() -> bool:
             if await outbox_pending(db):
                 return False
-            report = await swap_oracle(db, stand_in.inventory, expected)
+            report = await swap_oracle(db, stand_in.records, standins.sms, expected)
             return not report.problems and not report.unfinished
 
         await wait_for(settled, timeout=120, what="side effects settled")
-        report = await swap_oracle(db, stand_in.inventory, expected)
-        calls = await stand_in.inventory.calls("swap_fiber")
+        report = await swap_oracle(db, stand_in.records, standins.sms, expected)
+        calls = await stand_in.records.calls("swap_fiber")
         await worker.terminate()
 
     replayed = len(calls) - len({key for _, key in calls})

@@ -35,6 +35,7 @@ from tests.chaos.harness import (
     wait_for,
 )
 from tests.chaos.oracles import archived_count, lifecycle_oracle, repeated_ledger_keys, totals
+from tests.fakes.standin_oracles import Standins
 
 pytestmark = [pytest.mark.chaos, pytest.mark.integration]
 
@@ -51,9 +52,11 @@ async def _publish_creates(field: SimulatedField, count: int) -> None:
 
 
 async def test_every_order_ends_archived_once_when_the_worker_is_killed_twice(
+    *,
     settings: Settings,
     vhost: str,
     db: Database,
+    standins: Standins,
     tmp_path: Path,
     make_worker: Callable[..., WorkerProcess],
 ) -> None:
@@ -104,9 +107,9 @@ async def test_every_order_ends_archived_once_when_the_worker_is_killed_twice(
         await field_broker.stop()
     await worker.terminate()
 
-    oracles = await lifecycle_oracle(db, order_ids)
+    oracles = await lifecycle_oracle(db, standins, order_ids)
     suppressed = worker.count(SUPPRESSED_LINE)
-    ledger_repeats = await repeated_ledger_keys(db)
+    ledger_repeats = await repeated_ledger_keys(standins.support)
     summary = (
         f"R1 {settings.resolved_database_url.split(':')[0]}: {ORDERS} orders in {run_s:.0f}s "
         f"({ORDERS / run_s:.1f}/s); {'; '.join(kills)}; {totals(oracles)}; "

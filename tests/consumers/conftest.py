@@ -14,6 +14,7 @@ from hub.config import Settings
 from hub.db.engine import Database
 from hub.db.migrate import upgrade
 from hub.messaging.declare import ALL_CONSUMERS
+from tests.fakes.standin_oracles import close_standins
 
 
 async def _keep_raw(msg: Any) -> Any:
@@ -40,4 +41,5 @@ async def memory_hub(tmp_path: Path) -> AsyncIterator[Hub]:
     hub.parked = parked  # type: ignore[attr-defined]
     async with TestRabbitBroker(hub.broker):
         yield hub
+    await close_standins(hub.work_order_system, hub.inventory, hub.billing, hub.sms_sender)
     await hub.db.dispose()

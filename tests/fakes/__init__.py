@@ -1,4 +1,5 @@
-"""In-memory fakes of every port (`hub.ports`), for the handler tier (`tests/handlers`).
+"""In-memory fakes of every port (`hub.ports`), for the handler tier (`tests/handlers`), and
+oracles that read the embedded stand-ins' own storage (`tests.fakes.standin_oracles`).
 
 Storage: `FakeUnitOfWorkFactory` (units of work over one `FakeStore`), with the edge cases of
 `hub.db`. External systems: recording fakes with idempotency keys and injectable faults

@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 
 from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
-from hub.db.tables import outbox, signatures, signing_audit, sms_log
+from hub.db.tables import outbox, signatures, signing_audit
 from schemas.v1 import SendSms
 from tests import factories
+from tests.fakes.standin_oracles import SmsRecords, close_standins
 from tests.helpers import eventually, web_app
 
 BASE_URL = "https://sign.hub.example.cn"
@@ -60,14 +61,9 @@ async def send_link(client: httpx.AsyncClient, order_id: str, *, reissue: bool =
 
 
 async def sms_log_bodies(hub: Hub, sms_prefix: str) -> list[str]:
-    """What the log provider 'sent' (the customer's phone) for SMS ids with this prefix."""
-    async with hub.db.read() as conn:
-        rows = await conn.execute(
-            select(sms_log.c.body)
-            .where(sms_log.c.sms_id.like(f"{sms_prefix}%"))
-            .order_by(sms_log.c.id)
-        )
-        return [r.body for r in rows]
+    """What the local SMS platform 'delivered' (the customer's phone) for SMS ids with this
+    prefix, read from the platform's own storage."""
+    return await SmsRecords.of(hub.sms_sender).bodies(sms_prefix)
 
 
 async def outbox_sms(hub: Hub, sms_prefix: str = "") -> list[SendSms]:
@@ -96,22 +92,17 @@ def text_of(hub: Hub, sms: SendSms) -> str:
 async def sms_texts(hub: Hub, sms_prefix: str) -> dict[str, str]:
     """Texts by SMS id: still waiting in the outbox, or received by the customer's phone.
 
-    A quiet hub's texts stay in the outbox; a started hub's reach the log provider's table.
+    A quiet hub's texts stay in the outbox; a started hub's reach the local SMS platform.
     """
     waiting = {c.sms_id: text_of(hub, c) for c in await outbox_sms(hub, sms_prefix)}
-    async with hub.db.read() as conn:
-        rows = await conn.execute(
-            select(sms_log.c.sms_id, sms_log.c.body)
-            .where(sms_log.c.sms_id.like(f"{sms_prefix}%"))
-            .order_by(sms_log.c.id)
-        )
-        return waiting | {r.sms_id: r.body for r in rows}
+    delivered = await SmsRecords.of(hub.sms_sender).texts(sms_prefix)
+    return waiting | dict(delivered)
 
 
 async def wait_for_sms(hub: Hub, sms_prefix: str, count: int = 1) -> dict[str, str]:
     """Texts by SMS id with this prefix, once `count` were seen waiting or received.
 
-    A text seen waiting is kept: the relay may publish it before the log provider records it.
+    A text seen waiting is kept: the relay may publish it before the SMS platform keeps it.
     """
     seen: dict[str, str] = {}
 
@@ -166,6 +157,9 @@ async def quiet_hub(settings: Settings, clock: Clock) -> AsyncIterator[Hub]:
     the_hub = bootstrap(settings, clock=clock)
     yield the_hub
     await the_hub.reports.close()
+    await close_standins(
+        the_hub.work_order_system, the_hub.inventory, the_hub.billing, the_hub.sms_sender
+    )
     await the_hub.db.dispose()
 
 
@@ -253,9 +247,9 @@ def report_of(html: str) -> tuple[int, str]:
 
 async def count(hub: Hub, table: object, *where: object) -> int:
     async with hub.db.read() as conn:
-        query = select(func.count()).select_from(table)  # type: ignore[arg-type]
+        query = select(func.count()).select_from(table)
         for clause in where:
-            query = query.where(clause)  # type: ignore[arg-type]
+            query = query.where(clause)
         return int(await conn.scalar(query) or 0)
 
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from adapters.billing.embedded import EmbeddedBilling
 from adapters.billing.http_client import HttpBilling
 from adapters.billing.server import create_billing_app
 from adapters.support.embedded import EmbeddedWorkOrderSystem
 from adapters.support.http_client import HttpWorkOrderSystem
 from adapters.support.server import create_support_app
-from hub.db.engine import Database
 from hub.errors import PermanentAdapterError, TransientAdapterError
+from tests.fakes.standin_oracles import SupportRecords
 
 pytestmark = pytest.mark.integration
 
@@ -22,19 +24,14 @@ SHA = "ab" * 32
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-async def billing_http(db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_billing_app(db)
+async def billing_http(database_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    storage = EmbeddedBilling.open_storage(database_url, data_dir=tmp_path)
+    app = create_billing_app(storage)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://billing.test") as http:
         http.app = app  # type: ignore[attr-defined]
         yield http
+    await storage.dispose()
 
 
 async def _start(billing: HttpBilling, order_id: str = "WO-B1") -> str:
@@ -83,9 +80,10 @@ async def test_a_start_without_a_key_or_with_a_bad_body_is_refused(
 
 
 async def test_the_support_stand_in_keeps_one_attachment_per_key_and_checks_its_hash(
-    db: Database,
+    database_url: str, tmp_path: Path
 ) -> None:
-    app = create_support_app(db)
+    storage = EmbeddedWorkOrderSystem.open_storage(database_url, data_dir=tmp_path)
+    app = create_support_app(storage)
     system: EmbeddedWorkOrderSystem = app.state.support_system
     await system.upsert_order("WO-S1", status="checked_in", payload={})
     transport = httpx.ASGITransport(app=app)
@@ -99,12 +97,14 @@ async def test_the_support_stand_in_keeps_one_attachment_per_key_and_checks_its_
             await support.attach_report("WO-S1", pdf=pdf + b"x", sha256=sha, idempotency_key="r2")
         await support.report_completion("WO-S1", idempotency_key="completion:WO-S1")
         order = (await http.get("/api/v1/orders/WO-S1")).json()
+    records = SupportRecords.of(system)
     assert [a["sha256"] for a in await system.attachments("WO-S1")] == [sha]
-    assert await system.attachment_content("WO-S1", sha) == pdf
+    assert await records.attachment_content("WO-S1", sha) == pdf
     assert order["status"] == "completed"
-    assert [op for op, _ in await system.calls()] == [
+    assert [op for op, _ in await records.calls()] == [
         "upsert_order",
         "attach_report",
         "attach_report",
         "report_completion",
     ]
+    await storage.dispose()

@@ -30,11 +30,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def stand_in(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[ServedInventory]:
-    template = request.getfixturevalue("pg_template") if backend == "postgres" else None
-    async with served_line_inventory(backend, tmp_path, template) as served:
+async def stand_in(backend: str, tmp_path: Path) -> AsyncIterator[ServedInventory]:
+    async with served_line_inventory(backend, tmp_path) as served:
         yield served
 
 
@@ -72,7 +69,7 @@ async def test_a_reported_box_is_applied_and_the_order_reissued_without_a_dispat
     assert change["resources"]["fiber_id"] == change["previous"]["fiber_id"]
     assert (await status_of(hub, "WO-011")) == (Status.ARCHIVED, 4)
     assert (await status_of(hub, "WO-011.R1")) == (Status.DISPATCHED, 2)
-    assignments = await stand_in.inventory.assignments()
+    assignments = await stand_in.records.assignments()
     assert assignments["WO-011.R1"][0] == "active"
     assert assignments["WO-011"] == ("superseded", assignments["WO-011"][1])
 
@@ -99,11 +96,11 @@ async def test_a_box_the_inventory_refuses_changes_nothing(
     hub: Hub, client: httpx.AsyncClient, stand_in: ServedInventory, box: dict, code: str
 ) -> None:
     await open_orders(hub, ["WO-012"])
-    before = (await status_of(hub, "WO-012"), await stand_in.inventory.assignments())
+    before = (await status_of(hub, "WO-012"), await stand_in.records.assignments())
     response = await client.post(box_path("WO-012", "T012"), json=box)
     assert response.status_code == 409, response.text
     assert response.json()["code"] == code
-    assert (await status_of(hub, "WO-012"), await stand_in.inventory.assignments()) == before
+    assert (await status_of(hub, "WO-012"), await stand_in.records.assignments()) == before
 
 
 async def test_a_box_change_command_over_amqp_is_applied_once(
@@ -121,14 +118,14 @@ async def test_a_box_change_command_over_amqp_is_applied_once(
 
     await eventually(changed, timeout=20)
     assert (await outbox_types(hub, "WO-013")).count(f"{OpticalBoxChanged.__name__}.v1") == 1
-    assert await stand_in.inventory.operation_counts() == {"applied": 1}
+    assert await stand_in.records.operation_counts() == {"applied": 1}
 
 
 async def test_a_return_with_no_usable_resource_goes_back_to_dispatch_with_its_reason(
     hub: Hub, client: httpx.AsyncClient, stand_in: ServedInventory
 ) -> None:
     await open_orders(hub, ["WO-014"], check_in=True)
-    before = await stand_in.inventory.assignments()
+    before = await stand_in.records.assignments()
     response = await client.post(
         "/api/v1/technicians/T014/orders/WO-014/return", json={"reason": "附近光箱均无空闲端口"}
     )
@@ -139,7 +136,7 @@ async def test_a_return_with_no_usable_resource_goes_back_to_dispatch_with_its_r
     order = (await client.get("/api/v1/work-orders/WO-014")).json()
     assert order["flow_log"][-1]["step"] == "returned"
     assert order["flow_log"][-1]["details"] == {"reason": "附近光箱均无空闲端口"}
-    assert await stand_in.inventory.assignments() == before
+    assert await stand_in.records.assignments() == before
     redispatch = factories.dispatch("WO-014", "T015").model_dump(mode="json")
     assert (
         await client.post("/api/v1/work-orders/WO-014/dispatch", json=redispatch)

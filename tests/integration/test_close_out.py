@@ -30,6 +30,7 @@ from tests import delivery_factories as df
 from tests import factories, services
 from tests.delivery_support import checked_in, pdf_text, record_passing_tests
 from tests.delivery_support import publish_report_signed as publish_signed
+from tests.fakes.standin_oracles import BillingRecords, SupportRecords
 from tests.helpers import eventually, publish, run
 
 pytestmark = pytest.mark.integration
@@ -143,15 +144,17 @@ async def test_a_signed_report_is_attached_completed_archived_emailed_and_billed
     assert isinstance(support, EmbeddedWorkOrderSystem) and isinstance(billing, EmbeddedBilling)
     [attached] = await support.attachments(order.order_id)
     assert attached["sha256"] == signed.sha256
-    assert (
-        await support.attachment_content(order.order_id, signed.sha256) == signed.path.read_bytes()
-    )
-    completions = await support.calls("report_completion")
+    support_records = SupportRecords.of(support)
+    content = await support_records.attachment_content(order.order_id, signed.sha256)
+    assert content == signed.path.read_bytes()
+    completions = await support_records.calls("report_completion")
     assert completions == [("report_completion", f"completion:{order.order_id}")]
     [start] = await billing.starts(order_id=order.order_id)
     assert start["report_sha256"] == signed.sha256
     assert final.billing_reference == start["reference"]
-    assert await billing.calls("start") == [("start", f"billing:{order.order_id}")]
+    assert await BillingRecords.of(billing).calls("start") == [
+        ("start", f"billing:{order.order_id}")
+    ]
 
     async with hub.uow() as uow:
         steps = [e.step for e in await uow.flow_log.list(order.order_id)]
@@ -212,7 +215,7 @@ async def test_duplicate_signatures_and_two_workers_still_bill_each_order_once(
     assert isinstance(billing, EmbeddedBilling)
     starts = await billing.starts()
     assert sorted(s["order_id"] for s in starts) == sorted(order_ids)
-    assert len(await billing.calls("start")) == len(order_ids)
+    assert len(await BillingRecords.of(billing).calls("start")) == len(order_ids)
     async with hub.db.read() as conn:
         mails = (await conn.execute(select(email_messages.c.email_id))).all()
     assert len(mails) == len(order_ids)  # the account manager of each order, once
@@ -236,7 +239,7 @@ async def test_an_unsigned_archived_order_is_never_billed(hub: Hub) -> None:
     await eventually(refused)
     billing = hub.billing
     assert isinstance(billing, EmbeddedBilling)
-    assert await billing.calls() == []
+    assert await BillingRecords.of(billing).calls() == []
     assert (await order_of(hub, oid)).billing_reference is None
 
 
@@ -258,7 +261,7 @@ async def test_a_tampered_signed_report_is_parked_and_nothing_is_billed(hub: Hub
     assert order.signed_report is None
     billing = hub.billing
     assert isinstance(billing, EmbeddedBilling)
-    assert await billing.calls() == []
+    assert await BillingRecords.of(billing).calls() == []
 
 
 async def test_a_lost_billing_answer_is_reconciled_not_billed_twice(hub: Hub) -> None:
@@ -273,7 +276,7 @@ async def test_a_lost_billing_answer_is_reconciled_not_billed_twice(hub: Hub) ->
     await until_billed(hub, oid)
 
     key = f"billing:{oid}"
-    assert await billing.calls() == [("start", key), ("lookup", key)]
+    assert await BillingRecords.of(billing).calls() == [("start", key), ("lookup", key)]
     [start] = await billing.starts(order_id=oid)
     assert (await order_of(hub, oid)).billing_reference == start["reference"]
 

@@ -18,12 +18,13 @@ from sqlalchemy import select, update
 
 from adapters.email.smtp_sender import SmtpMailer
 from hub.bootstrap import Hub
-from hub.db.tables import email_log, email_messages
+from hub.db.tables import email_messages
 from hub.errors import PermanentAdapterError, TransientAdapterError
 from hub.handlers.email import EmailService, message_id_for
 from hub.handlers.report_reactions import report_email_id
 from schemas.v1 import SendReportEmail
 from tests.delivery_support import quiet_hub
+from tests.fakes.standin_oracles import MailRecords
 
 pytestmark = pytest.mark.integration
 
@@ -201,6 +202,5 @@ async def test_the_log_mailer_reconciles_instead_of_sending_again(hub: Hub) -> N
         )
         await uow.commit()
     await emails.send(cmd)
-    async with hub.db.read() as conn:
-        logged = (await conn.execute(select(email_log.c.to_masked))).all()
-    assert [r.to_masked for r in logged] == ["l****@example.com"]
+    logged = await MailRecords.of(hub.mailer).masked_recipients()
+    assert logged == ["l****@example.com"]

@@ -36,13 +36,10 @@ RESOLVED = {"resolved_by": "李娜", "resolution": "已联系物业，明早九�
 
 
 @pytest.fixture
-async def hub(
-    settings: Settings, backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[Hub]:
-    template = request.getfixturevalue("pg_template") if backend == "postgres" else None
+async def hub(settings: Settings, backend: str, tmp_path: Path) -> AsyncIterator[Hub]:
     stand_in: ServedInventory
     async with (
-        served_line_inventory(backend, tmp_path, template) as stand_in,
+        served_line_inventory(backend, tmp_path) as stand_in,
         on_site_hub(settings, stand_in.url) as the_hub,
     ):
         yield the_hub

@@ -37,11 +37,8 @@ RACERS = 50
 
 
 @pytest.fixture
-async def stand_in(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[ServedInventory]:
-    template = request.getfixturevalue("pg_template") if backend == "postgres" else None
-    async with served_line_inventory(backend, tmp_path, template) as served:
+async def stand_in(backend: str, tmp_path: Path) -> AsyncIterator[ServedInventory]:
+    async with served_line_inventory(backend, tmp_path) as served:
         yield served
 
 
@@ -91,7 +88,7 @@ async def test_a_swap_reissues_the_order_to_the_technician_with_both_orders_link
     ]
     assert [e["step"] for e in chain[0]["flow_log"]][-1] == "reissued"
     assert [e["step"] for e in chain[1]["flow_log"]] == ["created", "dispatched"]
-    holders = await stand_in.inventory.fiber_holders()
+    holders = await stand_in.records.fiber_holders()
     assert holders["C001-F061"] == ("in_use", "WO-001.R1")
     assert holders["C001-F002"] == ("faulty", None)
 
@@ -104,7 +101,7 @@ async def test_a_swap_reissues_the_order_to_the_technician_with_both_orders_link
         )
 
     await eventually(notice_sent_and_support_updated, timeout=20)
-    assert await live_holders_ok(hub, stand_in.inventory) == []
+    assert await live_holders_ok(hub, stand_in.records) == []
 
 
 async def test_a_repeated_request_swaps_once_and_answers_the_same(
@@ -115,8 +112,8 @@ async def test_a_repeated_request_swaps_once_and_answers_the_same(
     again = await client.post(swap_path("WO-002"), json=fiber(62), headers={"Idempotency-Key": "k"})
     assert first.status_code == again.status_code == 200
     assert first.json() == again.json()
-    assert await stand_in.inventory.operation_counts() == {"applied": 1}
-    assert len(await stand_in.inventory.calls("swap_fiber")) == 1
+    assert await stand_in.records.operation_counts() == {"applied": 1}
+    assert len(await stand_in.records.calls("swap_fiber")) == 1
 
 
 @pytest.mark.parametrize(
@@ -133,13 +130,13 @@ async def test_a_refused_swap_gives_the_reason_and_changes_nothing(
     hub: Hub, client: httpx.AsyncClient, stand_in: ServedInventory, choice: dict, code: str
 ) -> None:
     await open_orders(hub, ["WO-003"])
-    before = (await status_of(hub, "WO-003"), await stand_in.inventory.fiber_holders())
+    before = (await status_of(hub, "WO-003"), await stand_in.records.fiber_holders())
     response = await client.post(swap_path("WO-003"), json=choice)
 
     assert response.status_code == 409, response.text
     assert (response.json()["state"], response.json()["code"]) == ("refused", code)
     assert response.json()["detail"]
-    assert (await status_of(hub, "WO-003"), await stand_in.inventory.fiber_holders()) == before
+    assert (await status_of(hub, "WO-003"), await stand_in.records.fiber_holders()) == before
 
     async def refusal_sms_sent() -> bool:
         return await sms_sent(hub, f"change-refused:{response.json()['change_id']}") == 1
@@ -151,7 +148,7 @@ async def test_bad_requests_are_clear_4xx_and_change_nothing(
     hub: Hub, client: httpx.AsyncClient, stand_in: ServedInventory
 ) -> None:
     await open_orders(hub, ["WO-004", "WO-005"])
-    holders = await stand_in.inventory.fiber_holders()
+    holders = await stand_in.records.fiber_holders()
     unknown = await client.post("/api/v1/technicians/T004/orders/WO-404/fiber-swap", json=fiber(63))
     not_his = await client.post("/api/v1/technicians/T005/orders/WO-004/fiber-swap", json=fiber(63))
     invalid = await client.post(swap_path("WO-004"), json={"fiber_id": "C001-F063"})
@@ -162,7 +159,7 @@ async def test_bad_requests_are_clear_4xx_and_change_nothing(
     assert invalid.status_code == 422 and "fiber_no" in invalid.json()["detail"]
     assert done.status_code == 200
     assert archived.status_code == 409 and "archived" in archived.json()["detail"]
-    after = await stand_in.inventory.fiber_holders()
+    after = await stand_in.records.fiber_holders()
     assert {k: v for k, v in after.items() if v != holders[k]} == {
         "C001-F063": ("in_use", "WO-004.R1"),
         "C001-F005": ("faulty", None),
@@ -185,12 +182,12 @@ async def test_fifty_racing_swaps_for_one_fiber_have_one_winner_and_49_clear_ref
     print({a.json().get("detail") for a in answers if a.status_code == 202})
     assert codes == [200] + [409] * (RACERS - 1), codes
     assert {(r["code"], r["state"]) for r in refusals} == {("fiber_taken", "refused")}
-    holders = await stand_in.inventory.fiber_holders()
+    holders = await stand_in.records.fiber_holders()
     assert holders["C001-F071"] == ("in_use", f"{winners[0]}.R1")
     for order_id in racers:
         expected = Status.ARCHIVED if order_id in winners else Status.DISPATCHED
         assert (await status_of(hub, order_id))[0] is expected  # type: ignore[index]
-    assert await live_holders_ok(hub, stand_in.inventory) == []
+    assert await live_holders_ok(hub, stand_in.records) == []
 
 
 async def test_a_swap_command_over_amqp_reissues_once_even_when_delivered_twice(
@@ -214,7 +211,7 @@ async def test_a_swap_command_over_amqp_reissues_once_even_when_delivered_twice(
     await asyncio.sleep(0.5)
     assert (await status_of(hub, "WO-006"))[0] is Status.ARCHIVED  # type: ignore[index]
     assert (await status_of(hub, "WO-006.R1")) == (Status.DISPATCHED, 2)
-    assert await stand_in.inventory.operation_counts() == {"applied": 1}
+    assert await stand_in.records.operation_counts() == {"applied": 1}
     assert (await outbox_types(hub, "WO-006")).count("FiberSwapped.v1") == 1
 
 
@@ -236,14 +233,14 @@ async def test_a_swap_waits_while_the_inventory_is_down_and_completes_when_it_re
 
     await eventually(finished, timeout=20)
     assert (await client.get(change_url)).json()["new_order"]["order_id"] == "WO-007.R1"
-    assert await stand_in.inventory.operation_counts() == {"applied": 1}
+    assert await stand_in.records.operation_counts() == {"applied": 1}
 
 
 async def test_an_inventory_that_stays_down_parks_the_swap_with_its_reason(
     hub: Hub, client: httpx.AsyncClient, stand_in: ServedInventory
 ) -> None:
     await open_orders(hub, ["WO-008"])
-    holders = await stand_in.inventory.fiber_holders()
+    holders = await stand_in.records.fiber_holders()
     await stand_in.faults(unavailable=True)
     pending = await client.post(swap_path("WO-008"), json=fiber(67))
     change_id = pending.json()["change_id"]
@@ -263,14 +260,14 @@ async def test_an_inventory_that_stays_down_parks_the_swap_with_its_reason(
     assert "inventory" in change["detail"]
     assert (await status_of(hub, "WO-008"))[0] is Status.DISPATCHED  # type: ignore[index]
     await stand_in.faults(unavailable=False)
-    assert await stand_in.inventory.fiber_holders() == holders
+    assert await stand_in.records.fiber_holders() == holders
 
 
 async def test_a_swap_applied_after_the_order_changed_is_undone(
     hub: Hub, client: httpx.AsyncClient, stand_in: ServedInventory
 ) -> None:
     await open_orders(hub, ["WO-009"], check_in=True)
-    holders = await stand_in.inventory.fiber_holders()
+    holders = await stand_in.records.fiber_holders()
     await stand_in.faults(delay_ms=1500)
     swapping = asyncio.create_task(client.post(swap_path("WO-009"), json=fiber(68)))
     await asyncio.sleep(0.5)
@@ -285,5 +282,5 @@ async def test_a_swap_applied_after_the_order_changed_is_undone(
     assert (answer.json()["state"], answer.json()["code"]) == ("compensated", "order_changed")
     assert (await status_of(hub, "WO-009"))[0] is Status.COMPLETED  # type: ignore[index]
     assert await status_of(hub, "WO-009.R1") is None
-    assert await stand_in.inventory.fiber_holders() == holders
-    assert await stand_in.inventory.operation_counts() == {"reverted": 1, "applied": 1}
+    assert await stand_in.records.fiber_holders() == holders
+    assert await stand_in.records.operation_counts() == {"reverted": 1, "applied": 1}

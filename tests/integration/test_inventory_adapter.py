@@ -14,7 +14,7 @@ from adapters.inventory.embedded import EmbeddedInventory
 from adapters.inventory.http_client import HttpResourceInventory
 from adapters.inventory.seed import shanghai_seed
 from adapters.inventory.server import inventory_router
-from hub.db.engine import Database
+from adapters.standin_storage import StandinStorage
 from hub.domain.resources import ResourceState
 from hub.errors import (
     PermanentAdapterError,
@@ -23,6 +23,7 @@ from hub.errors import (
     UnknownRemoteRecord,
 )
 from schemas.v1 import Coordinates
+from tests.fakes.standin_oracles import InventoryRecords
 from tests.inventory_standin import (
     CLIENT_TIMEOUT_S,
     ServedInventory,
@@ -39,11 +40,8 @@ ORDERS = [f"WO-INV-{i}" for i in range(1, 4)]  # on cable C001, fibers 1-3, port
 
 
 @pytest.fixture
-async def inventory_url(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[str]:
-    template = request.getfixturevalue("pg_template") if backend == "postgres" else None
-    url = await separate_database(backend, tmp_path, template)
+async def inventory_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    url = await separate_database(backend, tmp_path)
     yield url
     await drop_separate_database(url)
 
@@ -98,7 +96,7 @@ async def test_a_swap_moves_the_assignment_to_the_reissued_order_and_retires_the
         new_order_id="WO-INV-1.R1",
         idempotency_key="fiber_swap:k1",
     )
-    holders = await stand_in.inventory.fiber_holders()
+    holders = await stand_in.records.fiber_holders()
 
     assert (done.previous.fiber_no, done.current.fiber_no) == (1, 5)
     assert (await inventory.assignment("WO-INV-1.R1")).fiber_no == 5
@@ -115,8 +113,8 @@ async def test_a_repeated_key_replays_the_first_answer_without_a_second_swap(
     again = await swap(inventory, ORDERS[0], 5, "k-once")
 
     assert again == first
-    assert await stand_in.inventory.calls("swap_fiber") == [("swap_fiber", "k-once")] * 2
-    assert await stand_in.inventory.operation_counts() == {"applied": 1}
+    assert await stand_in.records.calls("swap_fiber") == [("swap_fiber", "k-once")] * 2
+    assert await stand_in.records.operation_counts() == {"applied": 1}
 
 
 @pytest.mark.parametrize(
@@ -132,7 +130,7 @@ async def test_a_repeated_key_replays_the_first_answer_without_a_second_swap(
 async def test_a_refused_swap_says_why_and_changes_nothing(
     stand_in: ServedInventory, inventory: HttpResourceInventory, fiber: str, number: int, code: str
 ) -> None:
-    before = await stand_in.inventory.fiber_holders()
+    before = await stand_in.records.fiber_holders()
     with pytest.raises(ResourceRefused) as refused:
         await inventory.swap_fiber(
             ORDERS[0],
@@ -142,7 +140,7 @@ async def test_a_refused_swap_says_why_and_changes_nothing(
             idempotency_key=f"k-{code}",
         )
     assert refused.value.code == code
-    assert await stand_in.inventory.fiber_holders() == before
+    assert await stand_in.records.fiber_holders() == before
     assert (await inventory.assignment(ORDERS[0])).fiber_no == 1
     with pytest.raises(ResourceRefused):  # the refusal is replayed for the same key
         await inventory.swap_fiber(
@@ -192,7 +190,7 @@ async def test_twenty_racing_swaps_for_one_fiber_have_exactly_one_winner(
                 ),
                 return_exceptions=True,
             )
-        holders = await served.inventory.fiber_holders()
+        holders = await served.records.fiber_holders()
     winners = [o for o in outcomes if not isinstance(o, BaseException)]
     refusals = [o for o in outcomes if isinstance(o, ResourceRefused)]
     assert len(winners) == 1 and len(refusals) == 19, outcomes
@@ -203,7 +201,7 @@ async def test_twenty_racing_swaps_for_one_fiber_have_exactly_one_winner(
 async def test_a_box_change_moves_the_port_and_a_revert_restores_everything(
     stand_in: ServedInventory, inventory: HttpResourceInventory
 ) -> None:
-    before = await stand_in.inventory.assignments()
+    before = await stand_in.records.assignments()
     done = await inventory.change_box(
         ORDERS[1], box_id="B001", port=6, new_order_id="WO-INV-2.R1", idempotency_key="box:k1"
     )
@@ -214,8 +212,8 @@ async def test_a_box_change_moves_the_port_and_a_revert_restores_everything(
     await inventory.revert("box:k1", idempotency_key="revert:box:k1")
 
     assert (await inventory.assignment(ORDERS[1])).port == 2
-    assert await stand_in.inventory.assignments() == before
-    assert await stand_in.inventory.operation_counts() == {"reverted": 1, "applied": 1}
+    assert await stand_in.records.assignments() == before
+    assert await stand_in.records.operation_counts() == {"reverted": 1, "applied": 1}
 
 
 @pytest.mark.parametrize(
@@ -248,7 +246,7 @@ async def test_an_unavailable_inventory_is_transient_until_it_recovers(
     with pytest.raises(TransientAdapterError, match="503"):
         await inventory.assignment(ORDERS[0])
     await swap(inventory, ORDERS[0], 5, "k-down")
-    assert await stand_in.inventory.operation_counts() == {"applied": 1}
+    assert await stand_in.records.operation_counts() == {"applied": 1}
 
 
 async def test_a_key_reused_for_another_request_and_a_missing_key_are_refused(
@@ -267,18 +265,18 @@ async def test_a_key_reused_for_another_request_and_a_missing_key_are_refused(
 async def test_allocation_picks_a_free_fiber_and_port_near_the_address_once(
     inventory_url: str,
 ) -> None:
-    db = Database(inventory_url)
+    storage = StandinStorage(inventory_url, EmbeddedInventory.tables)
     inventory = EmbeddedInventory(
-        db, seed=shanghai_seed(cables_per_district=2, boxes_per_district=3)
+        storage, seed=shanghai_seed(cables_per_district=2, boxes_per_district=3)
     )
     try:
         near = Coordinates(lat=31.2304, lon=121.4737)
         first = await inventory.allocate("WO-NEW-1", near=near, idempotency_key="alloc:1")
         again = await inventory.allocate("WO-NEW-1", near=near, idempotency_key="alloc:1")
         other = await inventory.allocate("WO-NEW-2", near=near, idempotency_key="alloc:2")
-        holders = await inventory.fiber_holders()
+        holders = await InventoryRecords.of(inventory).fiber_holders()
     finally:
-        await db.dispose()
+        await storage.dispose()
     assert first == again
     assert first.fiber_id != other.fiber_id
     assert holders[first.fiber_id] == ("in_use", "WO-NEW-1")
@@ -286,8 +284,8 @@ async def test_allocation_picks_a_free_fiber_and_port_near_the_address_once(
 
 
 async def test_the_router_serves_the_same_contract_under_a_prefix(inventory_url: str) -> None:
-    db = Database(inventory_url)
-    embedded = EmbeddedInventory(db)
+    storage = StandinStorage(inventory_url, EmbeddedInventory.tables)
+    embedded = EmbeddedInventory(storage)
     await embedded.load(line_seed(ORDERS))
     app = FastAPI()
     app.include_router(inventory_router(embedded), prefix="/standin/inventory")
@@ -300,4 +298,4 @@ async def test_the_router_serves_the_same_contract_under_a_prefix(inventory_url:
             with pytest.raises(UnknownRemoteRecord):
                 await inventory.fibers("C404")
     finally:
-        await db.dispose()
+        await storage.dispose()

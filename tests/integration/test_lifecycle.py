@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.bootstrap import Hub
-from hub.db.tables import outbox, sms_log, support_flow_log
+from hub.db.tables import outbox
 from hub.domain.work_order import Status
 from tests import factories
+from tests.fakes.standin_oracles import SmsRecords, SupportRecords
 from tests.helpers import eventually, publish
 
 pytestmark = pytest.mark.integration
@@ -42,14 +43,10 @@ async def test_order_reaches_archived_with_flow_log_and_sms(hub: Hub) -> None:
     assert [e.step for e in log] == ["created", "dispatched", "checked_in", "completed", "archived"]
     assert log[2].details["within_radius"] is True
 
+    support = SupportRecords.of(hub.work_order_system)
+
     async def mirrored() -> bool:
-        async with hub.db.read() as conn:
-            n = await conn.scalar(
-                select(func.count())
-                .select_from(support_flow_log)
-                .where(support_flow_log.c.order_id == oid)
-            )
-        return n == 5
+        return await support.flow_log_lines(oid) == 5
 
     await eventually(mirrored)
 
@@ -61,7 +58,5 @@ async def test_order_reaches_archived_with_flow_log_and_sms(hub: Hub) -> None:
         return pending == 0
 
     await eventually(outbox_drained)
-    async with hub.db.read() as conn:
-        texts = (await conn.execute(select(sms_log.c.sms_id, sms_log.c.to_masked))).all()
-    assert [t.sms_id for t in texts] == [f"dispatch-notice:{oid}:v2"]
-    assert texts[0].to_masked == "+86********000"  # +8613900139000, middle hidden
+    texts = await SmsRecords.of(hub.sms_sender).masked_recipients()
+    assert texts == [(f"dispatch-notice:{oid}:v2", "+86********000")]  # +8613900139000

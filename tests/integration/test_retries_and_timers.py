@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from adapters.support.embedded import EmbeddedWorkOrderSystem
 from hub.bootstrap import Hub
-from hub.db.tables import standin_ledger, support_flow_log
 from hub.db.timers import TimerStatus
 from schemas.v1 import VerifyCheckIn
 from tests import factories
+from tests.fakes.standin_oracles import SupportRecords
 from tests.helpers import eventually, publish
 from tests.services import list_queues
 
@@ -20,13 +19,7 @@ pytestmark = pytest.mark.integration
 
 
 async def _mirrored_lines(hub: Hub, order_id: str) -> int:
-    async with hub.db.read() as conn:
-        count = await conn.scalar(
-            select(func.count())
-            .select_from(support_flow_log)
-            .where(support_flow_log.c.order_id == order_id)
-        )
-    return int(count or 0)
+    return await SupportRecords.of(hub.work_order_system).flow_log_lines(order_id)
 
 
 async def test_support_outage_is_retried_with_delays_and_nothing_is_lost(hub: Hub) -> None:
@@ -50,7 +43,8 @@ async def test_support_outage_is_retried_with_delays_and_nothing_is_lost(hub: Hu
     parked = hub.metrics.messages_parked.labels("support.flow_log", "TransientAdapterError")
     assert parked._value.get() == 0
     # One retry reached the system once: a retry must not fan out into several copies.
-    assert await support.calls("append_flow_log") == [("append_flow_log", "flow-log:WO-RETRY:1")]
+    calls = await SupportRecords.of(support).calls("append_flow_log")
+    assert calls == [("append_flow_log", "flow-log:WO-RETRY:1")]
 
 
 async def test_an_outage_longer_than_the_retry_budget_parks_the_message(
@@ -70,9 +64,8 @@ async def test_an_outage_longer_than_the_retry_budget_parks_the_message(
 
     # 4 attempts with delays 0.2 s, 0.4 s, 0.8 s in the test settings.
     await eventually(parked, timeout=15, interval=0.3)
-    async with hub.db.read() as conn:
-        calls = await conn.scalar(select(func.count()).select_from(standin_ledger))
-    assert calls == 0, "an unavailable system must not record effects"
+    calls = await SupportRecords.of(support).calls()
+    assert calls == [], "an unavailable system must not record effects"
 
 
 async def test_a_missed_appointment_is_flagged_by_its_durable_timer(hub: Hub) -> None:

@@ -7,13 +7,12 @@ import time
 
 import aio_pika
 import pytest
-from sqlalchemy import select
 
 from adapters.support.embedded import EmbeddedWorkOrderSystem
 from hub.bootstrap import Hub
-from hub.db.tables import support_orders
 from hub.runtime import Runtime
 from tests import factories
+from tests.fakes.standin_oracles import SupportRecords
 from tests.helpers import eventually, publish
 
 pytestmark = pytest.mark.integration
@@ -77,11 +76,8 @@ async def test_stop_waits_for_a_handler_in_flight_and_acks_it(runtime: Runtime) 
     await runtime.stop()
     waited = time.monotonic() - started
 
-    async with hub.db.engine.connect() as conn:
-        registered = await conn.scalar(
-            select(support_orders.c.order_id).where(support_orders.c.order_id == "WO-STOP")
-        )
-    assert registered == "WO-STOP", "the handler in flight was abandoned"
+    registered = await SupportRecords.of(support).has_order("WO-STOP")
+    assert registered, "the handler in flight was abandoned"
     assert waited > 1.0, f"stop returned after {waited:.2f}s, before the handler finished"
     connection = await aio_pika.connect(hub.settings.amqp_url)
     async with connection:

@@ -7,6 +7,7 @@ import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,9 +18,9 @@ from fastapi import FastAPI
 from adapters.support.embedded import EmbeddedWorkOrderSystem
 from adapters.support.http_client import HttpWorkOrderSystem
 from adapters.support.server import create_support_app, support_system_router
-from hub.db.engine import Database
 from hub.errors import PermanentAdapterError, TransientAdapterError
 from schemas.v1 import FlowLogEntry, FlowStep
+from tests.fakes.standin_oracles import SupportRecords
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.integration
@@ -36,6 +37,9 @@ class StandIn:
     system: EmbeddedWorkOrderSystem
     http: httpx.AsyncClient
 
+    async def calls(self, operation: str | None = None) -> list[tuple[str, str]]:
+        return await SupportRecords.of(self.system).calls(operation)
+
     async def faults(self, **faults: Any) -> None:
         response = await self.http.put("/_faults", json=faults)
         assert response.status_code == 200, response.text
@@ -47,9 +51,9 @@ class StandIn:
 
 
 @pytest.fixture
-async def stand_in(database_url: str) -> AsyncIterator[StandIn]:
-    db = Database(database_url)
-    app = create_support_app(db)
+async def stand_in(database_url: str, tmp_path: Path) -> AsyncIterator[StandIn]:
+    storage = EmbeddedWorkOrderSystem.open_storage(database_url, data_dir=tmp_path)
+    app = create_support_app(storage)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # the kernel picks a free port; uvicorn serves on this socket
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
@@ -66,7 +70,7 @@ async def stand_in(database_url: str) -> AsyncIterator[StandIn]:
         server.should_exit = True
         await task
         sock.close()
-        await db.dispose()
+        await storage.dispose()
 
 
 @pytest.fixture
@@ -112,7 +116,7 @@ async def test_a_repeated_flow_log_key_keeps_one_entry_but_records_two_calls(
     await support.append_flow_log(entry(1), idempotency_key=key)
 
     assert await stand_in.entries() == [entry(1).model_dump(mode="json")]
-    assert await stand_in.system.calls("append_flow_log") == [("append_flow_log", key)] * 2
+    assert await stand_in.calls("append_flow_log") == [("append_flow_log", key)] * 2
 
 
 async def test_flow_log_entries_come_back_ordered_by_seq(
@@ -136,7 +140,7 @@ async def test_archive_marks_the_order_archived_once(
     assert first["status"] == "archived"
     assert first["archived_at"] is not None
     assert second == first
-    assert len(await stand_in.system.calls("archive")) == 2
+    assert len(await stand_in.calls("archive")) == 2
 
 
 async def test_archiving_an_unknown_order_is_permanent(
@@ -148,7 +152,7 @@ async def test_archiving_an_unknown_order_is_permanent(
     response = await stand_in.http.get("/api/v1/orders/WO-NOPE")
     assert response.status_code == 404
     assert response.json() == {"detail": "support system has no order WO-NOPE"}
-    assert await stand_in.system.calls("archive") == [("archive", "archive:WO-NOPE")]
+    assert await stand_in.calls("archive") == [("archive", "archive:WO-NOPE")]
 
 
 async def test_an_unavailable_system_is_transient_until_it_recovers(
@@ -194,7 +198,7 @@ async def test_a_delay_beyond_the_client_timeout_is_transient_and_a_retry_adds_n
     async with httpx.AsyncClient(base_url=stand_in.url, timeout=CLIENT_TIMEOUT_S) as client:
         await HttpWorkOrderSystem(client).append_flow_log(entry(1), idempotency_key="k1")
     assert len(await stand_in.entries()) == 1
-    assert len(await stand_in.system.calls("append_flow_log")) == 2
+    assert len(await stand_in.calls("append_flow_log")) == 2
 
 
 async def test_a_flow_log_without_idempotency_key_is_refused_with_400(stand_in: StandIn) -> None:
@@ -203,7 +207,7 @@ async def test_a_flow_log_without_idempotency_key_is_refused_with_400(stand_in: 
     )
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["detail"]
-    assert await stand_in.system.calls() == []
+    assert await stand_in.calls() == []
 
 
 async def test_a_flow_log_for_another_order_is_refused_with_422(stand_in: StandIn) -> None:
@@ -227,10 +231,12 @@ async def test_an_invalid_flow_log_body_is_refused_with_422(stand_in: StandIn) -
     assert response.json()["detail"][0]["loc"] == ["body", "seq"]
 
 
-async def test_the_router_serves_the_same_contract_under_a_prefix(database_url: str) -> None:
-    db = Database(database_url)
+async def test_the_router_serves_the_same_contract_under_a_prefix(
+    database_url: str, tmp_path: Path
+) -> None:
+    storage = EmbeddedWorkOrderSystem.open_storage(database_url, data_dir=tmp_path)
     app = FastAPI()
-    system = EmbeddedWorkOrderSystem(db)
+    system = EmbeddedWorkOrderSystem(storage)
     app.include_router(support_system_router(system), prefix="/standin/support")
     transport = httpx.ASGITransport(app=app)
     try:
@@ -243,4 +249,4 @@ async def test_the_router_serves_the_same_contract_under_a_prefix(database_url: 
                 await support.archive("WO-NOPE", idempotency_key="archive:WO-NOPE")
             assert (await client.get(f"api/v1/orders/{ORDER_ID}")).json()["status"] == "archived"
     finally:
-        await db.dispose()
+        await storage.dispose()

@@ -14,13 +14,13 @@ import pytest
 from pydantic import AnyHttpUrl, SecretStr
 from sqlalchemy import select
 
-from adapters.sms.fake_twilio import FakeTwilio
 from hub.bootstrap import Hub
 from hub.config import Settings, SmsProvider
 from hub.db.sms import SmsState
 from hub.db.tables import sms_messages
 from schemas.v1 import SendSms
 from tests import factories
+from tests.fakes.fake_twilio import FakeTwilio
 from tests.helpers import eventually, publish
 
 pytestmark = pytest.mark.integration

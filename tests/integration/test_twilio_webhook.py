@@ -16,7 +16,6 @@ from pydantic import AnyHttpUrl, SecretStr
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from adapters.sms.fake_twilio import FakeTwilio
 from adapters.sms.twilio_sender import TwilioSmsSender
 from hub.bootstrap import Hub, bootstrap
 from hub.bootstrap.web import web_services
@@ -25,6 +24,7 @@ from hub.db.tables import sms_messages
 from hub.handlers.sms import SmsService
 from hub.web.twilio_webhook import twilio_webhook_router
 from schemas.v1 import SendSms
+from tests.fakes.fake_twilio import FakeTwilio
 
 pytestmark = pytest.mark.integration
 

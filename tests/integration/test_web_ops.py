@@ -192,7 +192,7 @@ async def test_ops_page_shows_every_consumer_with_its_numbers(
 
 async def test_app_lifespan_starts_and_stops_a_web_only_hub(settings: Settings) -> None:
     web_only = bootstrap(settings, consumers=False)
-    app = build_web_app(web_only, manage_lifecycle=True, embedded_support=False)
+    app = build_web_app(web_only, manage_lifecycle=True)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
-from hub.db.tables import outbox, support_flow_log
+from hub.db.tables import outbox
 from tests import factories
+from tests.fakes.standin_oracles import SupportRecords
 from tests.helpers import eventually, web_app
 
 pytestmark = pytest.mark.integration
@@ -285,15 +286,10 @@ async def test_check_in_is_published_through_the_outbox_by_the_relay(
 
     await eventually(marked_sent)
 
+    support = SupportRecords.of(hub.work_order_system)
+
     async def mirrored_to_support_system() -> bool:
-        async with hub.db.read() as conn:
-            entries = (
-                await conn.execute(
-                    select(support_flow_log.c.entry).where(
-                        support_flow_log.c.order_id == "WO-T-OUTBOX"
-                    )
-                )
-            ).scalars()
-            return "checked_in" in {entry["step"] for entry in entries}
+        entries = await support.flow_log_entries("WO-T-OUTBOX")
+        return "checked_in" in {entry["step"] for entry in entries}
 
     await eventually(mirrored_to_support_system)

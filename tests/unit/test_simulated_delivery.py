@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-from hub.simulation.customers import LogProviderPhones
+from hub.simulation.customers import PlatformPhones
 from hub.simulation.delivery import SimulatedDelivery
+from hub.simulation.field import customer_phone
 
 
 def _delivery(**rates: float) -> SimulatedDelivery:
     return SimulatedDelivery(
         "http://127.0.0.1:9",
-        LogProviderPhones(db=None),
+        PlatformPhones(None, number_of=customer_phone),
         seed=3,
         **rates,  # type: ignore[arg-type]
     )

@@ -13,9 +13,9 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
 
-from adapters.sms.fake_twilio import FakeTwilio
 from adapters.sms.twilio_sender import TwilioSmsSender, _raise_mapped
 from hub.errors import AdapterError, PermanentAdapterError, TransientAdapterError
+from tests.fakes.fake_twilio import FakeTwilio
 
 SID = "AC" + "a" * 32
 TOKEN = "unit-test-token"

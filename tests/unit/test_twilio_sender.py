@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import AnyHttpUrl, SecretStr
 from twilio.request_validator import RequestValidator
 
-from adapters.sms.fake_twilio import FakeTwilio
 from adapters.sms.twilio_sender import TwilioSmsSender
-from hub.config import Settings, SmsProvider
+from tests.fakes.fake_twilio import FakeTwilio
 
 SID = "AC" + "b" * 32
 TOKEN = "unit-test-token"
@@ -27,30 +24,23 @@ async def fake() -> AsyncIterator[FakeTwilio]:
 
 
 @pytest.fixture
-async def twilio(fake: FakeTwilio, tmp_path: Path) -> AsyncIterator[TwilioSmsSender]:
-    settings = Settings(
-        data_dir=tmp_path,
-        sms_provider=SmsProvider.TWILIO,
-        twilio_account_sid=SID,
-        twilio_auth_token=SecretStr(TOKEN),
-        twilio_from_number="+15005550006",
-        twilio_base_url=AnyHttpUrl(fake.url),
-        public_base_url=AnyHttpUrl("https://hub.example.com/"),
+async def twilio(fake: FakeTwilio) -> AsyncIterator[TwilioSmsSender]:
+    sender = TwilioSmsSender(
+        account_sid=SID,
+        auth_token=TOKEN,
+        from_number="+15005550006",
+        public_url="https://hub.example.com/",
+        base_url=fake.url,
     )
-    sender = TwilioSmsSender.from_settings(settings)
     yield sender
     await sender.aclose()
 
 
-def test_the_sender_can_be_built_outside_an_event_loop(tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path,
-        sms_provider=SmsProvider.TWILIO,
-        twilio_account_sid=SID,
-        twilio_auth_token=SecretStr(TOKEN),
-        twilio_from_number="+15005550006",
+def test_the_sender_can_be_built_outside_an_event_loop() -> None:
+    sender = TwilioSmsSender(
+        account_sid=SID, auth_token=TOKEN, from_number="+15005550006", public_url="http://hub"
     )
-    assert TwilioSmsSender.from_settings(settings).name == "twilio"
+    assert sender.name == "twilio"
 
 
 async def test_send_hands_the_text_to_twilio_with_a_status_callback(

@@ -4,7 +4,7 @@ Serves the subset of `/2010-04-01` the hub uses (create, list, fetch a Message) 
 JSON shapes, so the real SDK and the real `TwilioSmsSender` run against it unchanged
 (`client.api.base_url = fake.url`). Run it alone for a demo:
 
-    python -m adapters.sms.fake_twilio --port 8081 --account-sid AC... --auth-token secret
+    python -m tests.fakes.fake_twilio --port 8081 --account-sid AC... --auth-token secret
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """sms_quota (today's SMS counts per order, phone HMAC and hub) and exception_directory
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0004
 Create Date: 2026-12-03 10:00:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import hub.db.types
 
-revision = "0007"
+revision = "0006"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
