@@ -103,9 +103,23 @@ class Settings(BaseSettings):
         default=True,
         description="Seed the embedded inventory with the Shanghai demo data when it is empty",
     )
-    field_app_token: SecretStr | None = Field(
-        default=None, description="Bearer token the field-app gateway presents; open if unset"
+    # Identities (issue 8): who may call the hub's HTTP API.
+    auth_user_store: bool = Field(
+        default=True,
+        description="Accept hub API tokens from the embedded user store (`hub users`)",
     )
+    auth_user_store_on_network: bool = Field(
+        default=False,
+        description="Let the web listen beyond loopback with only the embedded user store "
+        "(no identity provider): a conscious choice",
+    )
+    oidc_issuer: str | None = Field(default=None, description="Identity provider's issuer URL")
+    oidc_jwks_url: str | None = Field(default=None, description="Its JWKS (signing keys) URL")
+    oidc_audience: str | None = Field(default=None, description="The audience tokens must name")
+    oidc_leeway_s: Annotated[int, Field(ge=0, le=600)] = 60
+    oidc_role_claim: str = "roles"
+    oidc_technician_claim: str = "technician_id"
+    staff_session_ttl_h: Annotated[float, Field(gt=0, le=24 * 7)] = 8.0
 
     check_in_radius_m: Annotated[float, Field(gt=0)] = 500.0
     delivery_limit: Annotated[int, Field(ge=1, le=100)] = 5
@@ -182,6 +196,27 @@ class Settings(BaseSettings):
                 raise ValueError(f"sms_provider=twilio needs {', '.join(missing)}")
         return self
 
+    @model_validator(mode="after")
+    def _oidc_is_complete(self) -> Settings:
+        if self.oidc_issuer and not (self.oidc_jwks_url and self.oidc_audience):
+            raise ValueError("HUB_OIDC_ISSUER needs HUB_OIDC_JWKS_URL and HUB_OIDC_AUDIENCE")
+        return self
+
+    def unsafe_listen_reason(self, host: str) -> str | None:
+        """Why the web must not listen on `host`, or None: beyond loopback it needs an identity
+        provider, or an explicit choice to rely on the embedded user store."""
+        if (
+            is_loopback_host(host)
+            or self.oidc_issuer
+            or (self.auth_user_store and self.auth_user_store_on_network)
+        ):
+            return None
+        return (
+            f"refusing to listen on {host}: beyond loopback the hub needs an identity provider "
+            "(HUB_OIDC_ISSUER, HUB_OIDC_JWKS_URL, HUB_OIDC_AUDIENCE) or "
+            "HUB_AUTH_USER_STORE_ON_NETWORK=true to rely on `hub users` tokens"
+        )
+
     @field_validator("forwarded_allow_ips")
     @classmethod
     def _proxies_are_addresses(cls, value: str | None) -> str | None:
@@ -238,3 +273,13 @@ def load_settings(**overrides: object) -> Settings:
             name = f"HUB_{field.upper()}" if err["loc"] else field
             problems.append(f"{name}: {err['msg']}")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 or `localhost`; `0.0.0.0` and `::` listen everywhere."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -25,10 +25,10 @@ _NONCE = 12
 class Sealer:
     """Seals and opens texts with one key."""
 
-    def __init__(self, secret: bytes) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hub-sms-text").derive(
-            secret
-        )
+    def __init__(self, secret: bytes, *, purpose: bytes = b"hub-sms-text") -> None:
+        """`purpose` derives a key of its own per use, so one use's ciphertext never opens
+        under another."""
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret)
         self._aead = AESGCM(key)
 
     def seal(self, text: str) -> str:

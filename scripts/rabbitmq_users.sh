@@ -6,6 +6,7 @@
 #   hub-relay   only publishes to the hub's bus exchange (a process that runs just the relay)
 #
 # scripts/rabbitmq_users.sh [--vhost /] [--prefix hub.] [--out var/rabbitmq-users.env]
+#                           [--user-suffix S]   (users hub-worker<S>…: several hubs on one broker)
 # Passwords are random, written (0600) to the --out file as HUB_AMQP_URL lines per role and
 # kept across runs. Each process then gets its own HUB_AMQP_URL; guest stays for development.
 set -euo pipefail
@@ -13,11 +14,13 @@ set -euo pipefail
 VHOST=/
 PREFIX=hub.
 OUT=var/rabbitmq-users.env
+SUFFIX=
 while (($#)); do
   case $1 in
     --vhost) VHOST=$2; shift 2 ;;
     --prefix) PREFIX=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --user-suffix) SUFFIX=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,11 +47,12 @@ for user in hub-worker hub-web hub-relay; do
     password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=' | head -c 32)
     echo "${key}=${password}" >> "$OUT"
   fi
-  if grep -qx "$user" <<<"$existing_users"; then
-    ctl change_password "$user" "$password" >/dev/null
+  login="${user}${SUFFIX}"
+  if grep -qx "$login" <<<"$existing_users"; then
+    ctl change_password "$login" "$password" >/dev/null
   else
-    ctl add_user "$user" "$password" >/dev/null
+    ctl add_user "$login" "$password" >/dev/null
   fi
-  ctl set_permissions -p "$VHOST" "$user" "${CONFIGURE[$user]}" "${WRITE[$user]}" "${READ[$user]}" >/dev/null
+  ctl set_permissions -p "$VHOST" "$login" "${CONFIGURE[$user]}" "${WRITE[$user]}" "${READ[$user]}" >/dev/null
 done
-echo "[rabbitmq-users] hub-worker, hub-web, hub-relay on vhost $VHOST for prefix '$PREFIX'; passwords in $OUT"
+echo "[rabbitmq-users] hub-worker${SUFFIX}, hub-web${SUFFIX}, hub-relay${SUFFIX} on vhost $VHOST for prefix '$PREFIX'; passwords in $OUT"

@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,8 +14,13 @@ from pydantic import BaseModel
 
 from hub.bootstrap import Hub
 from hub.bootstrap.web import web_services
+from hub.identity.authenticator import Authenticator
+from hub.identity.client import TokensByCaller
+from hub.identity.issue import issue_token
+from hub.identity.roles import Role
 from hub.messaging.topology import message_type
 from hub.web.app import create_app
+from tests.fakes.users import FakeUserStore
 
 
 async def publish(hub: Hub, message: BaseModel, *, message_id: str | None = None) -> str:
@@ -48,6 +54,37 @@ async def eventually(
 async def run(hub: Hub, command: BaseModel, *, message_id: str | None = None) -> bool:
     """Run a command through the hub's command table, as its consumer (or the web) would."""
     return await hub.commands.run(command, message_id=message_id or f"test-{uuid.uuid4().hex}")
+
+
+ROLES_BY_PREFIX = {
+    "/api/v1/work-orders": Role.DISPATCHER,
+    "/api/v1/exceptions": Role.SUPERVISOR,
+    "/api/v1/exception-directory": Role.SUPERVISOR,
+    "/api/v1/signatures": Role.ACCOUNT_MANAGER,
+    "/ops": Role.OPS,
+    "/metrics": Role.OPS,
+    "/docs": Role.OPS,
+    "/openapi.json": Role.OPS,
+}
+
+
+def callers(hub: Hub) -> TokensByCaller:
+    """Sign each test request in as the path's owner, with real tokens of the hub's user store:
+    the technician in `/api/v1/technicians/{id}/…`, else the role that owns the path."""
+
+    async def issue(role: Role, technician_id: str | None) -> str:
+        name = f"test-{technician_id or role.value}".lower().replace("_", "-")
+        return await issue_token(hub.users, name, role, technician_id=technician_id, replace=True)
+
+    return TokensByCaller(issue, ROLES_BY_PREFIX)
+
+
+async def app_with_staff(hub: Hub, role: Role = Role.OPS) -> tuple[FastAPI, str]:
+    """The web app of a hub whose database has no tables (unit tests): users in memory, and a
+    token of `role`."""
+    users = FakeUserStore()
+    services = replace(web_services(hub), authenticator=Authenticator(users))
+    return create_app(services), await issue_token(users, f"unit-{role.value}", role)
 
 
 def web_app(hub: Hub, **options: Any) -> FastAPI:

@@ -15,10 +15,15 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpx
 import uvicorn
 from fastapi import APIRouter
+
+if TYPE_CHECKING:
+    from hub.identity.client import TokensByCaller
+    from hub.identity.roles import Role
 
 SECRET_TOKEN = "Zr3kq0v9X1uY7Hn2bL4mPq8sT6wE5aC0dF3gJ9hK1lM"
 SECRET_CODE = "493817"
@@ -125,6 +130,27 @@ class WebProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def callers(self) -> TokensByCaller:
+        """Sign requests in as their paths' owners, with tokens issued into this server's
+        database (as `hub users add` would)."""
+        from hub.db.engine import Database
+        from hub.db.users import DbUserStore
+        from hub.identity.client import TokensByCaller
+        from hub.identity.issue import issue_token
+        from tests.helpers import ROLES_BY_PREFIX
+
+        async def issue(role: Role, technician_id: str | None) -> str:
+            db = Database(self.database_url, pool_size=1)
+            try:
+                name = f"test-{technician_id or role.value}".lower().replace("_", "-")
+                return await issue_token(
+                    DbUserStore(db), name, role, technician_id=technician_id, replace=True
+                )
+            finally:
+                await db.dispose()
+
+        return TokensByCaller(issue, ROLES_BY_PREFIX)
 
     def _wait_until_up(self) -> None:
         deadline = time.monotonic() + 30

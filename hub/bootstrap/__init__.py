@@ -21,6 +21,7 @@ from hub.content_store import ContentStore
 from hub.db.engine import Database
 from hub.db.sms_quota import SmsQuotaPolicy
 from hub.db.uow import UnitOfWorkFactory, utc_now
+from hub.db.users import DbUserStore
 from hub.domain.acceptance import AcceptancePolicy, AcceptanceRule
 from hub.handlers.billing import BillingService
 from hub.handlers.close_out import CloseOut
@@ -84,6 +85,11 @@ class Hub:
         await self.db.dispose()
 
     # The ports, by the names the rest of the hub (and its tests) know them by.
+    @property
+    def users(self) -> DbUserStore:
+        """The embedded user store (`hub users`): API tokens by their hash."""
+        return DbUserStore(self.db)
+
     @property
     def sms_sender(self) -> SmsSender:
         return self.adapters.sms

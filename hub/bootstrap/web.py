@@ -7,6 +7,8 @@ from sqlalchemy import text
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.handlers.sms import SmsDeliveryStatus
+from hub.identity.authenticator import Authenticator
+from hub.identity.oidc import OidcSettings, OidcVerifier
 from hub.messaging.queue_depths import queue_depths
 from hub.ports.records import QueueDepth
 from hub.queries.exceptions import ExceptionQueries
@@ -14,7 +16,9 @@ from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries, Probes
 from hub.queries.orders import OrderQueries
 from hub.queries.test_results import ResultQueries
+from hub.signing.secret import signing_secret
 from hub.web.services import WebServices
+from hub.web.staff_sessions import StaffSessions
 
 
 def web_services(hub: Hub) -> WebServices:
@@ -36,7 +40,31 @@ def web_services(hub: Hub) -> WebServices:
         ops=OpsQueries(
             _probes(hub, hub.settings), orders, topology=hub.topology, consumers=hub.consumers
         ),
+        authenticator=authenticator(hub),
+        staff_sessions=StaffSessions(
+            signing_secret(hub.settings),
+            ttl_s=hub.settings.staff_session_ttl_h * 3600,
+            secure=str(hub.settings.public_base_url).startswith("https://"),
+        ),
     )
+
+
+def authenticator(hub: Hub) -> Authenticator:
+    """API tokens from the hub's user store and, if configured, the identity provider's."""
+    settings = hub.settings
+    oidc = None
+    if settings.oidc_issuer and settings.oidc_jwks_url and settings.oidc_audience:
+        oidc = OidcVerifier(
+            OidcSettings(
+                issuer=settings.oidc_issuer,
+                jwks_url=settings.oidc_jwks_url,
+                audience=settings.oidc_audience,
+                leeway_s=settings.oidc_leeway_s,
+                role_claim=settings.oidc_role_claim,
+                technician_claim=settings.oidc_technician_claim,
+            )
+        )
+    return Authenticator(hub.users if settings.auth_user_store else None, oidc)
 
 
 def _probes(hub: Hub, settings: Settings) -> Probes:

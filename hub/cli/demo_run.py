@@ -27,6 +27,9 @@ from hub.cli.parking import amqp_connection
 from hub.db.sms import SmsState
 from hub.db.tables import sms_messages, work_orders
 from hub.domain.work_order import Status
+from hub.identity.client import Issue, TokensByCaller
+from hub.identity.issue import DEMO_TTL, issue_token
+from hub.identity.roles import Role
 from hub.simulation.customers import PlatformPhones
 from hub.simulation.delivery import SimulatedDelivery
 from hub.simulation.field import SimulatedField, customer_phone
@@ -209,14 +212,13 @@ def _delivery(
 ) -> SimulatedDelivery | None:
     if web_url is None:
         return None
-    token = hub.settings.field_app_token
     return SimulatedDelivery(
         web_url,
         PlatformPhones(standins, number_of=customer_phone),
         seed=seed,
         on_site_rate=rates.on_site,
         never_sign_rate=rates.never,
-        field_app_token=token.get_secret_value() if token else None,
+        auth=TokensByCaller(demo_issuer(hub)),
     )
 
 
@@ -230,3 +232,21 @@ def _problems(hub: Hub, seed: int, rates: OnSiteRates | None) -> SiteProblems | 
         bad_box_rate=rates.bad_box,
         exception_rate=rates.exception,
     )
+
+
+def demo_issuer(hub: Hub) -> Issue:
+    """Issues each simulated caller a 24-hour token of the hub's user store, as `hub users add`
+    would: the simulated field app signs in like the real one."""
+
+    async def issue(role: Role, technician_id: str | None) -> str:
+        name = f"demo-tech-{technician_id.lower()}" if technician_id else f"demo-{role.value}"
+        return await issue_token(
+            hub.users,
+            name.replace("_", "-"),
+            role,
+            technician_id=technician_id,
+            valid_for=DEMO_TTL,
+            replace=True,
+        )
+
+    return issue

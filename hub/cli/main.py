@@ -11,6 +11,7 @@ from hub.cli.docs import docs_command
 from hub.cli.processes import web_command, worker_command
 from hub.cli.timers import timers_app
 from hub.cli.up import up_command
+from hub.cli.users import users_app
 
 app = typer.Typer(
     name="hub",
@@ -27,3 +28,4 @@ app.command("docs")(docs_command)
 app.add_typer(db_app, name="db")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(timers_app, name="timers")
+app.add_typer(users_app, name="users")

@@ -60,7 +60,7 @@ async def _web(settings: Settings, *, host: str, port: int) -> None:
     hub = bootstrap(settings, consumers=False)
     await require_migrated(hub)
     app = build_web_app(hub, manage_lifecycle=True)
-    sock = listen_or_exit(host, port)
+    sock = listen_or_exit(host, port, settings)
     url = browsable_url(host, sock.getsockname()[1])
     # Signals are ours (not uvicorn's, which re-raises SIGINT after a clean stop: exit 130).
     config = uvicorn_config(
@@ -86,7 +86,12 @@ async def require_migrated(hub: Hub) -> None:
         fail(f"database is at revision {at}, this hub needs {head}: run `hub db upgrade`")
 
 
-def listen_or_exit(host: str, port: int) -> socket.socket:
+def listen_or_exit(host: str, port: int, settings: Settings) -> socket.socket:
+    """The web's socket; exits with the reason if the address is taken or, beyond loopback,
+    nobody could sign in safely (`Settings.unsafe_listen_reason`)."""
+    reason = settings.unsafe_listen_reason(host)
+    if reason is not None:
+        fail(reason)
     try:
         return listen(host, port)
     except OSError as exc:

@@ -8,7 +8,6 @@ take fault injection and show texts with signing links and codes, so the public 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +23,7 @@ from adapters.support.embedded import EmbeddedWorkOrderSystem
 from hub.bootstrap import Hub
 from hub.cli.console import fail
 from hub.cli.web_app import EmbeddedServer, browsable_url, listen, uvicorn_config
+from hub.config import is_loopback_host as is_loopback
 
 LOOPBACK = "127.0.0.1"
 
@@ -44,16 +44,6 @@ def standin_app_for(hub: Hub) -> FastAPI | None:
         mailbox=mailbox if isinstance(mailbox, LocalMailbox) else None,
     )
     return app if app.state.mounted else None
-
-
-def is_loopback(host: str) -> bool:
-    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def listen_standins(port: int, *, host: str = LOOPBACK) -> socket.socket:

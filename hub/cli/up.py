@@ -21,8 +21,10 @@ from hub.cli.demo_run import DemoRun
 from hub.cli.processes import HostOption, PortOption, listen_or_exit, port_or_default
 from hub.cli.signals import stop_on_signals
 from hub.cli.standin_server import listen_standins_or_exit, serve_standins, standin_app_for
+from hub.cli.users import print_tokens
 from hub.cli.web_app import EmbeddedServer, browsable_url, build_web_app, uvicorn_config
-from hub.config import Settings
+from hub.config import Settings, is_loopback_host
+from hub.identity.issue import issue_demo_tokens
 from hub.runtime import Runtime
 
 RABBITMQ_MANAGEMENT_PORT = 15672
@@ -49,7 +51,7 @@ def up_command(
 
 
 async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> None:
-    sock = listen_or_exit(host, port)
+    sock = listen_or_exit(host, port, settings)
     port = sock.getsockname()[1]  # the real one when asked for port 0
     revision = await migrate(settings)
     hub = bootstrap(settings, consumers=True)
@@ -171,6 +173,8 @@ async def _print_banner(hub: Hub, *, url: str, revision: str, standins: dict[str
     grid.add_row("queues", f"prefix {settings.queue_prefix!r}")
     out.print(f"[bold green]Delivery hub is up[/bold green] (pid {os.getpid()}); Ctrl-C stops it")
     out.print(grid)
+    if settings.auth_user_store and is_loopback_host(urlparse(url).hostname or ""):
+        print_tokens(await issue_demo_tokens(hub.users), url=url)
 
 
 async def _management_ui(settings: Settings) -> str | None:

@@ -16,3 +16,11 @@ def mask_email(address: str) -> str:
     if not domain:
         return "*" * len(local)
     return f"{local[:1]}{'*' * max(len(local) - 1, 1)}@{domain}"
+
+
+def mask_phone_middle(phone: str) -> str:
+    """`+8613912344726` → `+86139****4726`: the form shown to people who may read an order but
+    have no need to call its contacts (the log redaction prints the same)."""
+    if len(phone) < 11:
+        return mask_phone(phone)
+    return phone[:6] + "*" * (len(phone) - 10) + phone[-4:]

@@ -74,7 +74,7 @@ class SimulatedDelivery:
     seed: int = 7
     on_site_rate: float = 0.5
     never_sign_rate: float = 0.05
-    field_app_token: str | None = None
+    auth: httpx.Auth | None = None  # the technicians' credentials (`TokensByCaller`)
     stats: DeliveryStats = field(default_factory=DeliveryStats)
 
     def __post_init__(self) -> None:
@@ -82,11 +82,8 @@ class SimulatedDelivery:
         self._started: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._at_once = asyncio.Semaphore(CUSTOMERS_AT_ONCE)
-        headers = (
-            {"Authorization": f"Bearer {self.field_app_token}"} if self.field_app_token else {}
-        )
         self._field_app = httpx.AsyncClient(
-            base_url=self.web_url, headers=headers, timeout=HTTP_TIMEOUT_S
+            base_url=self.web_url, auth=self.auth, timeout=HTTP_TIMEOUT_S
         )
 
     def way(self, order_id: str) -> Way:

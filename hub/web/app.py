@@ -17,6 +17,7 @@ from hub.web import (
     ops,
     signing,
     signing_api,
+    staff_pages,
     technician,
     test_results,
 )
@@ -28,13 +29,27 @@ from hub.web.twilio_webhook import twilio_webhook_router
 DESCRIPTION = """
 HTTP face of the delivery hub for enterprise telecom lines.
 
-* **technician** – the field app's gateway (i运维 App): a technician's orders, check-in on
-  site (签到) with GPS position, ping and speed tests with screenshots (judged against the
-  order's acceptance thresholds), completion (竣工). When `HUB_FIELD_APP_TOKEN` is set every
-  call needs `Authorization: Bearer <token>`; when it is unset the gateway is **open** (for
-  development or a gateway protected by the network).
-  An order that is not dispatched to the technician in the path answers 404, whether or not
-  it exists.
+**Who may call what.** Every call but the probes carries `Authorization: Bearer <token>`: a hub
+API token (`hub users add`; `make run` prints demo tokens per role) or an access token from
+the operator's identity provider (`HUB_OIDC_*`). Press **Authorize** to try calls here. No
+credential: 401 with a `WWW-Authenticate` challenge; the wrong role: 403.
+
+| area | roles |
+|---|---|
+| `/api/v1/technicians/{technician_id}/…` | `technician`, only their own id (from the token) |
+| `POST /api/v1/work-orders…` (open, dispatch, archive) | `dispatcher`, `support_system` |
+| `GET /api/v1/work-orders/{order_id}` | those, `account_manager`, `supervisor` (masked) |
+| `/api/v1/exceptions…`, `GET /api/v1/exception-directory` | `supervisor`, `dispatcher` |
+| changing the exception directory | `supervisor` |
+| `POST /api/v1/signatures/verify` | `account_manager`, `supervisor`, the two systems |
+| `/ops`, `/ops/summary.json`, `/metrics` | `ops`, `supervisor` |
+| `/docs`, `/openapi.json` | any role but `technician` (browsers: sign in at `/login`) |
+| `/healthz`, `/readyz` | anyone |
+
+* **technician** – the field app (i运维 App): a technician's orders, check-in on site (签到)
+  with GPS position, ping and speed tests with screenshots (judged against the order's
+  acceptance thresholds), completion (竣工). An order not dispatched to the calling technician
+  answers 404, whether or not it exists.
 * **intake** – the customer-support system (客保) opens, dispatches (派单) and archives (归档)
   orders, and reads any order with its flow log (流水).
 * **ops** – `/healthz`, `/readyz`, `/metrics` (Prometheus) and the `/ops` queue-health page.
@@ -45,9 +60,9 @@ the messages to publish commit in one transaction; the outbox relay publishes th
 **Retries**: send an `Idempotency-Key` header (a fresh UUID per user action). Repeating a
 request with the same key changes nothing and answers with the order's current state.
 
-**Errors** are `{"detail": "<one sentence>"}`: 404 unknown order, 409 a step the order's state
-does not allow, 401 missing token, 422 invalid request (`errors` lists each field; submitted
-values are never echoed back).
+**Errors** are `{"detail": "<one sentence>"}`: 401 no or a refused credential, 403 a role that
+may not, 404 unknown order, 409 a step the order's state does not allow, 422 invalid request
+(`errors` lists each field; submitted values are never echoed back), 429 an SMS limit.
 """
 
 TAGS = [
@@ -85,6 +100,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
     )
     install_docs(app)
     app.state.services = services
@@ -103,6 +119,7 @@ def create_app(
         exception_reports.technician_router,
         exception_reports.router,
         exception_directory.router,
+        staff_pages.router,
     )
     for router in (*routers, *extra_routers):
         app.include_router(router)

@@ -13,6 +13,7 @@ from hub.handlers.resource_change import ResourceChangeService
 from hub.handlers.screenshots import ScreenshotUploads
 from hub.handlers.sms import SmsDeliveryStatus
 from hub.handlers.table import CommandTable
+from hub.identity.authenticator import Authenticator
 from hub.metrics import Metrics
 from hub.ports import Page
 from hub.queries.exceptions import ExceptionQueries
@@ -22,6 +23,7 @@ from hub.queries.orders import OrderQueries
 from hub.queries.test_results import ResultQueries
 from hub.signing.service import SigningService
 from hub.web.services import WebServices
+from hub.web.staff_sessions import StaffSessions
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -86,6 +88,14 @@ def get_metrics(s: ServicesDep) -> Metrics:
     return s.metrics
 
 
+def get_authenticator(s: ServicesDep) -> Authenticator:
+    return s.authenticator
+
+
+def get_staff_sessions(s: ServicesDep) -> StaffSessions:
+    return s.staff_sessions
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CommandsDep = Annotated[CommandTable, Depends(get_commands)]
 OrdersDep = Annotated[OrderQueries, Depends(get_orders)]
@@ -99,6 +109,8 @@ SigningDep = Annotated[SigningService, Depends(get_signing)]
 SmsStatusDep = Annotated[SmsDeliveryStatus, Depends(get_sms_status)]
 OpsDep = Annotated[OpsQueries, Depends(get_ops)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]
+StaffSessionsDep = Annotated[StaffSessions, Depends(get_staff_sessions)]
 
 OrderIdPath = Annotated[
     str,

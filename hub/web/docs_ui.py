@@ -11,10 +11,13 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from hub.web.auth import STAFF, allow
+
 ASSETS = "/docs-assets"
+OPENAPI = "/openapi.json"
 _SWAGGER = files("fastapi_swagger").joinpath("resources")
 _OWN = files("hub.web").joinpath("static", "docs")
 SERVED: dict[str, tuple[Traversable, str]] = {
@@ -33,7 +36,8 @@ _templates = Environment(
 
 
 def install_docs(app: FastAPI) -> None:
-    """Serve `/docs`, `/` and their assets (the app is created with `docs_url=None`)."""
+    """Serve `/docs`, `/openapi.json` (staff only), `/` and their assets (the app is created
+    with `docs_url=None, openapi_url=None`)."""
 
     @app.get(f"{ASSETS}/{{name}}", include_in_schema=False)
     async def docs_asset(name: str) -> Response:
@@ -43,11 +47,13 @@ def install_docs(app: FastAPI) -> None:
         folder, media_type = found
         return Response(folder.joinpath(name).read_bytes(), media_type=media_type, headers=CACHE)
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, dependencies=[allow(*STAFF)])
     async def swagger_ui() -> HTMLResponse:
-        return _page(
-            "docs.html", title=f"{app.title} — API", openapi_url=app.openapi_url or "/openapi.json"
-        )
+        return _page("docs.html", title=f"{app.title} — API", openapi_url=OPENAPI)
+
+    @app.get(OPENAPI, include_in_schema=False, dependencies=[allow(*STAFF)])
+    async def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
     @app.get("/", include_in_schema=False)
     async def landing() -> HTMLResponse:

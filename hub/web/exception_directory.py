@@ -9,11 +9,14 @@ from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, Field
 
 from hub.domain.exception_directory import DirectoryEntry
+from hub.web.auth import DIRECTORY_EDITORS, EXCEPTION_DESK, IdentityDep, allow
 from hub.web.deps import DirectoryDep, PageQuery
 from hub.web.models import problem_response
 from schemas.v1 import ExceptionType, ResponsibleParty
 
-router = APIRouter(prefix="/api/v1/exception-directory", tags=["on-site"])
+router = APIRouter(
+    prefix="/api/v1/exception-directory", tags=["on-site"], dependencies=[allow(*EXCEPTION_DESK)]
+)
 
 TYPES = "|".join([*(t.value for t in ExceptionType), r"\*"])
 TypePath = Annotated[
@@ -61,15 +64,20 @@ async def list_entries(directory: DirectoryDep, page: PageQuery) -> list[Directo
     return [DirectoryView.of(e) for e in entries[page.offset : page.offset + page.limit]]
 
 
-@router.put("/{exception_type}/{district}", summary="Set who is texted for a type and district")
+@router.put(
+    "/{exception_type}/{district}",
+    summary="Set who is texted for a type and district",
+    dependencies=[allow(*DIRECTORY_EDITORS)],
+)
 async def put_entry(
     directory: DirectoryDep,
     exception_type: TypePath,
     district: DistrictPath,
     body: DirectoryRequest,
+    identity: IdentityDep,
 ) -> DirectoryView:
     """Replaces the entry for this type and district; the change is recorded with its author."""
-    entry = await directory.put(exception_type, district, body.responsible, by="api")
+    entry = await directory.put(exception_type, district, body.responsible, by=identity.subject)
     return DirectoryView.of(entry)
 
 
@@ -78,6 +86,7 @@ async def put_entry(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove an entry",
     responses=problem_response(404, "No such entry"),
+    dependencies=[allow(*DIRECTORY_EDITORS)],
 )
 async def remove_entry(
     directory: DirectoryDep, exception_type: TypePath, district: DistrictPath

@@ -12,7 +12,14 @@ from fastapi import APIRouter, Depends, Path, Query, status
 
 from hub.domain.exception_report import ReportState
 from hub.queries.exceptions import ExceptionQueries
-from hub.web.auth import AssignedOrder, TechnicianDep, require_field_app_token
+from hub.web.auth import (
+    EXCEPTION_DESK,
+    AssignedOrder,
+    IdentityDep,
+    TechnicianDep,
+    allow,
+    authenticated_technician,
+)
 from hub.web.deps import ID_PATTERN, CommandsDep, ExceptionsDep, IdempotencyKeyHeader, PageQuery
 from hub.web.idempotency import change_id_for, message_id_for
 from hub.web.models import problem_response
@@ -23,13 +30,13 @@ from schemas.v1 import ReportException, ResolveException
 technician_router = APIRouter(
     prefix="/api/v1/technicians/{technician_id}",
     tags=["on-site"],
-    dependencies=[Depends(require_field_app_token)],
+    dependencies=[Depends(authenticated_technician)],
     responses=COMMON_ANSWERS,
 )
 router = APIRouter(
     prefix="/api/v1/exceptions",
     tags=["on-site"],
-    dependencies=[Depends(require_field_app_token)],
+    dependencies=[allow(*EXCEPTION_DESK)],
     responses=COMMON_ANSWERS,
 )
 _NOT_YOURS = problem_response(404, "No such order assigned to this technician")
@@ -85,10 +92,14 @@ async def resolve(
     exceptions: ExceptionsDep,
     report_id: ReportIdPath,
     body: ResolveRequest,
+    identity: IdentityDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ExceptionView:
-    """Close it with what was done; repeating the same resolution changes nothing."""
-    cmd = ResolveException(report_id=report_id, **body.model_dump())
+    """Close it with what was done; repeating the same resolution changes nothing. The
+    resolver recorded is the caller (a `resolved_by` in the body is ignored)."""
+    cmd = ResolveException(
+        report_id=report_id, resolved_by=identity.subject, resolution=body.resolution
+    )
     await commands.run(cmd, message_id=message_id_for(report_id, idempotency_key))
     return await _exception_view(exceptions, report_id)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
+from hub.domain.pii import mask_phone_middle
 from hub.domain.work_order import Command
 from hub.errors import NotFound
+from hub.web.auth import FULL_PHONE_READERS, INTAKE, ORDER_READERS, IdentityDep, allow
 from hub.web.deps import CommandsDep, IdempotencyKeyHeader, OrderIdPath, OrdersDep
 from hub.web.idempotency import message_id_for
 from hub.web.models import (
@@ -31,6 +34,7 @@ _ILLEGAL = problem_response(409, "The order's state does not allow this step")
 
 @router.post(
     "",
+    dependencies=[allow(*INTAKE)],
     status_code=status.HTTP_202_ACCEPTED,
     summary="Open a work order",
     responses={409: {"model": Problem, "description": "The id exists with different data"}},
@@ -50,7 +54,10 @@ async def create_order(
 
 
 @router.post(
-    "/{order_id}/dispatch", summary="Dispatch to a technician (派单)", responses=_UNKNOWN | _ILLEGAL
+    "/{order_id}/dispatch",
+    summary="Dispatch to a technician (派单)",
+    responses=_UNKNOWN | _ILLEGAL,
+    dependencies=[allow(*INTAKE)],
 )
 async def dispatch_order(
     commands: CommandsDep,
@@ -71,7 +78,10 @@ async def dispatch_order(
 
 
 @router.post(
-    "/{order_id}/archive", summary="Archive a completed order (归档)", responses=_UNKNOWN | _ILLEGAL
+    "/{order_id}/archive",
+    summary="Archive a completed order (归档)",
+    responses=_UNKNOWN | _ILLEGAL,
+    dependencies=[allow(*INTAKE)],
 )
 async def archive_order(
     commands: CommandsDep,
@@ -86,13 +96,31 @@ async def archive_order(
     return await _apply(commands, orders, command, idempotency_key)
 
 
-@router.get("/{order_id}", summary="One order with its flow log", responses=_UNKNOWN)
-async def get_order(orders: OrdersDep, order_id: OrderIdPath) -> OrderDetail:
-    """Any order, its contacts, technician and every step so far (流水)."""
+@router.get(
+    "/{order_id}",
+    summary="One order with its flow log",
+    responses=_UNKNOWN | {200: {"model": OrderDetail, "description": "The order"}},
+    response_model=None,
+    dependencies=[allow(*ORDER_READERS)],
+)
+async def get_order(
+    orders: OrdersDep, order_id: OrderIdPath, identity: IdentityDep
+) -> JSONResponse:
+    """Any order, its contacts, technician and every step so far (流水).
+
+    Phones are shown in full to dispatchers and the work-order system, who call the contacts;
+    to others as `+86139****4726`.
+    """
     found = await orders.with_flow_log(order_id)
     if found is None:
         raise NotFound(f"work order {order_id} does not exist")
-    return OrderDetail.of_order(found.order, found.flow_log)
+    detail = OrderDetail.of_order(found.order, found.flow_log).model_dump(mode="json")
+    if identity.role not in FULL_PHONE_READERS:
+        for party in ("contact", "account_manager", "technician"):
+            person = detail.get(party)
+            if isinstance(person, dict) and isinstance(person.get("phone"), str):
+                person["phone"] = mask_phone_middle(person["phone"])
+    return JSONResponse(detail)
 
 
 async def _apply(

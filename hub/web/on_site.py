@@ -20,7 +20,7 @@ from hub.domain.resource_change import ChangeCommand, ChangeState, ResourceChang
 from hub.errors import NotFound, PermanentAdapterError, TransientAdapterError
 from hub.handlers.resource_change import ResourceChangeService
 from hub.queries.orders import OrderQueries, OrderWithLog
-from hub.web.auth import AssignedOrder, TechnicianDep, require_field_app_token
+from hub.web.auth import AssignedOrder, TechnicianDep, authenticated_technician
 from hub.web.deps import ChangesDep, CommandsDep, IdempotencyKeyHeader, InventoryDep, OrdersDep
 from hub.web.idempotency import change_id_for, message_id_for
 from hub.web.models import OrderState, Responses, ValidationProblem, problem_response
@@ -45,7 +45,7 @@ COMMON_ANSWERS: Responses = {
 router = APIRouter(
     prefix="/api/v1/technicians/{technician_id}",
     tags=["on-site"],
-    dependencies=[Depends(require_field_app_token)],
+    dependencies=[Depends(authenticated_technician)],
     responses=COMMON_ANSWERS,
 )
 _NOT_YOURS = problem_response(404, "No such order assigned to this technician")

@@ -61,7 +61,11 @@ class ExceptionRequest(Contract):
 class ResolveRequest(Contract):
     """How an exception was resolved (the technician gets an SMS)."""
 
-    resolved_by: ShortText = Field(description="Who resolved it (name or staff id)")
+    resolved_by: ShortText | None = Field(
+        default=None,
+        description="Deprecated and ignored: the resolver is the caller's identity",
+        deprecated=True,
+    )
     resolution: LongText = Field(description="What was done")
 
 

@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hub.queries.ops import OK, OpsSummary
+from hub.web.auth import OPERATORS, allow
 from hub.web.deps import MetricsDep, OpsDep
 
 log = structlog.get_logger(__name__)
@@ -47,6 +48,7 @@ async def readyz(ops: OpsDep) -> JSONResponse:
 
 @router.get(
     "/metrics",
+    dependencies=[allow(*OPERATORS)],
     summary="Prometheus metrics",
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
@@ -60,13 +62,22 @@ async def metrics(ops: OpsDep, registry: MetricsDep) -> Response:
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/ops/summary.json", summary="Queue and order health as JSON")
+@router.get(
+    "/ops/summary.json",
+    summary="Queue and order health as JSON",
+    dependencies=[allow(*OPERATORS)],
+)
 async def ops_summary(ops: OpsDep) -> OpsSummary:
     """Orders per status, outbox backlog, and each consumer's queue and parking depth."""
     return await ops.summary()
 
 
-@router.get("/ops", summary="Queue and order health page", response_class=HTMLResponse)
+@router.get(
+    "/ops",
+    summary="Queue and order health page",
+    response_class=HTMLResponse,
+    dependencies=[allow(*OPERATORS)],
+)
 async def ops_page(ops: OpsDep) -> HTMLResponse:
     """A self-contained HTML page (no external assets) that refreshes itself every 10 s."""
     summary = await ops.summary()

@@ -14,6 +14,7 @@ from hub.handlers.resource_change import ResourceChangeService
 from hub.handlers.screenshots import ScreenshotUploads
 from hub.handlers.sms import SmsDeliveryStatus
 from hub.handlers.table import CommandTable
+from hub.identity.authenticator import Authenticator
 from hub.metrics import Metrics
 from hub.queries.exceptions import ExceptionQueries
 from hub.queries.inventory import InventoryQueries
@@ -21,6 +22,7 @@ from hub.queries.ops import OpsQueries
 from hub.queries.orders import OrderQueries
 from hub.queries.test_results import ResultQueries
 from hub.signing.service import SigningService
+from hub.web.staff_sessions import StaffSessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +42,5 @@ class WebServices:
     signing: SigningService
     sms_status: SmsDeliveryStatus
     ops: OpsQueries
+    authenticator: Authenticator
+    staff_sessions: StaffSessions

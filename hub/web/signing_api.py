@@ -13,7 +13,7 @@ from hub.domain.signing import CodeLocked, CodeRejected, InvalidSignature
 from hub.domain.work_order import WorkOrder
 from hub.ports import SignatureRecord
 from hub.signing.links import LinkIssued
-from hub.web.auth import assigned_order, require_field_app_token
+from hub.web.auth import VERIFIERS, allow, assigned_order, authenticated_technician
 from hub.web.deps import SigningDep
 from hub.web.models import ValidationProblem, problem_response
 from hub.web.signing import context_of
@@ -22,7 +22,7 @@ from schemas.v1.common import single_line
 technician_router = APIRouter(
     prefix="/api/v1/technicians/{technician_id}/orders/{order_id}",
     tags=["signing"],
-    dependencies=[Depends(require_field_app_token)],
+    dependencies=[Depends(authenticated_technician)],
     responses={
         **problem_response(401, "Missing or wrong field-app token"),
         **problem_response(404, "No such order assigned to this technician, or no report yet"),
@@ -30,7 +30,9 @@ technician_router = APIRouter(
         422: {"model": ValidationProblem, "description": "The request did not validate"},
     },
 )
-verify_router = APIRouter(prefix="/api/v1/signatures", tags=["signing"])
+verify_router = APIRouter(
+    prefix="/api/v1/signatures", tags=["signing"], dependencies=[allow(*VERIFIERS)]
+)
 MAX_PDF_BYTES = 30 * 1024 * 1024
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from hub.domain.work_order import Status, WorkOrder
 from hub.errors import IllegalTransition
-from hub.web.auth import AssignedOrder, TechnicianDep, require_field_app_token
+from hub.web.auth import AssignedOrder, TechnicianDep, authenticated_technician
 from hub.web.deps import CommandsDep, IdempotencyKeyHeader, OrdersDep, PageQuery, SettingsDep
 from hub.web.idempotency import message_id_for
 from hub.web.models import (
@@ -26,7 +26,7 @@ from schemas.v1 import CheckIn, CompleteWorkOrder
 router = APIRouter(
     prefix="/api/v1/technicians/{technician_id}",
     tags=["technician"],
-    dependencies=[Depends(require_field_app_token)],
+    dependencies=[Depends(authenticated_technician)],
     responses={
         **problem_response(401, "Missing or wrong field-app token"),
         422: {"model": ValidationProblem, "description": "The request did not validate"},

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from hub.handlers.screenshots import ImageRefused
 from hub.ports import ResultRecord
-from hub.web.auth import AssignedOrder, TechnicianDep, require_field_app_token
+from hub.web.auth import AssignedOrder, TechnicianDep, authenticated_technician
 from hub.web.deps import (
     CommandsDep,
     IdempotencyKeyHeader,
@@ -39,7 +39,7 @@ from schemas.v1.delivery import ResultId, ResultNote, Screenshots
 router = APIRouter(
     prefix="/api/v1/technicians/{technician_id}/orders/{order_id}",
     tags=["technician"],
-    dependencies=[Depends(require_field_app_token)],
+    dependencies=[Depends(authenticated_technician)],
     responses={
         **problem_response(401, "Missing or wrong field-app token"),
         **problem_response(404, "No such order assigned to this technician"),

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hub.identity.roles import Role
 from tests.web_process import WebProcess
 
 pytestmark = pytest.mark.e2e
@@ -37,8 +38,13 @@ def web(unused_tcp_port: int, tmp_path: Path) -> Iterator[WebProcess]:
         yield process
 
 
-async def open_page(url: str, shot: str, wait_for: str) -> dict[str, Any]:
-    """Load `url`, wait for `wait_for`, screenshot it; what a person and the console saw."""
+async def open_page(
+    url: str, shot: str, wait_for: str, *, token: str | None = None
+) -> dict[str, Any]:
+    """Load `url`, wait for `wait_for`, screenshot it; what a person and the console saw.
+
+    With `token`, the page first sends the browser to sign in: the token goes into the
+    sign-in form (screenshot `login.png`) and the browser comes back to `url`."""
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
@@ -56,6 +62,13 @@ async def open_page(url: str, shot: str, wait_for: str) -> dict[str, Any]:
         )
         await page.add_init_script(WATCH_CSP)
         response = await page.goto(url)
+        if token is not None:
+            await page.wait_for_selector("#token", timeout=20_000)
+            await page.screenshot(path=str(ARTIFACTS / "login.png"), full_page=True)
+            await page.fill("#token", token)
+            async with page.expect_navigation():
+                await page.click("button[type=submit]")
+            response = await page.goto(url)  # the page itself, for its status and headers
         await page.wait_for_selector(wait_for, timeout=20_000)
         await page.wait_for_timeout(500)  # late console errors and violations
         await page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
@@ -73,7 +86,8 @@ async def open_page(url: str, shot: str, wait_for: str) -> dict[str, Any]:
 
 
 async def test_docs_shows_every_operation_under_a_strict_csp(web: WebProcess) -> None:
-    seen = await open_page(f"{web.url}/docs", "docs.png", ".opblock")
+    token = await web.callers().token_for(Role.OPS)
+    seen = await open_page(f"{web.url}/docs", "docs.png", ".opblock", token=token)
     assert seen["status"] == 200
     assert "script-src 'self'" in seen["csp"] and "unsafe-inline" not in seen["csp"]
     assert "Unable to render" not in seen["text"]
@@ -86,6 +100,14 @@ async def test_the_landing_page_names_the_hub_and_links_its_pages(web: WebProces
     seen = await open_page(f"{web.url}/", "landing.png", "a[href='/docs']")
     assert seen["status"] == 200
     assert "Delivery hub" in seen["text"] and "version" in seen["text"]
-    for link in ("/ops", "/docs", "/healthz", "/readyz"):
+    for link in ("/ops", "/docs", "/login", "/healthz", "/readyz"):
         assert link in seen["text"]
+    assert seen["violations"] == [] and seen["errors"] == [] and seen["outside"] == []
+
+
+async def test_the_ops_page_opens_after_signing_in_in_the_browser(web: WebProcess) -> None:
+    token = await web.callers().token_for(Role.OPS)
+    seen = await open_page(f"{web.url}/ops", "ops.png", "h1", token=token)
+    assert seen["status"] == 200
+    assert "Sign in" not in seen["text"] and "outbox" in seen["text"].lower()
     assert seen["violations"] == [] and seen["errors"] == [] and seen["outside"] == []

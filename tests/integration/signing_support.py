@@ -23,7 +23,7 @@ from hub.db.tables import outbox, signatures, signing_audit
 from schemas.v1 import SendSms
 from tests import factories
 from tests.fakes.standin_oracles import SmsRecords, close_standins
-from tests.helpers import eventually, web_app
+from tests.helpers import callers, eventually, web_app
 
 BASE_URL = "https://sign.hub.example.cn"
 ORDERS = "/api/v1/work-orders"
@@ -39,7 +39,7 @@ VERSION = re.compile(r'name="report_version" value="(\d+)"')
 def client_for(hub: Hub, *, ip: str = "203.0.113.7") -> httpx.AsyncClient:
     """A browser-like client of the hub's web app, at the public base URL, from `ip`."""
     transport = httpx.ASGITransport(app=web_app(hub), client=(ip, 50000))
-    return httpx.AsyncClient(transport=transport, base_url=BASE_URL, timeout=60)
+    return httpx.AsyncClient(transport=transport, base_url=BASE_URL, timeout=60, auth=callers(hub))
 
 
 async def order_on_site(client: httpx.AsyncClient, order_id: str) -> None:

@@ -15,12 +15,15 @@ import pytest
 from faststream.rabbit import RabbitBroker
 from sqlalchemy import select
 
-from hub.bootstrap import Hub
+from hub.bootstrap import Hub, bootstrap
+from hub.bootstrap.web import web_services
 from hub.config import Settings
 from hub.db.engine import Database
 from hub.db.tables import work_orders
 from hub.db.timers import TimerStatus
 from hub.db.uow import UnitOfWorkFactory
+from hub.identity.errors import Unauthenticated
+from hub.identity.tokens import token_hash
 from hub.messaging.declare import ALL_CONSUMERS
 from hub.messaging.topology import ROUTES, Topology, message_type
 from schemas.v1 import CreateWorkOrder, VerifyCheckIn
@@ -415,3 +418,51 @@ async def test_a_clean_sigint_stop_exits_0(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_users_are_added_listed_and_revoked_and_the_token_signs_in(
+    settings: Settings, env: dict[str, str]
+) -> None:
+    added = await hub_cli(
+        "users",
+        "add",
+        "wang.fang",
+        "--role",
+        "technician",
+        "--technician-id",
+        "T007",
+        env=env,
+        cwd=settings.data_dir,
+    )
+    token = added.stdout.strip()
+    assert added.code == 0, added.stderr
+    assert token.startswith("hub_") and "not stored" in added.stderr
+    twice = await hub_cli(
+        "users", "add", "wang.fang", "--role", "ops", env=env, cwd=settings.data_dir
+    )
+    assert twice.code != 0 and "exists already" in twice.stderr + twice.stdout
+
+    hub = bootstrap(settings, consumers=False)
+    try:
+        identity = await web_services(hub).authenticator.authenticate(f"Bearer {token}")
+        assert identity.technician_id == "T007"
+        listed = await hub_cli("users", "list", env=env, cwd=settings.data_dir)
+        assert (
+            "wang.fang" in listed.stdout and "T007" in listed.stdout and "active" in listed.stdout
+        )
+        assert token not in listed.stdout and token_hash(token) not in listed.stdout
+        revoked = await hub_cli("users", "revoke", "wang.fang", env=env, cwd=settings.data_dir)
+        assert revoked.code == 0
+        with pytest.raises(Unauthenticated, match="token revoked"):
+            await web_services(hub).authenticator.authenticate(f"Bearer {token}")
+        assert "revoked" in (await hub_cli("users", "list", env=env, cwd=settings.data_dir)).stdout
+    finally:
+        await hub.aclose()
+
+
+async def test_web_refuses_to_listen_beyond_loopback_without_an_identity_provider(
+    settings: Settings, env: dict[str, str]
+) -> None:
+    ran = await hub_cli("web", "--host", "0.0.0.0", "--port", "0", env=env, cwd=settings.data_dir)
+    assert ran.code != 0
+    assert "HUB_OIDC_ISSUER" in ran.stderr and "HUB_AUTH_USER_STORE_ON_NETWORK" in ran.stderr

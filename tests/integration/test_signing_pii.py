@@ -23,7 +23,7 @@ from hub.config import Settings
 from hub.logging import configure, flush, shutdown
 from schemas.v1 import SendSigningLink
 from tests import factories
-from tests.helpers import eventually, publish
+from tests.helpers import callers, eventually, publish
 from tests.integration.signing_support import (
     CODE,
     LINK,
@@ -95,7 +95,7 @@ async def test_s8_no_phone_token_or_code_reaches_logs_parking_headers_or_sms_tex
 ) -> None:
     order_ids = [f"WO-S8-{n:03d}" for n in range(ORDERS)]
     link = re.compile(re.escape(server) + r"/s/([A-Za-z0-9_-]{43})")
-    async with httpx.AsyncClient(base_url=server, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=server, timeout=60, auth=callers(hub)) as client:
         for order_id in order_ids:
             await order_on_site(client, order_id)
             await send_link(client, order_id)

@@ -25,6 +25,7 @@ from hub.cli.standin_server import (
 from hub.cli.web_app import build_web_app
 from hub.config import EmailMode, Settings, SmsProvider
 from tests.fakes.standin_oracles import close_standins
+from tests.helpers import callers
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +51,7 @@ async def test_the_public_app_answers_404_under_standin_while_the_standin_port_s
     app = standin_app_for(quiet)
     assert app is not None
     async with (
-        httpx.AsyncClient(transport=public, base_url="http://hub") as hub_web,
+        httpx.AsyncClient(transport=public, base_url="http://hub", auth=callers(quiet)) as hub_web,
         serve_standins(app, listen_standins(0)) as url,
         httpx.AsyncClient(base_url=url or "") as standins,
     ):

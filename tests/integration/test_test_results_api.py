@@ -13,7 +13,7 @@ from hub.bootstrap import Hub
 from tests import delivery_factories as df
 from tests import factories
 from tests.delivery_support import checked_in
-from tests.helpers import run, web_app
+from tests.helpers import callers, run, web_app
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,9 @@ PING = {"ping": df.GOOD_PING.model_dump(mode="json")}
 @pytest.fixture
 async def client(hub: Hub) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=web_app(hub))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", auth=callers(hub)
+    ) as http:
         yield http
 
 

@@ -81,7 +81,7 @@ def read_answer(conn: socket.socket) -> str:
 async def test_a_huge_chunked_body_gets_413_without_the_server_growing(
     web: WebProcess, path: str, content_type: str, size_mb: int
 ) -> None:
-    async with httpx.AsyncClient(base_url=web.url, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=web.url, timeout=60, auth=web.callers()) as client:
         assert (await client.get("/healthz")).status_code == 200
         done = asyncio.Event()
         sampler = asyncio.create_task(peak_rss_growth(web, done))
@@ -138,7 +138,7 @@ def test_a_declared_length_over_the_limit_is_refused_before_any_byte_of_body(
 
 async def test_a_body_within_its_paths_larger_limit_is_let_through(web: WebProcess) -> None:
     pdf = b"%PDF-1.7\n" + b"0" * (3 * MB)  # over the 1 MiB default, under 30 MiB for /verify
-    async with httpx.AsyncClient(base_url=web.url, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=web.url, timeout=60, auth=web.callers()) as client:
         checked = await client.post(
             "/api/v1/signatures/verify", content=pdf, headers={"Content-Type": "application/pdf"}
         )

@@ -11,7 +11,7 @@ import pytest
 
 from hub.bootstrap import Hub
 from tests import factories
-from tests.helpers import web_app
+from tests.helpers import callers, web_app
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +22,9 @@ ORDERS = "/api/v1/work-orders"
 async def client(hub: Hub) -> AsyncIterator[httpx.AsyncClient]:
     app = web_app(hub)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", auth=callers(hub)
+    ) as http:
         yield http
 
 

@@ -17,14 +17,14 @@ from hub.config import Settings
 from hub.db.tables import outbox
 from hub.messaging.declare import ALL_CONSUMERS
 from tests import factories
-from tests.helpers import eventually, publish, web_app
+from tests.helpers import callers, eventually, publish, web_app
 
 pytestmark = pytest.mark.integration
 
 
 def http_client(hub: Hub) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=web_app(hub))
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
+    return httpx.AsyncClient(transport=transport, base_url="http://test", auth=callers(hub))
 
 
 @pytest.fixture
@@ -196,7 +196,9 @@ async def test_app_lifespan_starts_and_stops_a_web_only_hub(settings: Settings) 
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+        httpx.AsyncClient(
+            transport=transport, base_url="http://test", auth=callers(web_only)
+        ) as client,
     ):
         ready = await client.get("/readyz")
         summary = (await client.get("/ops/summary.json")).json()

@@ -49,7 +49,9 @@ async def burst(web: WebProcess) -> tuple[list[httpx.Response], float]:
     limits = httpx.Limits(max_connections=FAILURES + 5)
     async with (
         httpx.AsyncClient(base_url=web.url, timeout=30) as health_client,
-        httpx.AsyncClient(base_url=web.url, timeout=30, limits=limits) as client,
+        httpx.AsyncClient(
+            base_url=web.url, timeout=30, limits=limits, auth=web.callers()
+        ) as client,
     ):
         # Open the connections first: the burst measures failing requests, not TCP accepts.
         await asyncio.gather(*(client.get("/healthz") for _ in range(FAILURES)))
@@ -98,7 +100,7 @@ async def test_failing_requests_answer_500_with_a_request_id_and_never_stall_hea
 
 
 async def test_a_sane_request_id_is_echoed_and_a_forged_one_replaced(web: WebProcess) -> None:
-    async with httpx.AsyncClient(base_url=web.url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=web.url, timeout=10, auth=web.callers()) as client:
         kept = await client.get("/healthz", headers={"X-Request-ID": "lb-7f3a.91_x"})
         forged = await client.get("/healthz", headers={"X-Request-ID": "a\tb" + "x" * 80})
     assert kept.headers["x-request-id"] == "lb-7f3a.91_x"

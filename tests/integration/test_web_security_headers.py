@@ -19,6 +19,7 @@ from hub.config import Settings
 from hub.web.app import create_app
 from hub.web.security_headers import NOT_A_PAGE_CSP, OPS_PAGE_CSP, PAGE_CSP, PDF_CSP
 from hub.web.signing_pages import CSP as SIGNING_CSP
+from tests.helpers import callers
 
 pytestmark = pytest.mark.integration
 PLACEHOLDERS = {"sha256": "0" * 64, "number": "1", "name": "pad.js"}
@@ -48,7 +49,9 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     hub: Hub = bootstrap(settings, consumers=False)
     app = create_app(web_services(hub), extra_routers=(exploding_router(),))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub") as the_client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://hub", auth=callers(hub)
+    ) as the_client:
         yield the_client
     await hub.reports.close()
     await hub.db.dispose()

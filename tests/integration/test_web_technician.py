@@ -7,15 +7,16 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
 from hub.db.tables import outbox
+from hub.identity.issue import issue_token
+from hub.identity.roles import Role
 from tests import factories
 from tests.fakes.standin_oracles import SupportRecords
-from tests.helpers import eventually, web_app
+from tests.helpers import callers, eventually, web_app
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +27,7 @@ ONE_KM_NORTH = {"position": {"lat": factories.SITE.lat + 0.01, "lon": factories.
 
 def http_client(hub: Hub) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=web_app(hub))
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
+    return httpx.AsyncClient(transport=transport, base_url="http://test", auth=callers(hub))
 
 
 @pytest.fixture
@@ -221,40 +222,27 @@ async def test_retried_check_in_with_the_same_idempotency_key_is_recorded_once(
     assert await flow_steps(client, "WO-T-RETRY") == ["created", "dispatched", "checked_in"]
 
 
-async def test_bearer_token_is_required_when_one_is_configured(
-    client: httpx.AsyncClient, settings: Settings
+async def test_another_technicians_token_cannot_check_in_or_read_the_order(
+    client: httpx.AsyncClient, hub: Hub
 ) -> None:
-    await dispatched(client, "WO-T-AUTH")
-    secured = bootstrap(
-        settings.model_copy(update={"field_app_token": SecretStr("s3cret")}), consumers=False
+    await dispatched(client, "WO-T-AUTH")  # to T001
+    intruder = await issue_token(hub.users, "intruder", Role.TECHNICIAN, technician_id="T002")
+    as_intruder = {"Authorization": f"Bearer {intruder}"}
+
+    missing = await client.get(orders_of("T001"), auth=None)
+    blocked = await client.post(
+        f"{orders_of('T001')}/WO-T-AUTH/check-in", json=ON_SITE, headers=as_intruder
     )
-    try:
-        async with http_client(secured) as app:
-            missing = await app.get(orders_of("T001"))
-            wrong = await app.get(orders_of("T001"), headers={"Authorization": "Bearer guess"})
-            blocked = await app.post(
-                f"{orders_of('T001')}/WO-T-AUTH/check-in",
-                json=ON_SITE,
-                headers={"Authorization": "Bearer s3cre"},
-            )
-            right = await app.get(orders_of("T001"), headers={"Authorization": "Bearer s3cret"})
-    finally:
-        await secured.db.dispose()
+    peek = await client.get(f"{orders_of('T001')}/WO-T-AUTH", headers=as_intruder)
+    right = await client.get(orders_of("T001"))
 
     assert missing.status_code == 401
     assert "Authorization: Bearer" in missing.json()["detail"]
-    assert missing.headers["www-authenticate"] == "Bearer"
-    assert wrong.status_code == blocked.status_code == 401
-    assert wrong.json()["detail"] == "the bearer token is not valid"
+    assert blocked.status_code == peek.status_code == 403
+    assert "technician T002's" in blocked.json()["detail"]
     assert right.status_code == 200
     assert [o["order_id"] for o in right.json()] == ["WO-T-AUTH"]
     assert await flow_steps(client, "WO-T-AUTH") == ["created", "dispatched"]
-
-
-async def test_without_a_configured_token_the_gateway_is_open(client: httpx.AsyncClient) -> None:
-    response = await client.get(orders_of("T001"))
-
-    assert response.status_code == 200
 
 
 async def test_check_in_is_published_through_the_outbox_by_the_relay(

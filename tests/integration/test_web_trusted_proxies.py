@@ -58,7 +58,7 @@ async def test_behind_a_trusted_proxy_the_limiter_and_audit_see_the_forwarded_cl
     port: int, tmp_path: Path
 ) -> None:
     with web_process(port, tmp_path, "127.0.0.1") as web:
-        async with httpx.AsyncClient(base_url=web.url, timeout=60) as client:
+        async with httpx.AsyncClient(base_url=web.url, timeout=60, auth=web.callers()) as client:
             ip = await audited_ip(client, tmp_path, "198.51.100.23")
             misses = [await probe(client, "203.0.113.5") for _ in range(PROBES)]
             blocked = await probe(client, "203.0.113.5")
@@ -73,7 +73,7 @@ async def test_a_forged_forwarded_for_from_an_untrusted_peer_changes_nothing(
     port: int, tmp_path: Path, proxies: str | None
 ) -> None:
     with web_process(port, tmp_path, proxies) as web:
-        async with httpx.AsyncClient(base_url=web.url, timeout=60) as client:
+        async with httpx.AsyncClient(base_url=web.url, timeout=60, auth=web.callers()) as client:
             ip = await audited_ip(client, tmp_path, "198.51.100.23")
             misses = [await probe(client, f"203.0.113.{n}") for n in range(PROBES)]
             forged = await probe(client, "203.0.113.99")

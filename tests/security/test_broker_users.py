@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,17 +25,28 @@ SCRIPT = Path(__file__).parents[2] / "scripts" / "rabbitmq_users.sh"
 
 
 @pytest.fixture
-def users(settings: Settings, vhost: str, tmp_path: Path) -> dict[str, str]:
-    """AMQP URLs of hub-worker, hub-web and hub-relay on the test vhost, for this test's prefix."""
+def users(settings: Settings, vhost: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """AMQP URLs of hub-worker, hub-web and hub-relay on the test vhost, for this test's prefix
+    (user names carry the prefix, so parallel test workers do not reset each other's)."""
     out = tmp_path / "users.env"
+    suffix = "-" + settings.queue_prefix.strip(".")
     args = ["bash", str(SCRIPT), "--vhost", vhost, "--prefix", settings.queue_prefix]
-    subprocess.run([*args, "--out", str(out)], check=True, capture_output=True, timeout=120)
+    args += ["--user-suffix", suffix, "--out", str(out)]
+    subprocess.run(args, check=True, capture_output=True, timeout=120)
     passwords = dict(line.split("=", 1) for line in out.read_text().split())
     urls = {}
     for role in ("hub-worker", "hub-web", "hub-relay"):
         password = passwords["RABBITMQ_PASSWORD_" + role.replace("-", "_")]
-        urls[role] = f"amqp://{role}:{password}@127.0.0.1:5672/{quote(vhost, safe='')}"
-    return urls
+        login = role + suffix
+        urls[role] = f"amqp://{login}:{password}@127.0.0.1:5672/{quote(vhost, safe='')}"
+    yield urls
+    for role in urls:
+        subprocess.run(
+            ["rabbitmqctl", "-q", "delete_user", role + suffix],
+            check=False,
+            capture_output=True,
+            timeout=60,
+        )
 
 
 @pytest.fixture

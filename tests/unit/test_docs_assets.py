@@ -8,10 +8,9 @@ import re
 import httpx
 
 from hub.bootstrap import bootstrap
-from hub.bootstrap.web import web_services
 from hub.config import Settings
-from hub.web.app import create_app
 from hub.web.docs_ui import SERVED
+from tests.helpers import app_with_staff
 
 # swagger-ui-dist@5.34.0 on npm: bump together with the fastapi-swagger pin, after comparing.
 UPSTREAM_SHA256 = {
@@ -28,9 +27,12 @@ def test_the_swagger_ui_files_are_byte_for_byte_the_upstream_release() -> None:
 
 async def test_the_docs_page_has_no_inline_script_and_serves_only_its_own_files() -> None:
     hub = bootstrap(Settings(database_url="sqlite+aiosqlite:///:memory:"), consumers=False)
-    app = create_app(web_services(hub))
+    app, token = await app_with_staff(hub)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://hub", headers=headers
+    ) as client:
         page = (await client.get("/docs")).text
         petstore = await client.get("/docs-assets/index.html")
         init = await client.get("/docs-assets/docs-init.js")

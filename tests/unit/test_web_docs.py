@@ -6,14 +6,17 @@ import httpx
 
 from hub.bootstrap import bootstrap
 from hub.config import Settings
-from tests.helpers import web_app
+from tests.helpers import app_with_staff
 
 
 async def test_docs_page_loads_swagger_ui_from_the_hub_itself() -> None:
     hub = bootstrap(Settings(database_url="sqlite+aiosqlite:///:memory:"), consumers=False)
-    app = web_app(hub)
+    app, token = await app_with_staff(hub)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://hub", headers=headers
+    ) as client:
         page = await client.get("/docs")
         assert page.status_code == 200
         assert "cdn.jsdelivr.net" not in page.text

@@ -1,0 +1,1 @@
+"""Who is calling: identities with roles, API tokens, OIDC access tokens, staff sessions."""
