@@ -118,6 +118,7 @@ def create_app(
         on_site.router,
         exception_reports.technician_router,
         exception_reports.router,
+        exception_reports.page_router,
         exception_directory.router,
         staff_pages.router,
     )

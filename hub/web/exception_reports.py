@@ -7,20 +7,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from hub.domain.exception_report import ReportState
+from hub.handlers.exception_reports import TYPE_TEXT
 from hub.queries.exceptions import ExceptionQueries
 from hub.web.auth import (
     EXCEPTION_DESK,
+    EXCEPTION_READERS,
     AssignedOrder,
     IdentityDep,
     TechnicianDep,
     allow,
     authenticated_technician,
 )
-from hub.web.deps import ID_PATTERN, CommandsDep, ExceptionsDep, IdempotencyKeyHeader, PageQuery
+from hub.web.deps import (
+    ID_PATTERN,
+    CommandsDep,
+    ExceptionsDep,
+    IdempotencyKeyHeader,
+    PageQuery,
+    SettingsDep,
+)
 from hub.web.idempotency import change_id_for, message_id_for
 from hub.web.models import problem_response
 from hub.web.on_site import COMMON_ANSWERS
@@ -106,3 +118,42 @@ async def resolve(
 
 async def _exception_view(exceptions: ExceptionQueries, report_id: str) -> ExceptionView:
     return ExceptionView.of(await exceptions.get(report_id), now=datetime.now(UTC))
+
+
+page_router = APIRouter(include_in_schema=False)
+_pages = Environment(
+    loader=PackageLoader("hub.web", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+
+
+@page_router.get(
+    "/exceptions/{report_id}",
+    response_class=HTMLResponse,
+    dependencies=[allow(*EXCEPTION_READERS)],
+)
+async def exception_page(
+    exceptions: ExceptionsDep, settings: SettingsDep, report_id: ReportIdPath
+) -> HTMLResponse:
+    """The page the responsible person's SMS links to: the report with what the technician
+    wrote (the text itself never goes into an SMS). Staff sign in first (`/login`)."""
+    view = await _exception_view(exceptions, report_id)
+    zone = ZoneInfo(settings.report_timezone)
+    html = _pages.get_template("exception.html").render(
+        assets="/docs-assets",
+        r=view,
+        type_text=TYPE_TEXT[view.type],
+        reported=_local(view.reported_at, zone),
+        resolved=_local(view.resolved_at, zone),
+        age=_duration(view.age_s),
+    )
+    return HTMLResponse(html)
+
+
+def _local(at: datetime | None, zone: ZoneInfo) -> str:
+    return "-" if at is None else at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"

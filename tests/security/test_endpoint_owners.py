@@ -32,6 +32,7 @@ OWNERS: dict[tuple[str, str], set[Role] | str] = {
     ("GET", "/api/v1/exceptions"): DESK,
     ("POST", "/api/v1/exceptions/{report_id}/resolve"): DESK,
     ("GET", "/api/v1/exception-directory"): DESK,
+    ("GET", "/exceptions/{report_id}"): DESK | {Role.ACCOUNT_MANAGER},
     ("PUT", "/api/v1/exception-directory/{exception_type}/{district}"): {Role.SUPERVISOR},
     ("DELETE", "/api/v1/exception-directory/{exception_type}/{district}"): {Role.SUPERVISOR},
     ("POST", "/api/v1/signatures/verify"): {
