@@ -24,7 +24,6 @@ from tests.integration.signing_support import (
     count,
     order_on_site,
     outbox_sms,
-    quiet_hub,  # noqa: F401 - fixture
     text_of,
 )
 
