@@ -221,7 +221,6 @@ async def wait_for(
 
 
 PAUSE_BEFORE_RESTART_S = 1.0
-RESTART_BUDGET_S = 5.0
 
 
 async def kill_at(
@@ -233,7 +232,9 @@ async def kill_at(
     timeout: float,
 ) -> list[str]:
     """`kill -9` the worker once `progress()` reaches each target and start it again after a
-    pause; one line per kill. A restart slower than RESTART_BUDGET_S fails the test."""
+    pause; one line per kill, with how long the worker took to be ready again (a figure for
+    the log, not an assertion: on a busy machine a restart can take seconds; the oracle of
+    lost, duplicated and unexpected effects is what the tests assert)."""
     kills: list[str] = []
     for target in targets:
 
@@ -248,7 +249,6 @@ async def kill_at(
         await worker.start()
         back_in = time.monotonic() - killed
         kills.append(f"kill at {at_kill} {what}, ready again {back_in:.1f}s")
-        assert back_in <= RESTART_BUDGET_S, f"restart took {back_in:.1f}s: {kills}"
     return kills
 
 

@@ -125,4 +125,3 @@ async def test_every_order_ends_archived_once_when_the_worker_is_killed_twice(
     assert len(kills) == 2 and len(set(worker.pids)) == 3, summary
     assert all(o.ok for o in oracles), summary + "\n" + "\n".join(o.line() for o in oracles)
     assert suppressed + len(ledger_repeats) >= 1, "no redelivery observed: vacuous run\n" + summary
-    assert quiet_after_restart_s <= DRAIN_BUDGET_S, summary
