@@ -118,6 +118,12 @@ def configure(
     log_queue_module.install(log_queue)
     for name, floor in LIBRARY_FLOORS.items():
         logging.getLogger(name).setLevel(max(level, floor))
+    # uvicorn started with its own log config gives its loggers handlers and stops them at
+    # "uvicorn" (propagate False): take them back, so every line goes through the one queue.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        library = logging.getLogger(name)
+        library.handlers = []
+        library.propagate = True
 
 
 def flush() -> None:

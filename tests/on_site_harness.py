@@ -19,7 +19,7 @@ from hub.runtime import Runtime
 from tests import factories
 from tests.conftest import _delete_queues
 from tests.fakes.standin_oracles import InventoryRecords, SmsRecords
-from tests.helpers import run, web_app
+from tests.helpers import callers, run, web_app
 from tests.inventory_standin import (
     ServedInventory,
     drop_separate_database,
@@ -72,7 +72,9 @@ async def on_site_hub(settings: Settings, inventory_url: str) -> AsyncIterator[H
 
 def http_client(hub: Hub) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=web_app(hub))
-    return httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30)
+    return httpx.AsyncClient(
+        transport=transport, base_url="http://test", timeout=30, auth=callers(hub)
+    )
 
 
 async def open_orders(hub: Hub, order_ids: Iterable[str], *, check_in: bool = False) -> None:

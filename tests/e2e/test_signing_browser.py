@@ -26,7 +26,7 @@ from hub.config import Settings
 from hub.db.tables import work_orders
 from tests import delivery_factories as df
 from tests import factories
-from tests.helpers import eventually
+from tests.helpers import callers, eventually
 from tests.integration.signing_support import (
     CODE,
     TECH,
@@ -128,7 +128,7 @@ async def record_passing_tests(api: httpx.AsyncClient, order_id: str) -> None:
 async def test_customer_signs_on_a_phone_sized_browser_and_downloads_the_signed_report(
     hub: Hub, server: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=server, timeout=60) as api:
+    async with httpx.AsyncClient(base_url=server, timeout=60, auth=callers(hub)) as api:
         await order_on_site(api, "WO-E2E-1")
         await record_passing_tests(api, "WO-E2E-1")
         await send_link(api, "WO-E2E-1")
@@ -259,6 +259,6 @@ async def _come_back_and_download(hub: Hub, browser: object, url: str, server: s
     assert "合格" in report_text and "不合格" not in report_text, report_text
     audit_text = reader.pages[-1].extract_text()
     assert "method: GET" in audit_text and "report_version: " in audit_text, audit_text
-    async with httpx.AsyncClient(base_url=server) as api:
+    async with httpx.AsyncClient(base_url=server, auth=callers(hub)) as api:
         check = (await api.post("/api/v1/signatures/verify", content=pdf)).json()
     assert check["valid"] is True and check["order_id"] == "WO-E2E-1"

@@ -23,6 +23,13 @@ from tests import delivery_factories as df
 from tests import factories
 
 NOW = datetime.now(UTC)  # the factories measure tests "now"; the hub refuses far-off times
+
+
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    """`NOW` is taken again for each test: a long test session must not age it."""
+    global NOW  # noqa: PLW0603
+    NOW = datetime.now(UTC)
 SHA = "ab" * 32
 LIMITS = AcceptancePolicy().thresholds_for("数据专线", 100)
 
