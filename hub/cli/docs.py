@@ -28,7 +28,7 @@ def docs_command(
 ) -> None:
     """Write the AsyncAPI document (and openapi.json next to it) from the default settings."""
     hub = bootstrap(documentation_settings(), consumers=True)
-    _write(out_path, asyncapi_document(hub))
+    _write(out_path, asyncapi_document(hub), sort_keys=True)  # the broker's order varies
     out.print(f"wrote {out_path}")
     openapi_path = out_path.with_name("openapi.json")
     _write(openapi_path, openapi_document(hub))
@@ -63,6 +63,7 @@ def _version() -> str:
         return "0.0.0"
 
 
-def _write(path: Path, document: dict[str, Any]) -> None:
+def _write(path: Path, document: dict[str, Any], *, sort_keys: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=sort_keys)
+    path.write_text(text + "\n", encoding="utf-8")

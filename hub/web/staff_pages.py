@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from hub.identity.errors import Unauthenticated
-from hub.web.deps import AuthenticatorDep, SettingsDep, StaffSessionsDep
+from hub.web.deps import AuthenticatorDep, StaffSessionsDep
 
 router = APIRouter(include_in_schema=False)
 _templates = Environment(
@@ -56,7 +56,6 @@ async def login_page(
 @router.post("/login", response_class=HTMLResponse)
 async def login(
     request: Request,
-    settings: SettingsDep,
     authenticator: AuthenticatorDep,
     sessions: StaffSessionsDep,
     token: Annotated[str, Form(max_length=4096)],
@@ -81,7 +80,7 @@ async def login(
         max_age=int(sessions.ttl_s),
         httponly=True,
         samesite="strict",
-        secure=str(settings.public_base_url).startswith("https://"),
+        secure=sessions.secure,
         path="/",
     )
     return answer
