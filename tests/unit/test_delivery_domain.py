@@ -30,6 +30,8 @@ def _now() -> None:
     """`NOW` is taken again for each test: a long test session must not age it."""
     global NOW  # noqa: PLW0603
     NOW = datetime.now(UTC)
+
+
 SHA = "ab" * 32
 LIMITS = AcceptancePolicy().thresholds_for("数据专线", 100)
 
