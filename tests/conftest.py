@@ -53,10 +53,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def vhost(session_prefix: str) -> Iterator[str]:
     name = services.ensure_vhost()
-    if os.environ.get("CI"):
-        # CI owns the machine: sweep what a killed earlier run left in the test vhost, since
-        # hundreds of idle quorum queues slow the broker down and can exhaust its handles.
-        services.run_sync(services.delete_by_prefix(name, ""))
     yield name
     services.run_sync(services.delete_by_prefix(name, session_prefix))
 
@@ -174,6 +170,17 @@ SQLITE_ONLY = {
     "test_findings.py",
     "test_broker_users.py",
 }
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On CI, sweep what a killed earlier run left in the test vhost, once, before any worker.
+
+    Hundreds of idle quorum queues slow the broker down and can exhaust its handles. Only the
+    controlling process sweeps (an xdist worker doing it would delete the queues another
+    worker is already using).
+    """
+    if os.environ.get("CI") and "PYTEST_XDIST_WORKER" not in os.environ:
+        services.run_sync(services.delete_by_prefix(services.ensure_vhost(), ""))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
