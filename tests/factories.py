@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import UTC, datetime, timedelta
 
 from schemas.v1 import (
@@ -35,7 +36,10 @@ def create_order(order_id: str, *, rng: random.Random | None = None) -> CreateWo
 
 
 def technician(tech_id: str = "T001") -> Technician:
-    return Technician(id=tech_id, name="王强", phone="+8613900139000")
+    """Each technician has a phone of their own, as in the field (SMS limits count per phone)."""
+    return Technician(
+        id=tech_id, name="王强", phone=f"+86139{zlib.crc32(tech_id.encode()) % 10**8:08d}"
+    )
 
 
 def dispatch(

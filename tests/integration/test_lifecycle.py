@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from hub.bootstrap import Hub
 from hub.db.tables import outbox
+from hub.domain.pii import mask_phone
 from hub.domain.work_order import Status
 from tests import factories
 from tests.fakes.standin_oracles import SmsRecords, SupportRecords
@@ -59,4 +60,5 @@ async def test_order_reaches_archived_with_flow_log_and_sms(hub: Hub) -> None:
 
     await eventually(outbox_drained)
     texts = await SmsRecords.of(hub.sms_sender).masked_recipients()
-    assert texts == [(f"dispatch-notice:{oid}:v2", "+86********000")]  # +8613900139000
+    masked = mask_phone(factories.technician().phone)
+    assert texts == [(f"dispatch-notice:{oid}:v2", masked)] and masked.count("*") == 8
