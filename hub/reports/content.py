@@ -98,7 +98,9 @@ def _visit(order: WorkOrder, zone: ZoneInfo, radius_m: float) -> dict[str, Any]:
     if order.appointment_start and order.appointment_end:
         start = order.appointment_start.astimezone(zone)
         end = order.appointment_end.astimezone(zone)
-        window = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+        # The end's date only when it differs: "2026-03-05 14:00–16:00", "… 22:00–2026-03-06 02:00"
+        ends = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+        window = f"{start:%Y-%m-%d %H:%M}–{ends}"
     check_in = order.check_in
     return {
         "technician": f"{clip(tech.name, 100)}（{tech.id}）" if tech else None,
