@@ -23,6 +23,17 @@ from tests.fakes.standin_oracles import Standins
 # 'file_handle_cache:info().'` shows it.
 
 
+# A chaos test at full size runs for minutes (500 signings, 2,000 orders): it gets more than the
+# suite's 420 s before pytest-timeout dumps the stacks and ends the run.
+CHAOS_TIMEOUT_S = 1800
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("chaos") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(CHAOS_TIMEOUT_S))
+
+
 @pytest.fixture(autouse=True)
 async def _delete_test_queues(settings: Settings, vhost: str) -> AsyncIterator[None]:
     yield

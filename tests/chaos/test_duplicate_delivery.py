@@ -25,7 +25,6 @@ from pydantic import BaseModel
 from hub.config import Settings
 from hub.db.engine import Database
 from hub.messaging.topology import Topology
-from hub.simulation.field import SimulatedField
 from schemas.v1 import (
     FlowLogEntry,
     SendSms,
@@ -33,6 +32,7 @@ from schemas.v1 import (
     WorkOrderCompleted,
     WorkOrderCreated,
 )
+from simulation.field import SimulatedField
 from tests.chaos.harness import (
     SUPPRESSED_LINE,
     WorkerProcess,

@@ -37,9 +37,9 @@ from hub.config import Settings
 from hub.db.engine import Database
 from hub.db.tables import outbox, signatures, work_orders
 from hub.messaging.topology import Topology
-from hub.simulation.customers import PlatformPhones
-from hub.simulation.delivery import SimulatedDelivery
-from hub.simulation.field import SimulatedField, customer_phone
+from simulation.customers import PlatformPhones
+from simulation.delivery import SimulatedDelivery
+from simulation.field import SimulatedField, customer_phone
 from tests.chaos.harness import (
     REDELIVERED_LINE,
     STATS_INTERVAL_S,
@@ -53,6 +53,7 @@ from tests.chaos.harness import (
 )
 from tests.chaos.oracles import Oracle, repeated_ledger_keys, totals
 from tests.fakes.standin_oracles import Standins, close_standins
+from tests.helpers import callers
 from tests.integration.signing_support import served
 
 pytestmark = [pytest.mark.chaos, pytest.mark.integration]
@@ -106,9 +107,9 @@ async def phones(standins: Standins) -> AsyncIterator[PlatformPhones]:
         yield PlatformPhones(client, number_of=customer_phone)
 
 
-@pytest.mark.usefixtures("web")
 async def test_signed_orders_are_billed_once_and_unsigned_never_with_the_worker_killed_twice(
     *,
+    web: Hub,
     settings: Settings,
     vhost: str,
     db: Database,
@@ -126,6 +127,7 @@ async def test_signed_orders_are_billed_once_and_unsigned_never_with_the_worker_
         seed=SEED,
         on_site_rate=ON_SITE_RATE,
         never_sign_rate=NEVER_SIGN_RATE,
+        auth=callers(web),  # each technician signs in with a token of their own
     )
     field = SimulatedField(topology, seed=SEED, run_id="rs", delivery=delivery)
     field_broker = RabbitBroker(settings.amqp_url, logger=file_logger(tmp_path / "field.log", "rs"))

@@ -22,7 +22,7 @@ from faststream.rabbit import RabbitBroker
 from hub.config import Settings
 from hub.db.engine import Database
 from hub.messaging.topology import Topology
-from hub.simulation.field import SimulatedField
+from simulation.field import SimulatedField
 from tests.chaos.harness import (
     STATS_INTERVAL_S,
     SUPPRESSED_LINE,
