@@ -52,7 +52,7 @@ from hub.db.engine import Database
 from hub.db.migrate import upgrade
 from hub.db.tables import outbox
 from hub.runtime import Runtime
-from hub.simulation.field import SimulatedField
+from simulation.field import SimulatedField
 
 HOPS = 3
 RAW_BODY_BYTES = 700  # about the hub's mean message body (the run reports the real mean)

@@ -26,14 +26,6 @@ from faststream.rabbit import RabbitRouter
 from pydantic import BaseModel
 
 from hub.messaging.topology import Topology
-from hub.simulation.customers import (
-    CODE,
-    Browser,
-    Phones,
-    SigningFailed,
-    signature_data_url,
-)
-from hub.simulation.queues import sim_queue, sim_subscriber
 from schemas.v1 import (
     PingMeasurement,
     PingResultRecorded,
@@ -43,6 +35,14 @@ from schemas.v1 import (
     SpeedMeasurement,
     SpeedTestRecorded,
 )
+from simulation.customers import (
+    CODE,
+    Browser,
+    Phones,
+    SigningFailed,
+    signature_data_url,
+)
+from simulation.queues import sim_queue, sim_subscriber
 
 Send = Callable[[BaseModel, str], Awaitable[None]]
 Way = Literal["on_site", "remote", "never"]

@@ -18,9 +18,6 @@ from pydantic import BaseModel
 from hub.errors import HubError
 from hub.messaging.topology import Topology, message_type
 from hub.ports import ResourceInventory
-from hub.simulation.delivery import SimulatedDelivery
-from hub.simulation.on_site import SiteProblems
-from hub.simulation.queues import Subscribe, sim_queue, sim_subscriber
 from schemas.v1 import (
     AccountManager,
     ArchiveWorkOrder,
@@ -38,6 +35,9 @@ from schemas.v1 import (
     WorkOrderCreated,
     WorkOrderDispatched,
 )
+from simulation.delivery import SimulatedDelivery
+from simulation.on_site import SiteProblems
+from simulation.queues import Subscribe, sim_queue, sim_subscriber
 
 STREETS = ("南京东路", "淮海中路", "世纪大道", "漕溪北路", "长寿路", "张江路", "虹桥路", "武宁路")
 PRODUCTS = ("数据专线", "互联网专线", "云网专线", "OTN 专线")

@@ -26,7 +26,6 @@ from hub.domain.resources import ResourceState
 from hub.errors import HubError
 from hub.messaging.topology import Topology
 from hub.ports import ResourceInventory
-from hub.simulation.queues import Subscribe, sim_queue, sim_subscriber
 from schemas.v1 import (
     ChangeOpticalBox,
     Coordinates,
@@ -45,6 +44,7 @@ from schemas.v1 import (
     TechnicianCheckedIn,
     WorkOrderReturned,
 )
+from simulation.queues import Subscribe, sim_queue, sim_subscriber
 
 Send = Callable[[BaseModel, str], Awaitable[None]]
 Finish = Callable[[str, str, str], Awaitable[None]]  # order, technician, note: the visit ends

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from hub.cli.db import db_app
-from hub.cli.demo import demo_command
 from hub.cli.dlq import dlq_app
 from hub.cli.docs import docs_command
+from hub.cli.plugins import add_plugin_commands
 from hub.cli.processes import web_command, worker_command
 from hub.cli.timers import timers_app
 from hub.cli.up import up_command
@@ -23,9 +23,9 @@ app = typer.Typer(
 app.command("up")(up_command)
 app.command("worker")(worker_command)
 app.command("web")(web_command)
-app.command("demo")(demo_command)
 app.command("docs")(docs_command)
 app.add_typer(db_app, name="db")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(timers_app, name="timers")
 app.add_typer(users_app, name="users")
+add_plugin_commands(app)  # `hub demo`, from the simulation package

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-from collections.abc import Awaitable
 from typing import Annotated
 from urllib.parse import urlparse
 
@@ -14,21 +12,20 @@ from fastapi import FastAPI
 from rich.table import Table
 
 from hub.bootstrap import Hub, bootstrap
-from hub.cli.console import err, fail, load_or_exit, out, run
+from hub.cli.console import fail, load_or_exit, out, run
 from hub.cli.db import display_url, migrate
-from hub.cli.demo import run_with_progress
-from hub.cli.demo_run import DemoRun
+from hub.cli.plugins import demo_feeder
 from hub.cli.processes import HostOption, PortOption, listen_or_exit, port_or_default
 from hub.cli.signals import stop_on_signals
 from hub.cli.standin_server import listen_standins_or_exit, serve_standins, standin_app_for
 from hub.cli.users import print_tokens
+from hub.cli.waiting import first_of
 from hub.cli.web_app import EmbeddedServer, browsable_url, build_web_app, uvicorn_config
 from hub.config import Settings, is_loopback_host
 from hub.identity.issue import issue_demo_tokens
 from hub.runtime import Runtime
 
 RABBITMQ_MANAGEMENT_PORT = 15672
-DEMO_TIMEOUT_S = 600.0
 
 
 def up_command(
@@ -51,6 +48,9 @@ def up_command(
 
 
 async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> None:
+    feed_demo = demo_feeder() if demo_orders else None
+    if demo_orders and feed_demo is None:
+        fail("--demo-orders needs the simulation package: install the project (make setup)")
     sock = listen_or_exit(host, port, settings)
     port = sock.getsockname()[1]  # the real one when asked for port 0
     revision = await migrate(settings)
@@ -75,8 +75,8 @@ async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> 
                 await _print_banner(
                     hub, url=url, revision=revision, standins=_urls(standins, standin_url)
                 )
-                if demo_orders:
-                    await _demo(
+                if feed_demo is not None:
+                    await feed_demo(
                         hub,
                         demo_orders,
                         url=url,
@@ -84,7 +84,7 @@ async def _up(settings: Settings, *, host: str, port: int, demo_orders: int) -> 
                         stop=stop,
                         serving=serving,
                     )
-                await _first_of(stop.wait(), serving)
+                await first_of(stop.wait(), serving)
         finally:
             server.should_exit = True  # finishes in-flight requests, then returns
             await asyncio.gather(serving, return_exceptions=True)
@@ -104,50 +104,6 @@ async def _until_started(server: EmbeddedServer, serving: asyncio.Task[None]) ->
         if serving.done():
             fail("the web server did not start (see the log above)")
         await asyncio.sleep(0.05)
-
-
-async def _demo(
-    hub: Hub,
-    orders: int,
-    *,
-    url: str,
-    standin_url: str | None,
-    stop: asyncio.Event,
-    serving: asyncio.Task[None],
-) -> None:
-    """Feed the demo orders while serving; the field leaves once they are all delivered
-    (archived, or waiting for a customer who never signs)."""
-    demo = DemoRun(hub, orders=orders, web_url=url, standin_url=standin_url)
-    await demo.start()
-    try:
-        feeding = asyncio.create_task(run_with_progress(demo, timeout_s=DEMO_TIMEOUT_S))
-        await _first_of(stop.wait(), serving, feeding)
-        if not feeding.done():
-            feeding.cancel()
-            return
-        if feeding.result():
-            waiting = demo.expected_unsigned
-            out.print(
-                f"demo: {orders - waiting} orders signed and archived, {waiting} waiting "
-                f"for a signature, in {demo.elapsed_s:.1f} s; still serving"
-            )
-        else:
-            err.print(
-                f"[yellow]demo: only {await demo.archived()} of {orders} orders archived "
-                f"after {DEMO_TIMEOUT_S:.0f} s[/yellow]"
-            )
-    finally:
-        with contextlib.suppress(Exception):
-            await demo.stop()
-
-
-async def _first_of(*waitables: Awaitable[object]) -> None:
-    """Wait until one is done; cancel the helpers made here (not the tasks passed in)."""
-    tasks = [asyncio.ensure_future(w) for w in waitables]
-    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    for waitable, task in zip(waitables, tasks, strict=True):
-        if task in pending and task is not waitable:
-            task.cancel()
 
 
 async def _print_banner(hub: Hub, *, url: str, revision: str, standins: dict[str, str]) -> None:

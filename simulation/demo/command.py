@@ -29,13 +29,13 @@ from rich.progress import (
 from hub.bootstrap import Hub, bootstrap
 from hub.cli.console import err, load_or_exit, out, run
 from hub.cli.db import migrate
-from hub.cli.demo_report import DemoReport, collect_report, summary_table
-from hub.cli.demo_run import DemoRun, OnSiteRates, SigningRates
 from hub.cli.standin_server import listen_standins, serve_standins, standin_app_for
 from hub.cli.web_app import EmbeddedServer, browsable_url, build_web_app, listen, uvicorn_config
 from hub.config import Settings
 from hub.messaging.declare import delete_topology
 from hub.runtime import Runtime
+from simulation.demo.report import DemoReport, collect_report, summary_table
+from simulation.demo.run import DemoRun, OnSiteRates, SigningRates
 
 LOCAL = "127.0.0.1"
 

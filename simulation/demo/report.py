@@ -12,9 +12,6 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.cli.demo_delivery import delivery_counts, delivery_rows
-from hub.cli.demo_run import DemoRun
-from hub.cli.demo_standins import billing_starts, platform_sends
 from hub.cli.parking import ParkingQueues, amqp_connection
 from hub.db.tables import (
     exception_reports,
@@ -24,6 +21,9 @@ from hub.db.tables import (
     work_orders,
 )
 from hub.domain.work_order import FINAL_STATUSES, Status
+from simulation.demo.delivery_counts import delivery_counts, delivery_rows
+from simulation.demo.run import DemoRun
+from simulation.demo.standins import billing_starts, platform_sends
 
 
 @dataclass

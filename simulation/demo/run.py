@@ -30,10 +30,10 @@ from hub.domain.work_order import Status
 from hub.identity.client import Issue, TokensByCaller
 from hub.identity.issue import DEMO_TTL, issue_token
 from hub.identity.roles import Role
-from hub.simulation.customers import PlatformPhones
-from hub.simulation.delivery import SimulatedDelivery
-from hub.simulation.field import SimulatedField, customer_phone
-from hub.simulation.on_site import SiteProblems
+from simulation.customers import PlatformPhones
+from simulation.delivery import SimulatedDelivery
+from simulation.field import SimulatedField, customer_phone
+from simulation.on_site import SiteProblems
 
 FEED_CONCURRENCY = 50
 POLL_INTERVAL_S = 0.25

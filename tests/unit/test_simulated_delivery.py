@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from hub.simulation.customers import PlatformPhones
-from hub.simulation.delivery import SimulatedDelivery
-from hub.simulation.field import customer_phone
+from simulation.customers import PlatformPhones
+from simulation.delivery import SimulatedDelivery
+from simulation.field import customer_phone
 
 
 def _delivery(**rates: float) -> SimulatedDelivery:
