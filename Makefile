@@ -9,11 +9,9 @@ ORDERS ?= 50
 PYTEST_ARGS ?= -ra --durations=15
 # Two pytest workers share the machine's cores; each has its own queue prefix and databases.
 WORKERS ?= 2
-# `make test` runs the fault tier at these smaller sizes (same faults, same assertions);
-# `make chaos` runs it at full size (see docs/benchmarks.md for the figures).
-CHAOS_SMALL := HUB_CHAOS_R1_ORDERS=300 HUB_CHAOS_R5_ORDERS=100 HUB_CHAOS_SWAP_KILL_SWAPS=150 \
-	HUB_CHAOS_SIGN_ORDERS=120 HUB_CHAOS_OUTAGE_SWAPS=60 HUB_CHAOS_OUTAGE_S=10 \
-	HUB_CHAOS_FUZZ_EXAMPLES=150
+# The fault tier (kill -9, broker restarts, outages: minutes per test) runs in `make chaos`,
+# one test at a time; `make test` stays inside CI's budget. Smaller runs: HUB_CHAOS_* sizes
+# (docs/benchmarks.md lists them).
 
 .PHONY: help setup services run test quick chaos lint bench docs clean
 
@@ -32,9 +30,8 @@ run: setup  ## the whole hub in one process, with 50 demo orders (ORDERS=N)
 	@echo "  RabbitMQ UI http://127.0.0.1:15672 (guest/guest); SQLite + SMS log in ./var; Ctrl-C stops"
 	$(BIN)/hub up --demo-orders $(ORDERS)
 
-test: setup services lint  ## lint, then every test tier against real services (≤ 15 min)
+test: setup services lint  ## lint, then every tier but chaos against real services (≤ 15 min)
 	$(BIN)/pytest -m "not chaos" -n $(WORKERS) $(PYTEST_ARGS)
-	env $(CHAOS_SMALL) $(BIN)/pytest -m chaos $(PYTEST_ARGS)
 
 chaos: setup services  ## the fault tier at full size, one test at a time (long)
 	$(BIN)/pytest -m chaos $(PYTEST_ARGS)
