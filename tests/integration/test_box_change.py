@@ -8,9 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from hub.bootstrap import Hub
 from hub.config import Settings
+from hub.db.tables import resource_changes
 from hub.domain.work_order import Status
 from schemas.v1 import ChangeOpticalBox, OpticalBoxChanged
 from tests import factories
@@ -149,14 +151,22 @@ async def test_a_second_change_while_one_is_in_flight_is_refused_with_409(
     hub: Hub, client: httpx.AsyncClient, stand_in: ServedInventory
 ) -> None:
     await open_orders(hub, ["WO-015"])
-    await stand_in.faults(delay_ms=1000)
+    await stand_in.faults(delay_ms=3000)
     swap = asyncio.create_task(
         client.post(
             "/api/v1/technicians/T015/orders/WO-015/fiber-swap",
             json={"fiber_id": "C001-F070", "fiber_no": 70},
         )
     )
-    await asyncio.sleep(0.4)
+
+    async def swap_in_flight() -> bool:  # not a fixed sleep: a busy machine starts it late
+        async with hub.db.read() as conn:
+            held = select(resource_changes.c.change_id).where(
+                resource_changes.c.active_order_id == "WO-015"
+            )
+            return (await conn.execute(held)).first() is not None
+
+    await eventually(swap_in_flight)
     second = await client.post(box_path("WO-015", "T015"), json={"box_id": "B001", "port": 61})
     await stand_in.faults(delay_ms=0)
     assert second.status_code == 409, second.text
