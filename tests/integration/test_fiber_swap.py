@@ -10,9 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from hub.bootstrap import Hub
 from hub.config import Settings
+from hub.db.tables import resource_changes
 from hub.domain.work_order import Status
 from schemas.v1 import FiberSwapped, SwapFiber
 from tests.helpers import eventually, publish
@@ -268,13 +270,21 @@ async def test_a_swap_applied_after_the_order_changed_is_undone(
 ) -> None:
     await open_orders(hub, ["WO-009"], check_in=True)
     holders = await stand_in.records.fiber_holders()
-    await stand_in.faults(delay_ms=1500)
+    await stand_in.faults(delay_ms=3000)
     swapping = asyncio.create_task(client.post(swap_path("WO-009"), json=fiber(68)))
-    await asyncio.sleep(0.5)
-    await stand_in.faults(delay_ms=0)
+
+    async def swap_in_flight() -> bool:  # not a fixed sleep: a busy machine starts it late
+        async with hub.db.read() as conn:
+            held = select(resource_changes.c.change_id).where(
+                resource_changes.c.active_order_id == "WO-009"
+            )
+            return (await conn.execute(held)).first() is not None
+
+    await eventually(swap_in_flight)
     completed = await client.post(
         "/api/v1/technicians/T009/orders/WO-009/complete", json={"note": "done anyway"}
     )
+    await stand_in.faults(delay_ms=0)
     assert completed.status_code == 200, completed.text
     answer = await swapping
 
