@@ -16,6 +16,7 @@ COPY hub ./hub
 COPY adapters ./adapters
 COPY consumers ./consumers
 COPY schemas ./schemas
+COPY simulation ./simulation
 RUN pip install '.[postgres,twilio]'
 
 RUN useradd --system --uid 10001 --home-dir /var/lib/hub --create-home hub
