@@ -6,6 +6,7 @@ from __future__ import annotations
 from hub.bootstrap import Hub
 from tests import factories
 from tests.consumers.memory_reads import forward, outbox_bodies, parked
+from tests.consumers.on_site_steps import swapped
 from tests.fakes.standin_oracles import SupportRecords
 from tests.helpers import publish
 
@@ -50,3 +51,16 @@ async def test_the_same_flow_log_line_twice_is_mirrored_once(memory_hub: Hub) ->
     support = SupportRecords.of(memory_hub.work_order_system)
     assert await support.flow_log_lines("WO-S3") == 1
     assert await support.repeated_keys() == {"flow-log:WO-S3:1": 2}  # called twice, kept once
+
+
+async def test_an_order_reissued_on_site_is_archived_there_and_its_successor_registered(
+    memory_hub: Hub,
+) -> None:
+    await swapped(memory_hub, "WO-S4")
+
+    await forward(memory_hub, "WorkOrderCreated.v1")
+    await forward(memory_hub, "WorkOrderReissued.v1")
+
+    support = SupportRecords.of(memory_hub.work_order_system)
+    assert await support.statuses() == {"WO-S4": "archived", "WO-S4.R1": "created"}
+    assert parked(memory_hub) == []
