@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,14 +24,26 @@ async def _keep_raw(msg: Any) -> Any:
     return msg.body  # parked bodies may be anything: never decode them
 
 
-@asynccontextmanager
-async def running_memory_hub(data_dir: Path) -> AsyncIterator[Hub]:
-    """The real hub wired by `bootstrap` on SQLite, on the in-memory broker; parked messages
-    are collected in `hub.parked`."""
-    url = f"sqlite+aiosqlite:///{data_dir / 'hub.sqlite3'}"
-    db = Database(url)
+async def _migrate(path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{path}")
     await upgrade(db)
     await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; each hub starts from a copy of it."""
+    path = tmp_path_factory.mktemp("migrated") / "hub.sqlite3"
+    asyncio.run(_migrate(path))
+    return path
+
+
+@asynccontextmanager
+async def running_memory_hub(data_dir: Path, migrated: Path) -> AsyncIterator[Hub]:
+    """The real hub wired by `bootstrap` on SQLite (a copy of `migrated`), on the in-memory
+    broker; parked messages are collected in `hub.parked`."""
+    shutil.copyfile(migrated, data_dir / "hub.sqlite3")
+    url = f"sqlite+aiosqlite:///{data_dir / 'hub.sqlite3'}"
     # One render worker: this tier shares a 2-core machine, and one report at a time is enough.
     settings = Settings(database_url=url, data_dir=data_dir, queue_prefix="mem.", report_workers=1)
     hub = bootstrap(settings)
@@ -52,13 +66,16 @@ async def running_memory_hub(data_dir: Path) -> AsyncIterator[Hub]:
 
 
 @pytest.fixture
-async def memory_hub(tmp_path: Path) -> AsyncIterator[Hub]:
-    async with running_memory_hub(tmp_path) as hub:
+async def memory_hub(tmp_path: Path, migrated_database: Path) -> AsyncIterator[Hub]:
+    async with running_memory_hub(tmp_path, migrated_database) as hub:
         yield hub
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def module_memory_hub(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Hub]:
+async def module_memory_hub(
+    tmp_path_factory: pytest.TempPathFactory, migrated_database: Path
+) -> AsyncIterator[Hub]:
     """One memory hub for a whole module, for tests whose messages change nothing (parked)."""
-    async with running_memory_hub(tmp_path_factory.mktemp("memory-hub")) as hub:
+    data_dir = tmp_path_factory.mktemp("memory-hub")
+    async with running_memory_hub(data_dir, migrated_database) as hub:
         yield hub
