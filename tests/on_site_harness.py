@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hub.bootstrap import Hub, bootstrap
 from hub.config import Settings
-from hub.db.tables import outbox
+from hub.db.tables import outbox, resource_changes
 from hub.domain.work_order import Status
 from hub.queries.orders import OrderQueries
 from hub.runtime import Runtime
@@ -103,6 +103,15 @@ async def status_of(hub: Hub, order_id: str) -> tuple[Status, int] | None:
 async def sms_sent(hub: Hub, sms_id: str) -> int:
     """How many times the SMS platform got this text."""
     return (await SmsRecords.of(hub.sms_sender).sms_ids()).count(sms_id)
+
+
+async def change_in_flight(hub: Hub, order_id: str) -> bool:
+    """True once a fiber swap or box change of `order_id` is recorded and not finished."""
+    async with hub.db.read() as conn:
+        held = select(resource_changes.c.change_id).where(
+            resource_changes.c.active_order_id == order_id
+        )
+        return (await conn.execute(held)).first() is not None
 
 
 async def outbox_types(hub: Hub, order_id: str) -> list[str]:

@@ -34,6 +34,7 @@ from schemas.v1 import (
     RecordSpeedTest,
 )
 from tests import factories
+from tests.fakes.clock import START
 from tests.handlers.harness import RADIUS_M, FakeHub, fake_hub
 
 ORDER = "WO-TOTAL-1"
@@ -97,7 +98,7 @@ async def _run(hub: FakeHub, command: BaseModel | None, note: Note) -> bool:
 @st.composite
 def deliveries(draw: st.DrawFn) -> dict[str, Any]:
     near_now = st.builds(
-        lambda s: factories_now() + timedelta(seconds=s),
+        lambda s: START + timedelta(seconds=s),
         st.integers(min_value=-3 * 86400, max_value=600),
     )
     order = {
@@ -146,12 +147,6 @@ def deliveries(draw: st.DrawFn) -> dict[str, Any]:
         "lang": draw(st.sampled_from(LANGS)),
         "zone": draw(st.sampled_from(ZONES)),
     }
-
-
-def factories_now() -> datetime:
-    from tests.fakes.clock import START
-
-    return START
 
 
 async def _deliver(hub: FakeHub, d: dict[str, Any], note: Note) -> None:
@@ -229,7 +224,7 @@ def test_every_order_the_hub_accepts_renders_in_every_language_and_zone(
 def test_the_most_hostile_accepted_order_renders_to_a_pdf(tmp_path: Path) -> None:
     from hub.reports.worker import render_html
 
-    now = factories_now()
+    now = START
     hostile = {
         "order": {
             "order_id": ORDER,

@@ -8,17 +8,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from hub.bootstrap import Hub
 from hub.config import Settings
-from hub.db.tables import resource_changes
 from hub.domain.work_order import Status
 from schemas.v1 import ChangeOpticalBox, OpticalBoxChanged
 from tests import factories
 from tests.helpers import eventually, publish
 from tests.inventory_standin import ServedInventory
 from tests.on_site_harness import (
+    change_in_flight,
     http_client,
     on_site_hub,
     open_orders,
@@ -159,14 +158,7 @@ async def test_a_second_change_while_one_is_in_flight_is_refused_with_409(
         )
     )
 
-    async def swap_in_flight() -> bool:  # not a fixed sleep: a busy machine starts it late
-        async with hub.db.read() as conn:
-            held = select(resource_changes.c.change_id).where(
-                resource_changes.c.active_order_id == "WO-015"
-            )
-            return (await conn.execute(held)).first() is not None
-
-    await eventually(swap_in_flight)
+    await eventually(lambda: change_in_flight(hub, "WO-015"))  # not a fixed sleep
     second = await client.post(box_path("WO-015", "T015"), json={"box_id": "B001", "port": 61})
     await stand_in.faults(delay_ms=0)
     assert second.status_code == 409, second.text

@@ -10,17 +10,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from hub.bootstrap import Hub
 from hub.config import Settings
-from hub.db.tables import resource_changes
 from hub.domain.work_order import Status
 from schemas.v1 import FiberSwapped, SwapFiber
 from tests.helpers import eventually, publish
 from tests.inventory_standin import ServedInventory
 from tests.on_site_harness import (
     ORDER_IDS,
+    change_in_flight,
     fiber,
     http_client,
     live_holders_ok,
@@ -273,14 +272,7 @@ async def test_a_swap_applied_after_the_order_changed_is_undone(
     await stand_in.faults(delay_ms=3000)
     swapping = asyncio.create_task(client.post(swap_path("WO-009"), json=fiber(68)))
 
-    async def swap_in_flight() -> bool:  # not a fixed sleep: a busy machine starts it late
-        async with hub.db.read() as conn:
-            held = select(resource_changes.c.change_id).where(
-                resource_changes.c.active_order_id == "WO-009"
-            )
-            return (await conn.execute(held)).first() is not None
-
-    await eventually(swap_in_flight)
+    await eventually(lambda: change_in_flight(hub, "WO-009"))  # not a fixed sleep
     completed = await client.post(
         "/api/v1/technicians/T009/orders/WO-009/complete", json={"note": "done anyway"}
     )
