@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from faststream.rabbit import RabbitBroker
 
+from consumers.appointments import appointment_router
 from consumers.close_out import close_out_router
 from consumers.exception_reports import exception_report_router
 from consumers.notifications import notification_router
@@ -22,6 +23,7 @@ from hub.messaging.topology import Topology
 
 ROUTERS = (
     work_order_router,
+    appointment_router,
     notification_router,
     support_sync_router,
     on_site_router,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
+from datetime import time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AnyHttpUrl,
@@ -20,6 +21,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.domain.appointment import AppointmentPolicy
 from hub.domain.clock import ClockWindow
 from hub.domain.notifications import SmsLimits
 
@@ -122,6 +124,23 @@ class Settings(BaseSettings):
     staff_session_ttl_h: Annotated[float, Field(gt=0, le=24 * 7)] = 8.0
 
     check_in_radius_m: Annotated[float, Field(gt=0)] = 500.0
+
+    # Appointments (issue 10): booking rules and timers, in the zone of HUB_REPORT_TIMEZONE.
+    working_hours_start: time = Field(
+        default=time(8, 0), description="Local time a visit window may start from"
+    )
+    working_hours_end: time = Field(
+        default=time(20, 0), description="Local time a visit window must end by"
+    )
+    reschedules_flag_at: Annotated[int, Field(ge=1, le=20)] = Field(
+        default=3, description="This many reschedules of one booking flag it for the supervisor"
+    )
+    accept_within_min: Annotated[int, Field(ge=1, le=24 * 60)] = Field(
+        default=30, description="Minutes a technician has to accept (接单) a dispatched order"
+    )
+    confirm_by: time = Field(
+        default=time(9, 0), description="Local time on the day a visit should be confirmed by"
+    )
     delivery_limit: Annotated[int, Field(ge=1, le=100)] = 5
     retry_delays_ms: list[Annotated[int, Field(gt=0)]] = [1000, 5000, 30000]
     transient_attempts: Annotated[int, Field(ge=1)] = 6
@@ -202,6 +221,21 @@ class Settings(BaseSettings):
             raise ValueError("HUB_OIDC_ISSUER needs HUB_OIDC_JWKS_URL and HUB_OIDC_AUDIENCE")
         return self
 
+    @model_validator(mode="after")
+    def _working_hours_are_ordered(self) -> Settings:
+        if self.working_hours_end <= self.working_hours_start:
+            raise ValueError("HUB_WORKING_HOURS_END must be after HUB_WORKING_HOURS_START")
+        return self
+
+    @field_validator("report_timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
+
     def unsafe_listen_reason(self, host: str) -> str | None:
         """Why the web must not listen on `host`, or None: beyond loopback it needs an identity
         provider, or an explicit choice to rely on the embedded user store."""
@@ -246,6 +280,18 @@ class Settings(BaseSettings):
             per_order=self.sms_limit_per_order_day,
             per_phone=self.sms_limit_per_phone_day,
             per_day=self.sms_limit_per_day,
+        )
+
+    @property
+    def appointment_policy(self) -> AppointmentPolicy:
+        """The booking rules and timers, in the report time zone."""
+        return AppointmentPolicy(
+            zone=ZoneInfo(self.report_timezone),
+            opens=self.working_hours_start,
+            closes=self.working_hours_end,
+            flag_at=self.reschedules_flag_at,
+            accept_within=timedelta(minutes=self.accept_within_min),
+            confirm_by=self.confirm_by,
         )
 
     @property

@@ -137,7 +137,13 @@ def bootstrap(
         timezone=settings.report_timezone,
         on_refused=lambda limit: metrics.sms_limited.labels(limit).inc(),
     )
-    uow = UnitOfWorkFactory(db, exchange=topology.bus.name, clock=clock, sms_policy=sms_policy)
+    uow = UnitOfWorkFactory(
+        db,
+        exchange=topology.bus.name,
+        clock=clock,
+        sms_policy=sms_policy,
+        appointment_policy=settings.appointment_policy,
+    )
     adapters = choose_adapters(
         settings,
         sms=sms_sender,

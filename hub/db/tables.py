@@ -49,6 +49,48 @@ work_orders = Table(
     Column("billing_reference", String(64)),  # issue 4: set once billing started (起租)
     Column("reissued_from", String(64)),  # issue 3: the archived order this one replaces
     Column("reissued_as", String(64)),  # issue 3: the order that replaced this one
+    Column("appointment", JSON),  # issue 10: who booked the window, reschedules, confirmation
+    Column("accepted_at", UtcDateTime()),  # issue 10: 接单
+    Column("acceptance_overdue", Boolean, nullable=False, server_default="0"),
+    Column("reschedule_flagged", Boolean, nullable=False, server_default="0"),
+    Column("punctuality", String(16)),  # issue 10: on_time | late | missed
+    Column("minutes_late", Integer, nullable=False, server_default="0"),
+)
+
+appointment_history = Table(
+    "appointment_history",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("window_start", UtcDateTime(), nullable=False),
+    Column("window_end", UtcDateTime(), nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("contact", JSON, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("requested_by", String(16)),
+    Column("reason", String(32)),
+    Column("reason_text", String(200), nullable=False, server_default=""),
+    Column("reschedules", Integer, nullable=False, server_default="0"),
+    Column("call_id", String(64)),
+    Column("recording_ref", String(200)),
+)
+
+appointment_visits = Table(
+    "appointment_visits",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("window_version", Integer, primary_key=True),
+    Column("technician_id", String(64), nullable=False),
+    Column("team", String(200)),
+    Column("month", String(7), nullable=False),
+    Column("window_start", UtcDateTime(), nullable=False),
+    Column("window_end", UtcDateTime(), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("minutes_late", Integer, nullable=False),
+    Column("checked_in_at", UtcDateTime()),
+    Index("ix_appointment_visits_month", "month", "technician_id"),
 )
 
 flow_log = Table(

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.db.appointments import AppointmentRepository
 from hub.db.engine import Database
 from hub.db.errors import is_unique_violation
 from hub.db.exception_reports import ExceptionDirectoryRepository, ExceptionReportRepository
@@ -26,6 +27,7 @@ from hub.db.sms import SmsRepository
 from hub.db.sms_quota import SmsQuotaPolicy, SmsQuotaRepository
 from hub.db.timers import TimerRepository
 from hub.db.work_orders import FlowLogRepository, WorkOrderRepository
+from hub.domain.appointment import AppointmentPolicy
 from hub.errors import ConcurrencyConflict
 from hub.ports.storage import Clock
 
@@ -41,6 +43,7 @@ class UnitOfWork:
     """
 
     orders: WorkOrderRepository
+    appointments: AppointmentRepository
     flow_log: FlowLogRepository
     outbox: OutboxWriter
     inbox: Inbox
@@ -65,8 +68,10 @@ class UnitOfWork:
         clock: Clock = utc_now,
         on_outbox_commit: Callable[[], None] | None = None,
         sms_policy: SmsQuotaPolicy | None = None,
+        appointment_policy: AppointmentPolicy | None = None,
     ) -> None:
         self._db = db
+        self.appointment_policy = appointment_policy or AppointmentPolicy()
         self._exchange = exchange
         self._sms_policy = sms_policy or SmsQuotaPolicy()
         self._clock = clock
@@ -86,7 +91,8 @@ class UnitOfWork:
         self.now = self._clock()
         db, now = self._db, self.now
         self.orders = WorkOrderRepository(conn)
-        self.flow_log = FlowLogRepository(conn)
+        self.appointments = AppointmentRepository(conn)
+        self.flow_log = FlowLogRepository(conn, zone=self.appointment_policy.zone)
         self.outbox = OutboxWriter(conn, exchange=self._exchange, now=now)
         self.inbox = Inbox(conn, db, now=now)
         self.timers = TimerRepository(conn, db, now=now)
@@ -165,11 +171,13 @@ class UnitOfWorkFactory:
         exchange: str,
         clock: Clock = utc_now,
         sms_policy: SmsQuotaPolicy | None = None,
+        appointment_policy: AppointmentPolicy | None = None,
     ) -> None:
         self.db = db
         self.exchange = exchange
         self.clock = clock
         self.sms_policy = sms_policy or SmsQuotaPolicy()
+        self.appointment_policy = appointment_policy or AppointmentPolicy()
         self.on_outbox_commit: Callable[[], None] | None = None
 
     def __call__(self) -> UnitOfWork:
@@ -179,12 +187,17 @@ class UnitOfWorkFactory:
             clock=self.clock,
             on_outbox_commit=self.on_outbox_commit,
             sms_policy=self.sms_policy,
+            appointment_policy=self.appointment_policy,
         )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:
         read = ReadOnlyUnitOfWork(
-            self.db, exchange=self.exchange, clock=self.clock, sms_policy=self.sms_policy
+            self.db,
+            exchange=self.exchange,
+            clock=self.clock,
+            sms_policy=self.sms_policy,
+            appointment_policy=self.appointment_policy,
         )
         async with read as uow:
             yield uow

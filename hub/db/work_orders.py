@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import flow_log, work_orders
+from hub.domain.appointment import Appointment
 from hub.domain.flow_log import entry_for
 from hub.domain.work_order import CheckInRecord, SignedReportRecord, Status, WorkOrder
 from hub.errors import ConcurrencyConflict, NotFound
 from hub.ports.records import FIRST_PAGE, Page
-from schemas.v1 import CreateWorkOrder, FlowLogEntry, Technician, WorkOrderEvent
+from schemas.v1 import (
+    BookingChannel,
+    Contact,
+    CreateWorkOrder,
+    FlowLogEntry,
+    Punctuality,
+    Technician,
+    WorkOrderEvent,
+)
 
 _INSERT_ORDER = insert(work_orders)
 
@@ -74,6 +83,19 @@ class WorkOrderRepository:
         )
         return [_to_domain(row) for row in rows.mappings()]
 
+    async def needing_attention(self, *, page: Page = FIRST_PAGE) -> list[WorkOrder]:
+        """Open orders the dispatcher must look at: not accepted in time, or moved so often
+        that the supervisor was flagged; earliest window first."""
+        rows = await self._conn.execute(
+            select(work_orders)
+            .where(work_orders.c.status.in_([Status.CREATED.value, Status.DISPATCHED.value]))
+            .where(or_(work_orders.c.acceptance_overdue, work_orders.c.reschedule_flagged))
+            .order_by(work_orders.c.appointment_start, work_orders.c.order_id)
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+        return [_to_domain(row) for row in rows.mappings()]
+
     async def count_by_status(self) -> dict[str, int]:
         rows = await self._conn.execute(
             select(work_orders.c.status, func.count()).group_by(work_orders.c.status)
@@ -85,13 +107,15 @@ _INSERT_FLOW_LOG = insert(flow_log)
 
 
 class FlowLogRepository:
-    """Appends flow-log entries; `seq` is the order version the event produced (1, 2, 3...)."""
+    """Appends flow-log entries; `seq` is the order version the event produced (1, 2, 3...);
+    times in a line read in `zone`."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, *, zone: tzinfo = UTC) -> None:
         self._conn = conn
+        self._zone = zone
 
     async def append(self, event: WorkOrderEvent) -> FlowLogEntry:
-        entry = entry_for(event, seq=event.version)
+        entry = entry_for(event, seq=event.version, zone=self._zone)
         await self._conn.execute(
             _INSERT_FLOW_LOG,
             {
@@ -150,6 +174,12 @@ def _to_row(order: WorkOrder) -> dict[str, Any]:
         "billing_reference": order.billing_reference,
         "reissued_from": order.reissued_from,
         "reissued_as": order.reissued_as,
+        "appointment": _appointment_row(order.appointment),
+        "accepted_at": order.accepted_at,
+        "acceptance_overdue": order.acceptance_overdue,
+        "reschedule_flagged": order.appointment is not None and order.appointment.flagged,
+        "punctuality": order.punctuality.value if order.punctuality else None,
+        "minutes_late": order.minutes_late,
     }
 
 
@@ -178,6 +208,46 @@ def _to_domain(row: Any) -> WorkOrder:
         billing_reference=row["billing_reference"],
         reissued_from=row["reissued_from"],
         reissued_as=row["reissued_as"],
+        appointment=_appointment(row["appointment"]),
+        accepted_at=row["accepted_at"],
+        acceptance_overdue=row["acceptance_overdue"],
+        punctuality=Punctuality(row["punctuality"]) if row["punctuality"] else None,
+        minutes_late=row["minutes_late"],
+    )
+
+
+def _appointment_row(booked: Appointment | None) -> dict[str, Any] | None:
+    if booked is None:
+        return None
+    return {
+        "contact": booked.contact.model_dump(mode="json"),
+        "channel": booked.channel.value,
+        "booked_by": booked.booked_by,
+        "booked_at": booked.booked_at.isoformat(),
+        "window_version": booked.window_version,
+        "reschedules": booked.reschedules,
+        "flagged": booked.flagged,
+        "confirmed_at": booked.confirmed_at.isoformat() if booked.confirmed_at else None,
+        "call_id": booked.call_id,
+        "recording_ref": booked.recording_ref,
+    }
+
+
+def _appointment(data: dict[str, Any] | None) -> Appointment | None:
+    if data is None:
+        return None
+    confirmed = data["confirmed_at"]
+    return Appointment(
+        contact=Contact.model_validate(data["contact"]),
+        channel=BookingChannel(data["channel"]),
+        booked_by=data["booked_by"],
+        booked_at=datetime.fromisoformat(data["booked_at"]),
+        window_version=data["window_version"],
+        reschedules=data["reschedules"],
+        flagged=data["flagged"],
+        confirmed_at=datetime.fromisoformat(confirmed) if confirmed else None,
+        call_id=data["call_id"],
+        recording_ref=data["recording_ref"],
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
+
+from hub.domain.appointment_log import describe_appointment, window_text
 from hub.domain.notifications import describe_withheld
 from hub.domain.on_site_log import describe_on_site
 from hub.domain.report_log import describe_delivery
@@ -9,6 +12,7 @@ from schemas.v1 import (
     CheckInOverdue,
     FlowLogEntry,
     FlowStep,
+    Punctuality,
     TechnicianCheckedIn,
     WorkOrderArchived,
     WorkOrderCompleted,
@@ -18,13 +22,15 @@ from schemas.v1 import (
 )
 
 
-def entry_for(event: WorkOrderEvent, *, seq: int) -> FlowLogEntry:
-    """The flow-log entry an event writes at position `seq` (no phone numbers or names)."""
+def entry_for(event: WorkOrderEvent, *, seq: int, zone: tzinfo = UTC) -> FlowLogEntry:
+    """The flow-log entry an event writes at position `seq` (no phone numbers or names); times
+    in the summary read in `zone`."""
     step, actor, summary, details = (
-        describe_on_site(event)
+        describe_appointment(event, zone)
+        or describe_on_site(event)
         or describe_delivery(event)
         or describe_withheld(event)
-        or _describe(event)
+        or _describe(event, zone)
     )
     return FlowLogEntry(
         order_id=event.order_id,
@@ -37,7 +43,7 @@ def entry_for(event: WorkOrderEvent, *, seq: int) -> FlowLogEntry:
     )
 
 
-def _describe(event: WorkOrderEvent) -> tuple[FlowStep, str, str, dict[str, object]]:
+def _describe(event: WorkOrderEvent, zone: tzinfo) -> tuple[FlowStep, str, str, dict[str, object]]:
     match event:
         case WorkOrderCreated(order=order):
             return (
@@ -50,7 +56,7 @@ def _describe(event: WorkOrderEvent) -> tuple[FlowStep, str, str, dict[str, obje
             return (
                 FlowStep.DISPATCHED,
                 "dispatcher",
-                f"派单给装维人员 {tech.id}，预约 {start:%Y-%m-%d %H:%M}–{end:%H:%M}",
+                f"派单给装维人员 {tech.id}，预约 {window_text(start, end, zone)}",
                 {
                     "technician_id": tech.id,
                     "appointment_start": start.isoformat(),
@@ -62,13 +68,15 @@ def _describe(event: WorkOrderEvent) -> tuple[FlowStep, str, str, dict[str, obje
             return (
                 FlowStep.CHECKED_IN,
                 e.technician_id,
-                f"现场签到，距装机地址 {e.distance_m:.0f} 米（{where}）",
+                f"现场签到，距装机地址 {e.distance_m:.0f} 米（{where}）{_kept(e)}",
                 {
                     "lat": e.position.lat,
                     "lon": e.position.lon,
                     "distance_m": e.distance_m,
                     "radius_m": e.radius_m,
                     "within_radius": e.within_radius,
+                    "punctuality": e.punctuality.value if e.punctuality else None,
+                    "minutes_late": e.minutes_late,
                 },
             )
         case CheckInOverdue() as e:
@@ -84,3 +92,13 @@ def _describe(event: WorkOrderEvent) -> tuple[FlowStep, str, str, dict[str, obje
             return FlowStep.ARCHIVED, "hub", "工单归档", {"reason": e.reason}
 
     raise TypeError(f"no flow-log entry for {type(event).__name__}")  # pragma: no cover
+
+
+def _kept(event: TechnicianCheckedIn) -> str:
+    """How the check-in kept the booked window (履约), as the line's tail."""
+    match event.punctuality:
+        case Punctuality.ON_TIME:
+            return "，准时履约"
+        case Punctuality.LATE:
+            return f"，超出预约时段 {event.minutes_late} 分钟"
+    return ""

@@ -21,11 +21,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from hub.domain.appointment import Appointment, punctuality
 from hub.domain.clock import DEFAULT_WINDOW, ClockWindow
 from hub.domain.errors import IllegalTransition, NotAssigned
 from hub.domain.geo import distance_m
 from schemas.v1 import (
     ArchiveWorkOrder,
+    BookingChannel,
     CheckIn,
     CheckInOverdue,
     CompleteWorkOrder,
@@ -42,6 +44,7 @@ from schemas.v1 import (
     WorkOrderEvent,
     WorkOrderReturned,
 )
+from schemas.v1.events import Punctuality
 
 
 class Status(StrEnum):
@@ -93,6 +96,11 @@ class WorkOrder:
     billing_reference: str | None = None
     reissued_from: str | None = None  # the archived order this one replaces (on-site fix)
     reissued_as: str | None = None  # the order that replaced this one
+    appointment: Appointment | None = None  # who booked the window and what became of it
+    accepted_at: datetime | None = None  # 接单 by the technician dispatched to
+    acceptance_overdue: bool = False  # not accepted in time: on the dispatcher's list
+    punctuality: Punctuality | None = None  # the check-in against the window (履约)
+    minutes_late: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +152,9 @@ def _verify_check_in(order: WorkOrder, now: datetime) -> tuple[WorkOrder, list[W
         return order, []
     if order.appointment_end is None or now < order.appointment_end:
         return order, []
-    new = replace(order, version=order.version + 1)
+    if order.punctuality is Punctuality.MISSED:
+        return order, []  # this window was already found missed
+    new = replace(order, version=order.version + 1, punctuality=Punctuality.MISSED)
     event = CheckInOverdue(
         order_id=order.order_id,
         version=new.version,
@@ -174,13 +184,20 @@ def _dispatch(
     order: WorkOrder, cmd: DispatchWorkOrder, now: datetime
 ) -> tuple[WorkOrder, list[WorkOrderEvent]]:
     _require(order, {Status.CREATED, Status.DISPATCHED}, "dispatch")
+    version = order.version + 1
+    same_technician = order.technician is not None and order.technician.id == cmd.technician.id
+    booked = _window_from_dispatch(order, cmd, version, now)
     new = replace(
         order,
         status=Status.DISPATCHED,
-        version=order.version + 1,
+        version=version,
         technician=cmd.technician,
         appointment_start=cmd.appointment_start,
         appointment_end=cmd.appointment_end,
+        appointment=booked,
+        punctuality=order.punctuality if booked is order.appointment else None,
+        accepted_at=order.accepted_at if same_technician else None,
+        acceptance_overdue=order.acceptance_overdue if same_technician else False,
     )
     event = WorkOrderDispatched(
         order_id=order.order_id,
@@ -191,6 +208,27 @@ def _dispatch(
         appointment_end=cmd.appointment_end,
     )
     return new, [event]
+
+
+def _window_from_dispatch(
+    order: WorkOrder, cmd: DispatchWorkOrder, version: int, now: datetime
+) -> Appointment:
+    """The booking a dispatch leaves: the order's own, kept when the window is the same; a
+    window the dispatch moves is recorded as set by this version (never silently replaced)."""
+    booked = order.appointment
+    if booked is None:
+        return Appointment(
+            contact=order.details.contact,
+            channel=BookingChannel.DISPATCH,
+            booked_by="dispatcher",
+            booked_at=now,
+            window_version=version,
+        )
+    moved = (cmd.appointment_start, cmd.appointment_end) != (
+        order.appointment_start,
+        order.appointment_end,
+    )
+    return replace(booked, window_version=version, confirmed_at=None) if moved else booked
 
 
 def _check_in(
@@ -210,7 +248,15 @@ def _check_in(
         distance_m=distance,
         within_radius=distance <= radius_m,
     )
-    new = replace(order, status=Status.CHECKED_IN, version=order.version + 1, check_in=record)
+    kept, late = punctuality(order.appointment_end, at)
+    new = replace(
+        order,
+        status=Status.CHECKED_IN,
+        version=order.version + 1,
+        check_in=record,
+        punctuality=kept,
+        minutes_late=late,
+    )
     event = TechnicianCheckedIn(
         order_id=order.order_id,
         version=new.version,
@@ -220,6 +266,8 @@ def _check_in(
         distance_m=distance,
         radius_m=radius_m,
         within_radius=record.within_radius,
+        punctuality=kept,
+        minutes_late=late,
     )
     return new, [event]
 
@@ -265,6 +313,11 @@ def _return_to_dispatch(
         appointment_start=None,
         appointment_end=None,
         check_in=None,
+        appointment=None,
+        accepted_at=None,
+        acceptance_overdue=False,
+        punctuality=None,
+        minutes_late=0,
     )
     event = WorkOrderReturned(
         order_id=order.order_id,

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from hub.handlers import on_site_reactions, report_reactions, work_order_reactions
+from hub.handlers import (
+    appointment_reactions,
+    on_site_reactions,
+    report_reactions,
+    work_order_reactions,
+)
 from hub.handlers.events import log_and_publish
 from hub.ports import UnitOfWork
 from schemas.v1 import WorkOrderEvent
@@ -17,6 +22,7 @@ Reaction = Callable[[UnitOfWork, WorkOrderEvent], Awaitable[None]]
 
 REACTIONS: tuple[Reaction, ...] = (
     work_order_reactions.react,
+    appointment_reactions.react,
     on_site_reactions.react,
     report_reactions.react,
 )

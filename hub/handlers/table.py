@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from hub.content_store import ContentStore
 from hub.domain.acceptance import AcceptancePolicy
 from hub.domain.clock import ClockWindow
+from hub.handlers.appointments import apply_appointment, remind_confirmation
 from hub.handlers.billing import BillingService
 from hub.handlers.close_out import CloseOut, accept_signed_report
 from hub.handlers.email import EmailService
@@ -109,6 +110,7 @@ class UseCases:
 def command_table(u: UseCases) -> CommandTable:
     """The hub's command table: every consumer and what it does."""
     apply = InTransaction(partial(apply_command, radius_m=u.radius_m, clock=u.clock))
+    appointment = InTransaction(apply_appointment)
     record_test = InTransaction(
         partial(record_test_result, policy=u.policy, clock=u.clock, most=u.results_per_order)
     )
@@ -148,5 +150,11 @@ def command_table(u: UseCases) -> CommandTable:
             ),
             "email.send": OnItsOwn(lambda cmd, _: u.emails.send(cmd)),
             "billing.start": OnItsOwn(lambda cmd, _: u.billing.start(cmd)),
+            "appointment.book": appointment,
+            "appointment.accept": appointment,
+            "appointment.confirm": appointment,
+            "appointment.reschedule": appointment,
+            "appointment.verify_acceptance": appointment,
+            "appointment.remind_confirmation": InTransaction(remind_confirmation),
         },
     )

@@ -13,3 +13,9 @@ SIGNING_REMINDER = "signing_reminder"
 
 REPORT_RENDER = "report_render"
 """Renders the next report version a few seconds after the last test result (debounce)."""
+
+ACCEPTANCE_DEADLINE = "acceptance_deadline"
+"""Fires `VerifyAcceptance` when a dispatched order should have been accepted (接单)."""
+
+CONFIRMATION_REMINDER = "confirmation_reminder"
+"""Fires `RemindConfirmation` on the day of the visit if the technician has not confirmed."""

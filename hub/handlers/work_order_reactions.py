@@ -3,6 +3,9 @@ check-in deadline timer (called from `reactions.record_events`)."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
+from hub.domain.appointment_log import short_window_text
 from hub.handlers.notifications import queue_sms
 from hub.handlers.timer_kinds import CHECK_IN_DEADLINE
 from hub.ports import UnitOfWork
@@ -18,7 +21,7 @@ from schemas.v1 import (
 async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
     match event:
         case WorkOrderDispatched():
-            await queue_sms(uow, dispatch_notice(event))
+            await queue_sms(uow, dispatch_notice(event, zone=uow.appointment_policy.zone))
             await uow.timers.cancel_pending(kind=CHECK_IN_DEADLINE, order_id=event.order_id)
             await uow.timers.schedule(
                 kind=CHECK_IN_DEADLINE,
@@ -30,15 +33,16 @@ async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
             await uow.timers.cancel_pending(kind=CHECK_IN_DEADLINE, order_id=event.order_id)
 
 
-def dispatch_notice(event: WorkOrderDispatched) -> SendSms:
-    """The SMS that tells a technician about a new order (one per order version)."""
-    start, end = event.appointment_start, event.appointment_end
+def dispatch_notice(event: WorkOrderDispatched, *, zone: tzinfo) -> SendSms:
+    """The SMS that tells a technician about a new order (one per order version), with the
+    window in the zone he works in."""
+    window = short_window_text(event.appointment_start, event.appointment_end, zone)
     return SendSms(
         sms_id=f"dispatch-notice:{event.order_id}:v{event.version}",
         to=event.technician.phone,
         body=(
             f"【政企交付】新工单 {event.order_id} 已派给您，"
-            f"预约 {start:%m-%d %H:%M}–{end:%H:%M}，请在 i运维 App 查看详情。"
+            f"预约 {window}，请在 i运维 App 接单并查看详情。"
         ),
         purpose="dispatch_notice",
         order_id=event.order_id,

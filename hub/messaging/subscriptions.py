@@ -61,6 +61,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("delivery.attach_report", v1.AttachSignedReport),
     Subscription("email.send", v1.SendReportEmail),
     Subscription("billing.start", v1.StartBilling),
+    # appointments
+    Subscription("appointment.book", v1.BookAppointment),
+    Subscription("appointment.accept", v1.AcceptWorkOrder),
+    Subscription("appointment.confirm", v1.ConfirmAppointment),
+    Subscription("appointment.reschedule", v1.RescheduleAppointment),
+    Subscription("appointment.verify_acceptance", v1.VerifyAcceptance),
+    Subscription("appointment.remind_confirmation", v1.RemindConfirmation),
 )
 
 ALL_CONSUMERS: tuple[str, ...] = tuple(s.consumer for s in SUBSCRIPTIONS)

@@ -24,11 +24,13 @@ from hub.ports.records import (
     TimerStatus,
 )
 from hub.ports.storage import (
+    Appointments,
     Clock,
     EffectRecords,
     ExceptionDirectory,
     ExceptionReports,
     FlowLog,
+    Grouping,
     Inbox,
     Measurements,
     Outbox,
@@ -47,6 +49,7 @@ from hub.ports.systems import Billing, Mailer, ResourceInventory, SmsSender, Wor
 
 __all__ = [
     "FIRST_PAGE",
+    "Appointments",
     "AuditEntry",
     "Billing",
     "Clock",
@@ -56,6 +59,7 @@ __all__ = [
     "ExceptionDirectory",
     "ExceptionReports",
     "FlowLog",
+    "Grouping",
     "Inbox",
     "Mailer",
     "Measurements",

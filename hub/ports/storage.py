@@ -14,10 +14,16 @@ from collections.abc import Callable, Collection
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Literal, Protocol, Self
 
 from pydantic import BaseModel
 
+from hub.domain.appointment import (
+    AppointmentChange,
+    AppointmentPolicy,
+    PunctualityFigure,
+    Visit,
+)
 from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ExceptionReport, ReportState
 from hub.domain.notifications import Limit
@@ -44,6 +50,7 @@ from schemas.v1 import (
 )
 
 Clock = Callable[[], datetime]
+Grouping = Literal["technician", "team"]
 
 
 class WorkOrders(Protocol):
@@ -65,7 +72,32 @@ class WorkOrders(Protocol):
         """Orders dispatched to a technician in the given statuses, by appointment start."""
         ...
 
+    async def needing_attention(self, *, page: Page = FIRST_PAGE) -> list[WorkOrder]:
+        """Open orders not accepted in time or flagged for rescheduling too often."""
+        ...
+
     async def count_by_status(self) -> dict[str, int]: ...
+
+
+class Appointments(Protocol):
+    """Each order's appointment history and the visits that fell due (履约)."""
+
+    async def record(self, change: AppointmentChange) -> None:
+        """Append a history line; the same (order, version) twice is a conflict."""
+        ...
+
+    async def history(self, order_id: str) -> list[AppointmentChange]:
+        """The order's lines, oldest first."""
+        ...
+
+    async def record_visit(self, visit: Visit) -> None:
+        """Store how a window was kept, replacing what was stored for that window (a window
+        found missed may be kept late later)."""
+        ...
+
+    async def punctuality(self, *, month: str, by: Grouping) -> list[PunctualityFigure]:
+        """履约率 per technician or team in a month (`2026-12`), by key."""
+        ...
 
 
 class FlowLog(Protocol):
@@ -267,7 +299,14 @@ class UnitOfWork(Protocol):
     @property
     def now(self) -> datetime: ...
     @property
+    def appointment_policy(self) -> AppointmentPolicy:
+        """The booking rules, and the zone people read times in (flow log, SMS)."""
+        ...
+
+    @property
     def orders(self) -> WorkOrders: ...
+    @property
+    def appointments(self) -> Appointments: ...
     @property
     def flow_log(self) -> FlowLog: ...
     @property

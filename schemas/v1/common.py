@@ -130,3 +130,6 @@ class Technician(Contract):
     id: TechnicianId
     name: ShortText = Field(description="Technician's name")
     phone: Phone
+    team: ShortText | None = Field(
+        default=None, description="The team (班组) the technician works in, for punctuality figures"
+    )

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
 from schemas.v1.commands import CreateWorkOrder
 from schemas.v1.common import Contract, Coordinates, OrderId, Technician, TechnicianId
+
+
+class Punctuality(StrEnum):
+    """How a check-in kept the booked window (履约)."""
+
+    ON_TIME = "on_time"  # checked in before the window ended
+    LATE = "late"  # checked in after the window ended
+    MISSED = "missed"  # the window ended with no check-in (so far)
 
 
 class WorkOrderEvent(Contract):
@@ -44,6 +53,12 @@ class TechnicianCheckedIn(WorkOrderEvent):
     distance_m: float = Field(ge=0, description="Distance in metres to the install address")
     radius_m: float = Field(gt=0, description="Configured check-in radius in metres")
     within_radius: bool = Field(description="Whether distance_m <= radius_m")
+    punctuality: Punctuality | None = Field(
+        default=None, description="Against the booked window; null for orders without one"
+    )
+    minutes_late: int = Field(
+        default=0, ge=0, description="Whole minutes after the window's end (0 when on time)"
+    )
 
 
 class WorkOrderCompleted(WorkOrderEvent):

@@ -26,6 +26,11 @@ class FlowStep(StrEnum):
     REPORT_SIGNED = "report_signed"
     BILLING_STARTED = "billing_started"
     SMS_WITHHELD = "sms_withheld"
+    APPOINTMENT_BOOKED = "appointment_booked"
+    ACCEPTED = "accepted"
+    ACCEPTANCE_OVERDUE = "acceptance_overdue"
+    APPOINTMENT_CONFIRMED = "appointment_confirmed"
+    APPOINTMENT_RESCHEDULED = "appointment_rescheduled"
 
 
 class FlowLogEntry(Contract):

@@ -57,6 +57,18 @@ ROUTES: dict[type[BaseModel], str] = {
     v1.BillingStarted: "evt.workorder.billing_started",
     v1.SendSigningLink: "cmd.signing.send_link",
     v1.RemindSigner: "cmd.signing.remind",
+    # appointments (issue 10): booking, acceptance, confirmation, rescheduling
+    v1.BookAppointment: "cmd.appointment.book",
+    v1.AcceptWorkOrder: "cmd.appointment.accept",
+    v1.ConfirmAppointment: "cmd.appointment.confirm",
+    v1.RescheduleAppointment: "cmd.appointment.reschedule",
+    v1.VerifyAcceptance: "cmd.appointment.verify_acceptance",
+    v1.RemindConfirmation: "cmd.appointment.remind_confirmation",
+    v1.AppointmentBooked: "evt.appointment.booked",
+    v1.WorkOrderAccepted: "evt.appointment.accepted",
+    v1.AppointmentConfirmed: "evt.appointment.confirmed",
+    v1.AppointmentRescheduled: "evt.appointment.rescheduled",
+    v1.AcceptanceOverdue: "evt.appointment.acceptance_overdue",
 }
 
 

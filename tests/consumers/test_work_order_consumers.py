@@ -33,7 +33,10 @@ async def test_dispatch_queues_an_sms_notice_and_a_check_in_deadline(memory_hub:
     assert "SendSms.v1" in await _outbox_types(memory_hub)
     async with memory_hub.uow() as uow:
         timers = await uow.timers.list()
-    assert [(t.kind, t.order_id) for t in timers] == [("check_in_deadline", "WO-M2")]
+    assert sorted((t.kind, t.order_id) for t in timers) == [
+        ("acceptance_deadline", "WO-M2"),  # 接单 within HUB_ACCEPT_WITHIN_MIN
+        ("check_in_deadline", "WO-M2"),
+    ]
 
 
 async def test_check_in_cancels_the_deadline_timer(memory_hub: Hub) -> None:
@@ -45,7 +48,7 @@ async def test_check_in_cancels_the_deadline_timer(memory_hub: Hub) -> None:
         await publish(memory_hub, cmd)
     async with memory_hub.uow() as uow:
         timers = await uow.timers.list()
-    assert [t.status for t in timers] == ["cancelled"]
+    assert [t.status for t in timers] == ["cancelled", "cancelled"]  # nothing fires after arrival
 
 
 async def test_the_same_message_id_twice_has_one_effect(memory_hub: Hub) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ExceptionReport, ReportState
@@ -63,6 +63,16 @@ class FakeWorkOrders:
         ordered = sorted(found, key=lambda o: (o.appointment_start or _EARLIEST, o.order_id))
         return ordered[page.offset : page.offset + page.limit]
 
+    async def needing_attention(self, *, page: Page = FIRST_PAGE) -> list[WorkOrder]:
+        found = [
+            o
+            for o in self._t.orders.values()
+            if o.status in (Status.CREATED, Status.DISPATCHED)
+            if o.acceptance_overdue or (o.appointment is not None and o.appointment.flagged)
+        ]
+        ordered = sorted(found, key=lambda o: (o.appointment_start or _EARLIEST, o.order_id))
+        return ordered[page.offset : page.offset + page.limit]
+
     async def count_by_status(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for order in self._t.orders.values():
@@ -73,11 +83,12 @@ class FakeWorkOrders:
 class FakeFlowLog:
     """`hub.ports.FlowLog`: a line per event, numbered by the version the event produced."""
 
-    def __init__(self, tables: FakeStore) -> None:
+    def __init__(self, tables: FakeStore, *, zone: tzinfo = UTC) -> None:
         self._t = tables
+        self._zone = zone
 
     async def append(self, event: WorkOrderEvent) -> FlowLogEntry:
-        entry = entry_for(event, seq=event.version)
+        entry = entry_for(event, seq=event.version, zone=self._zone)
         key = (entry.order_id, entry.seq)
         if key in self._t.flow_log:  # unique (order_id, seq)
             raise ConcurrencyConflict(f"flow-log line {entry.seq} of {entry.order_id} exists")

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
+from hub.domain.appointment import AppointmentChange, Visit
 from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ExceptionReport
 from hub.domain.resource_change import ResourceChange
@@ -126,6 +127,8 @@ class FakeStore:
     sessions: dict[str, SessionRow] = field(default_factory=dict)
     signatures: dict[str, SignatureRow] = field(default_factory=dict)
     audit: list[AuditRow] = field(default_factory=list)
+    appointment_history: dict[tuple[str, int], AppointmentChange] = field(default_factory=dict)
+    visits: dict[tuple[str, int], Visit] = field(default_factory=dict)
 
     def copy(self) -> FakeStore:
         """A working copy for one transaction (tables copied, rows shared: they are immutable)."""

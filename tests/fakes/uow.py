@@ -18,9 +18,11 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from hub.domain.appointment import AppointmentPolicy
 from hub.domain.notifications import SmsLimits
 from hub.errors import ConcurrencyConflict
 from hub.ports import Clock
+from tests.fakes.appointments import FakeAppointments
 from tests.fakes.clock import FakeClock
 from tests.fakes.delivery import FakeMeasurements, FakeReportVersions, FakeScreenshots
 from tests.fakes.effects import FakeEffectRecords, FakeSmsQuota, FakeSmsRecords
@@ -46,6 +48,7 @@ class FakeUnitOfWork:
     """`hub.ports.UnitOfWork` in memory; `committed`/`commits` record what it committed."""
 
     orders: FakeWorkOrders
+    appointments: FakeAppointments
     flow_log: FakeFlowLog
     outbox: FakeOutbox | ReadOnlyOutbox
     inbox: FakeInbox
@@ -67,6 +70,7 @@ class FakeUnitOfWork:
         self._read_only = read_only
         self._working: FakeStore | None = None
         self.now: datetime = factory.clock()
+        self.appointment_policy = factory.appointment_policy
         self.committed = False
         self.commits = 0
 
@@ -109,7 +113,8 @@ class FakeUnitOfWork:
 
     def _bind(self, t: FakeStore, now: datetime) -> None:
         self.orders = FakeWorkOrders(t)
-        self.flow_log = FakeFlowLog(t)
+        self.appointments = FakeAppointments(t)
+        self.flow_log = FakeFlowLog(t, zone=self.appointment_policy.zone)
         self.outbox = ReadOnlyOutbox() if self._read_only else FakeOutbox(t)
         self.inbox = FakeInbox(t, now=now)
         self.timers = FakeTimers(t, now=now)
@@ -135,8 +140,10 @@ class FakeUnitOfWorkFactory:
         clock: Clock | None = None,
         store: FakeStore | None = None,
         sms_limits: SmsLimits | None = None,
+        appointment_policy: AppointmentPolicy | None = None,
     ) -> None:
         self.clock: Clock = clock or FakeClock()
+        self.appointment_policy = appointment_policy or AppointmentPolicy()
         self.store = store or FakeStore()
         self.sms_limits = sms_limits or SmsLimits()
         self.commits = 0
