@@ -59,6 +59,7 @@ async def run(hub: Hub, command: BaseModel, *, message_id: str | None = None) ->
 ROLES_BY_PREFIX = {
     "/api/v1/work-orders": Role.DISPATCHER,
     "/api/v1/exceptions": Role.SUPERVISOR,
+    "/api/v1/appointments": Role.SUPERVISOR,
     "/api/v1/exception-directory": Role.SUPERVISOR,
     "/api/v1/signatures": Role.ACCOUNT_MANAGER,
     "/ops": Role.OPS,

@@ -11,6 +11,7 @@ from hub.identity.authenticator import Authenticator
 from hub.identity.oidc import OidcSettings, OidcVerifier
 from hub.messaging.queue_depths import queue_depths
 from hub.ports.records import QueueDepth
+from hub.queries.appointments import AppointmentQueries
 from hub.queries.exceptions import ExceptionQueries
 from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries, Probes
@@ -29,6 +30,7 @@ def web_services(hub: Hub) -> WebServices:
         metrics=hub.metrics,
         commands=hub.commands,
         orders=orders,
+        appointments=AppointmentQueries(hub.uow),
         results=ResultQueries(hub.uow, policy=hub.policy),
         screenshots=hub.screenshots,
         changes=hub.resource_changes,

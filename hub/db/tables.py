@@ -66,7 +66,7 @@ appointment_history = Table(
     Column("kind", String(16), nullable=False),
     Column("window_start", UtcDateTime(), nullable=False),
     Column("window_end", UtcDateTime(), nullable=False),
-    Column("by", String(64), nullable=False),
+    Column("by", String(100), nullable=False),
     Column("contact", JSON, nullable=False),
     Column("channel", String(16), nullable=False),
     Column("requested_by", String(16)),

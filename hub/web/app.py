@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import APIRouter, FastAPI
 
 from hub.web import (
+    appointments,
     exception_directory,
     exception_reports,
     hardening,
@@ -39,6 +40,10 @@ credential: 401 with a `WWW-Authenticate` challenge; the wrong role: 403.
 | `/api/v1/technicians/{technician_id}/…` | `technician`, only their own id (from the token) |
 | `POST /api/v1/work-orders…` (open, dispatch, archive) | `dispatcher`, `support_system` |
 | `GET /api/v1/work-orders/{order_id}` | those, `account_manager`, `supervisor` (masked) |
+| `POST /api/v1/work-orders/{id}/appointment…` (book, move) | `dispatcher`, `support_system` |
+| `GET /api/v1/work-orders/{id}/appointments` | those, `account_manager`, `supervisor` (masked) |
+| `GET /api/v1/appointments/attention` | `dispatcher`, `supervisor` |
+| `GET /api/v1/appointments/punctuality` (履约率) | `supervisor`, `dispatcher`, `ops` |
 | `/api/v1/exceptions…`, `GET /api/v1/exception-directory` | `supervisor`, `dispatcher` |
 | changing the exception directory | `supervisor` |
 | `POST /api/v1/signatures/verify` | `account_manager`, `supervisor`, the two systems |
@@ -52,6 +57,10 @@ credential: 401 with a `WWW-Authenticate` challenge; the wrong role: 403.
   answers 404, whether or not it exists.
 * **intake** – the customer-support system (客保) opens, dispatches (派单) and archives (归档)
   orders, and reads any order with its flow log (流水).
+* **appointments** – the dispatcher books the visit with the customer (预约, the call shown as
+  10000) and moves it with a reason (改约); the technician accepts the order (接单), confirms
+  the visit on the day (二次预约) or reports a move from the field; every step is kept
+  (预约留痕) and check-in is judged against the window (履约率).
 * **ops** – `/healthz`, `/readyz`, `/metrics` (Prometheus) and the `/ops` queue-health page.
 
 **Writes** run the same handlers as the AMQP consumers: the state change, the flow-log line and
@@ -69,6 +78,11 @@ TAGS = [
     {"name": "technician", "description": "The field app's gateway, per technician."},
     {"name": "intake", "description": "Orders from the customer-support system."},
     {"name": "ops", "description": "Health, readiness, metrics and queue health."},
+    {
+        "name": "appointments",
+        "description": "Booking (预约), acceptance (接单), confirmation (二次预约), "
+        "rescheduling (改约) and punctuality (履约率).",
+    },
     {
         "name": "on-site",
         "description": "On-site fixes: fiber swap (同缆改纤), box change (更改光箱), return to "
@@ -112,6 +126,7 @@ def create_app(
         technician.router,
         test_results.router,
         intake.router,
+        appointments.router,
         ops.router,
         webhooks,
         *signing_routers,

@@ -16,6 +16,7 @@ from hub.handlers.table import CommandTable
 from hub.identity.authenticator import Authenticator
 from hub.metrics import Metrics
 from hub.ports import Page
+from hub.queries.appointments import AppointmentQueries
 from hub.queries.exceptions import ExceptionQueries
 from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries
@@ -46,6 +47,10 @@ def get_commands(s: ServicesDep) -> CommandTable:
 
 def get_orders(s: ServicesDep) -> OrderQueries:
     return s.orders
+
+
+def get_appointments(s: ServicesDep) -> AppointmentQueries:
+    return s.appointments
 
 
 def get_results(s: ServicesDep) -> ResultQueries:
@@ -99,6 +104,7 @@ def get_staff_sessions(s: ServicesDep) -> StaffSessions:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CommandsDep = Annotated[CommandTable, Depends(get_commands)]
 OrdersDep = Annotated[OrderQueries, Depends(get_orders)]
+AppointmentsDep = Annotated[AppointmentQueries, Depends(get_appointments)]
 ResultsDep = Annotated[ResultQueries, Depends(get_results)]
 ScreenshotsDep = Annotated[ScreenshotUploads, Depends(get_screenshots)]
 ChangesDep = Annotated[ResourceChangeService, Depends(get_changes)]

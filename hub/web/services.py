@@ -16,6 +16,7 @@ from hub.handlers.sms import SmsDeliveryStatus
 from hub.handlers.table import CommandTable
 from hub.identity.authenticator import Authenticator
 from hub.metrics import Metrics
+from hub.queries.appointments import AppointmentQueries
 from hub.queries.exceptions import ExceptionQueries
 from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries
@@ -33,6 +34,7 @@ class WebServices:
     metrics: Metrics
     commands: CommandTable
     orders: OrderQueries
+    appointments: AppointmentQueries
     results: ResultQueries
     screenshots: ScreenshotUploads
     changes: ResourceChangeService

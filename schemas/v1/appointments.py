@@ -19,10 +19,18 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, model_validator
 
 from schemas.v1.calls import CallId
-from schemas.v1.common import Contact, Contract, Moment, OrderId, ReasonText, TechnicianId
+from schemas.v1.common import (
+    Contact,
+    Contract,
+    Moment,
+    OrderId,
+    ReasonText,
+    TechnicianId,
+    single_line,
+)
 from schemas.v1.events import WorkOrderEvent
 
 MAX_WINDOW = timedelta(hours=12)
@@ -30,8 +38,9 @@ MAX_WINDOW = timedelta(hours=12)
 
 StaffId = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"),
-    Field(description="Staff id of who did it (a dispatcher, a technician, `customer`)"),
+    StringConstraints(min_length=1, max_length=100, strip_whitespace=True),
+    AfterValidator(single_line),
+    Field(description="Who did it: a staff id or sign-in subject, one visible line"),
 ]
 RecordingRef = Annotated[
     str,

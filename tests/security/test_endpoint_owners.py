@@ -29,6 +29,12 @@ OWNERS: dict[tuple[str, str], set[Role] | str] = {
     ("POST", "/api/v1/work-orders/{order_id}/dispatch"): INTAKE,
     ("POST", "/api/v1/work-orders/{order_id}/archive"): INTAKE,
     ("GET", "/api/v1/work-orders/{order_id}"): INTAKE | {Role.ACCOUNT_MANAGER, Role.SUPERVISOR},
+    ("POST", "/api/v1/work-orders/{order_id}/appointment"): INTAKE,
+    ("POST", "/api/v1/work-orders/{order_id}/appointment/reschedule"): INTAKE,
+    ("GET", "/api/v1/work-orders/{order_id}/appointments"): INTAKE
+    | {Role.ACCOUNT_MANAGER, Role.SUPERVISOR},
+    ("GET", "/api/v1/appointments/attention"): {Role.DISPATCHER, Role.SUPERVISOR},
+    ("GET", "/api/v1/appointments/punctuality"): {Role.SUPERVISOR, Role.DISPATCHER, Role.OPS},
     ("GET", "/api/v1/exceptions"): DESK,
     ("POST", "/api/v1/exceptions/{report_id}/resolve"): DESK,
     ("GET", "/api/v1/exception-directory"): DESK,

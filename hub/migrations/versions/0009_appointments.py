@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("window_start", hub.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("window_end", hub.db.types.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("by", sa.String(length=64), nullable=False),
+        sa.Column("by", sa.String(length=100), nullable=False),
         sa.Column("contact", sa.JSON(), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("requested_by", sa.String(length=16), nullable=True),
