@@ -31,6 +31,7 @@ from schemas.v1 import (
     CheckIn,
     CheckInOverdue,
     CompleteWorkOrder,
+    Contact,
     CreateWorkOrder,
     DispatchWorkOrder,
     ReturnWorkOrder,
@@ -101,6 +102,12 @@ class WorkOrder:
     acceptance_overdue: bool = False  # not accepted in time: on the dispatcher's list
     punctuality: Punctuality | None = None  # the check-in against the window (履约)
     minutes_late: int = 0
+
+    @property
+    def contact(self) -> Contact:
+        """Who the hub texts about the visit and the report: the last booked contact
+        (电子工单上最后预约客户联系人), else the contact the order came with."""
+        return self.appointment.contact if self.appointment else self.details.contact
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from hub.domain.appointment import AppointmentChange, ChangeKind, Visit
 from hub.domain.appointment_log import short_window_text
+from hub.domain.pii import mask_phone
+from hub.domain.signing import AuditKind, Channel, LinkStatus
 from hub.domain.work_order import Status, WorkOrder
 from hub.handlers.notifications import queue_sms
 from hub.handlers.timer_kinds import ACCEPTANCE_DEADLINE, CHECK_IN_DEADLINE, CONFIRMATION_REMINDER
 from hub.ports import UnitOfWork
+from hub.signing.context import SYSTEM
 from schemas.v1 import (
     AppointmentBooked,
     AppointmentConfirmed,
@@ -37,10 +40,12 @@ _KINDS = {
 
 async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
     match event:
-        case AppointmentBooked() | AppointmentConfirmed():
+        case AppointmentBooked():
             await _record_change(uow, event)
-            if isinstance(event, AppointmentConfirmed):
-                await uow.timers.cancel_pending(kind=CONFIRMATION_REMINDER, order_id=event.order_id)
+            await _revoke_links_to_other_numbers(uow, event)
+        case AppointmentConfirmed():
+            await _record_change(uow, event)
+            await uow.timers.cancel_pending(kind=CONFIRMATION_REMINDER, order_id=event.order_id)
         case WorkOrderDispatched():
             order = await uow.orders.get(event.order_id)
             await _record_change(uow, event, order)
@@ -164,6 +169,25 @@ async def _tell_technician(
             order_id=order.order_id,
         ),
     )
+
+
+async def _revoke_links_to_other_numbers(uow: UnitOfWork, event: AppointmentBooked) -> None:
+    """A signing link texted to another number stops working once a new contact is booked:
+    the report is signed by the person the customer named."""
+    kept = mask_phone(event.contact.phone)
+    for channel in Channel:
+        links = await uow.signing.links_for(event.order_id, channel=channel)
+        stale = [
+            link
+            for link in links
+            if link.status is LinkStatus.ACTIVE and link.to_masked not in (None, kept)
+        ]
+        await uow.signing.revoke([link.link_id for link in stale])
+        for link in stale:
+            await uow.signing.audit(
+                event.order_id,
+                SYSTEM.entry(AuditKind.LINK_REVOKED, uow.now, link_id=link.link_id),
+            )
 
 
 async def _record_visit(uow: UnitOfWork, order: WorkOrder) -> None:

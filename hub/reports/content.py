@@ -78,8 +78,8 @@ def _order(order: WorkOrder) -> dict[str, Any]:
         "product": clip(d.product),
         "bandwidth_mbps": d.bandwidth_mbps,
         "address": clip(d.install_address.text),
-        "contact_name": clip(d.contact.name),
-        "contact_phone": mask_phone(d.contact.phone),
+        "contact_name": clip(order.contact.name),  # the last booked contact signs
+        "contact_phone": mask_phone(order.contact.phone),
         "account_manager": clip(d.account_manager.name),
     }
 

@@ -57,7 +57,7 @@ class CodeGate:
         sms_id = f"signing-code:{link.link_id}:{link.code_no}"
         sms = SendSms(
             sms_id=sms_id,
-            to=order.details.contact.phone,
+            to=order.contact.phone,
             sealed_body=self._sealer.seal(texts.code_sms(code)),
             purpose="signing_code",
             order_id=link.order_id,

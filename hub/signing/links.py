@@ -106,7 +106,7 @@ class LinkIssuer:
         same = [link for link in links if link.report_version == report.version]
         if same and not reissue:
             return _issued(same[-1], uow.now, sent=False)
-        phone = order.details.contact.phone
+        phone = order.contact.phone
         token = new_token()
         link = _new_link(order_id, Channel.REMOTE, report, same, now=uow.now, ttl=self._policy.ttl)
         link = replace(link, to_masked=mask_phone(phone))
@@ -146,7 +146,7 @@ class LinkIssuer:
         token = new_token()
         link = _new_link(order_id, Channel.ON_SITE, report, same, now=uow.now, ttl=ON_SITE_LINK_TTL)
         # The code confirming the customer goes to the order's contact, as for remote links.
-        link = replace(link, to_masked=mask_phone(order.details.contact.phone))
+        link = replace(link, to_masked=mask_phone(order.contact.phone))
         await uow.signing.add_link(link, token_sha256=token_digest(token))
         await _revoke_open(uow, links, SYSTEM)
         url = link_url(self._policy.base_url, token)
@@ -167,7 +167,7 @@ class LinkIssuer:
         body = texts.reminder_sms(link.order_id, link_url(self._policy.base_url, token))
         reminder = SendSms(
             sms_id=sms_id,
-            to=order.details.contact.phone,
+            to=order.contact.phone,
             sealed_body=self._sealer.seal(body),
             purpose="signing_reminder",
             order_id=link.order_id,

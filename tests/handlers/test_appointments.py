@@ -13,6 +13,7 @@ import pytest
 
 from hub.domain.appointment import AppointmentChange, ChangeKind, WindowRefused
 from hub.domain.errors import NotAssigned
+from hub.domain.signing import LinkStatus
 from hub.errors import IllegalTransition
 from hub.handlers.timer_kinds import ACCEPTANCE_DEADLINE, CHECK_IN_DEADLINE, CONFIRMATION_REMINDER
 from hub.ports import TimerStatus
@@ -30,11 +31,13 @@ from schemas.v1 import (
     Requester,
     RescheduleAppointment,
     RescheduleReason,
+    ReturnWorkOrder,
     SendSms,
     Technician,
 )
 from tests import factories
 from tests.handlers.harness import FakeHub
+from tests.handlers.signing_steps import last_token, open_link, texts
 
 NOW = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)  # Sunday 10:00 in Shanghai
 MONDAY_2PM = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # Monday 14:00 in Shanghai
@@ -345,3 +348,27 @@ async def test_check_ins_give_punctuality_and_the_monthly_figure(hub: FakeHub) -
 async def _history(hub: FakeHub, order_id: str = "WO-1") -> list[AppointmentChange]:
     async with hub.uow.read() as uow:
         return await uow.appointments.history(order_id)
+
+
+async def test_the_signing_link_goes_to_the_last_booked_contact(hub: FakeHub) -> None:
+    await booked_and_dispatched(hub)
+    hub.clock.now = MONDAY_2PM
+    await hub.run(factories.check_in("WO-1"))
+    await hub.use_cases.signing.send_link("WO-1")
+    assert [s.to for s in texts(hub, "signing_link")] == [SITE_CONTACT.phone]
+
+
+async def test_booking_another_contact_revokes_links_sent_to_the_old_number(hub: FakeHub) -> None:
+    await booked_and_dispatched(hub)
+    hub.clock.now = MONDAY_2PM
+    await hub.run(factories.check_in("WO-1"))
+    await hub.use_cases.signing.send_link("WO-1")
+    old_token = last_token(hub)
+    await hub.run(ReturnWorkOrder(order_id="WO-1", technician_id="T001", reason="光箱满"))
+    other = Contact(name="钱进", phone="+8613900002222")
+    await hub.run(book(start=MONDAY_2PM + timedelta(days=1)).model_copy(update={"contact": other}))
+    link = await open_link(hub, old_token)
+    assert link.status is LinkStatus.REVOKED
+    async with hub.uow.read() as uow:
+        trail = await uow.signing.audit_trail("WO-1")
+    assert [e.kind for e in trail][-1] == "link_revoked"
