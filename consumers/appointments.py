@@ -1,4 +1,5 @@
-"""Appointments: one quorum queue per command (book, accept, confirm, reschedule, two timers)."""
+"""Appointments: one quorum queue per command (book, accept, confirm, reschedule, two timers),
+and the booking-call transcripts to check."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ CONSUMERS = (
     "appointment.reschedule",
     "appointment.verify_acceptance",
     "appointment.remind_confirmation",
+    "calls.check_transcript",
 )
 
 

@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     accept_within_min: Annotated[int, Field(ge=1, le=24 * 60)] = Field(
         default=30, description="Minutes a technician has to accept (接单) a dispatched order"
     )
+    call_review_sample_pct: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=10, description="Share of passing booking calls a supervisor reviews (抽查)"
+    )
     confirm_by: time = Field(
         default=time(9, 0), description="Local time on the day a visit should be confirmed by"
     )

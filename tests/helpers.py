@@ -60,6 +60,8 @@ ROLES_BY_PREFIX = {
     "/api/v1/work-orders": Role.DISPATCHER,
     "/api/v1/exceptions": Role.SUPERVISOR,
     "/api/v1/appointments": Role.SUPERVISOR,
+    "/api/v1/calls/transcripts": Role.SUPPORT_SYSTEM,
+    "/api/v1/calls": Role.SUPERVISOR,
     "/api/v1/exception-directory": Role.SUPERVISOR,
     "/api/v1/signatures": Role.ACCOUNT_MANAGER,
     "/ops": Role.OPS,

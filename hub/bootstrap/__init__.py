@@ -189,6 +189,7 @@ def bootstrap(
         clock=settings.clock_window,
         public_url=settings.public_url,
         results_per_order=settings.results_per_order,
+        call_sample_pct=settings.call_review_sample_pct,
     )
     commands = command_table(use_cases)
     if consumers:

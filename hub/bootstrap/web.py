@@ -6,12 +6,14 @@ from sqlalchemy import text
 
 from hub.bootstrap import Hub
 from hub.config import Settings
+from hub.handlers.calls import CallReviews
 from hub.handlers.sms import SmsDeliveryStatus
 from hub.identity.authenticator import Authenticator
 from hub.identity.oidc import OidcSettings, OidcVerifier
 from hub.messaging.queue_depths import queue_depths
 from hub.ports.records import QueueDepth
 from hub.queries.appointments import AppointmentQueries
+from hub.queries.calls import CallQueries
 from hub.queries.exceptions import ExceptionQueries
 from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries, Probes
@@ -31,6 +33,8 @@ def web_services(hub: Hub) -> WebServices:
         commands=hub.commands,
         orders=orders,
         appointments=AppointmentQueries(hub.uow),
+        calls=CallQueries(hub.uow),
+        call_reviews=CallReviews(hub.uow),
         results=ResultQueries(hub.uow, policy=hub.policy),
         screenshots=hub.screenshots,
         changes=hub.resource_changes,

@@ -77,6 +77,26 @@ appointment_history = Table(
     Column("recording_ref", String(200)),
 )
 
+call_checks = Table(
+    "call_checks",
+    metadata,
+    Column("call_id", String(64), primary_key=True),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("call_kind", String(16), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("checked_at", UtcDateTime(), nullable=False),
+    Column("booked_start", UtcDateTime(), nullable=False),
+    Column("booked_end", UtcDateTime(), nullable=False),
+    Column("segments", JSON, nullable=False),
+    Column("verdict", JSON, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("reviewer", String(100)),
+    Column("review_passed", Boolean),
+    Column("review_note", String(500)),
+    Column("reviewed_at", UtcDateTime()),
+)
+
 appointment_visits = Table(
     "appointment_visits",
     metadata,

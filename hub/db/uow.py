@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.appointments import AppointmentRepository
+from hub.db.call_checks import CallCheckRepository
 from hub.db.engine import Database
 from hub.db.errors import is_unique_violation
 from hub.db.exception_reports import ExceptionDirectoryRepository, ExceptionReportRepository
@@ -44,6 +45,7 @@ class UnitOfWork:
 
     orders: WorkOrderRepository
     appointments: AppointmentRepository
+    calls: CallCheckRepository
     flow_log: FlowLogRepository
     outbox: OutboxWriter
     inbox: Inbox
@@ -92,6 +94,7 @@ class UnitOfWork:
         db, now = self._db, self.now
         self.orders = WorkOrderRepository(conn)
         self.appointments = AppointmentRepository(conn)
+        self.calls = CallCheckRepository(conn)
         self.flow_log = FlowLogRepository(conn, zone=self.appointment_policy.zone)
         self.outbox = OutboxWriter(conn, exchange=self._exchange, now=now)
         self.inbox = Inbox(conn, db, now=now)

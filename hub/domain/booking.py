@@ -187,6 +187,7 @@ def _reschedule(
         reason_text=cmd.reason_text,
         requested_by=cmd.requested_by,
         by=cmd.by,
+        call_id=cmd.call_id,
         reschedules=count,
         flagged=flagged,
     )

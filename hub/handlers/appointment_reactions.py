@@ -105,10 +105,20 @@ async def _record_change(
             reason=moved.reason if moved else None,
             reason_text=moved.reason_text if moved else "",
             reschedules=booked.reschedules,
-            call_id=booked.call_id if kind is ChangeKind.BOOKED else None,
+            call_id=_call_id(event, booked.call_id),
             recording_ref=booked.recording_ref if kind is ChangeKind.BOOKED else None,
         )
     )
+
+
+def _call_id(event: WorkOrderEvent, booked_call: str | None) -> str | None:
+    """The recorded call a change was agreed in, if any."""
+    match event:
+        case AppointmentBooked():
+            return booked_call
+        case AppointmentRescheduled(call_id=call_id):
+            return call_id
+    return None
 
 
 def _actor(event: WorkOrderEvent, booked_by: str) -> str:

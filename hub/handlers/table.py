@@ -21,6 +21,7 @@ from hub.domain.acceptance import AcceptancePolicy
 from hub.domain.clock import ClockWindow
 from hub.handlers.appointments import apply_appointment, remind_confirmation
 from hub.handlers.billing import BillingService
+from hub.handlers.calls import check_transcript
 from hub.handlers.close_out import CloseOut, accept_signed_report
 from hub.handlers.email import EmailService
 from hub.handlers.exception_reports import report_exception, resolve_exception
@@ -105,6 +106,7 @@ class UseCases:
     clock: ClockWindow
     public_url: str
     results_per_order: int = 50
+    call_sample_pct: int = 10
 
 
 def command_table(u: UseCases) -> CommandTable:
@@ -156,5 +158,8 @@ def command_table(u: UseCases) -> CommandTable:
             "appointment.reschedule": appointment,
             "appointment.verify_acceptance": appointment,
             "appointment.remind_confirmation": InTransaction(remind_confirmation),
+            "calls.check_transcript": InTransaction(
+                partial(check_transcript, sample_pct=u.call_sample_pct)
+            ),
         },
     )

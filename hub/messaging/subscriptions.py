@@ -68,6 +68,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("appointment.reschedule", v1.RescheduleAppointment),
     Subscription("appointment.verify_acceptance", v1.VerifyAcceptance),
     Subscription("appointment.remind_confirmation", v1.RemindConfirmation),
+    # booking-call compliance
+    Subscription("calls.check_transcript", v1.TranscriptReady),
 )
 
 ALL_CONSUMERS: tuple[str, ...] = tuple(s.consumer for s in SUBSCRIPTIONS)

@@ -25,6 +25,7 @@ from hub.ports.records import (
 )
 from hub.ports.storage import (
     Appointments,
+    CallChecks,
     Clock,
     EffectRecords,
     ExceptionDirectory,
@@ -52,6 +53,7 @@ __all__ = [
     "Appointments",
     "AuditEntry",
     "Billing",
+    "CallChecks",
     "Clock",
     "EffectRecord",
     "EffectRecords",

@@ -24,6 +24,7 @@ from hub.domain.appointment import (
     PunctualityFigure,
     Visit,
 )
+from hub.domain.call_review import Agreement, CheckedCall, ReviewState
 from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ExceptionReport, ReportState
 from hub.domain.notifications import Limit
@@ -97,6 +98,29 @@ class Appointments(Protocol):
 
     async def punctuality(self, *, month: str, by: Grouping) -> list[PunctualityFigure]:
         """履约率 per technician or team in a month (`2026-12`), by key."""
+        ...
+
+
+class CallChecks(Protocol):
+    """Checked booking calls and their spot-check reviews (抽查)."""
+
+    async def find(self, call_id: str) -> CheckedCall | None: ...
+    async def add(self, call: CheckedCall) -> None:
+        """Store a checked call; the same call id twice is a conflict."""
+        ...
+
+    async def save_review(self, call: CheckedCall) -> None:
+        """Store the call's review (state and verdict)."""
+        ...
+
+    async def list(
+        self, *, state: ReviewState | None = None, page: Page = FIRST_PAGE
+    ) -> builtins.list[CheckedCall]:
+        """Calls in `state` (any if None), oldest call first."""
+        ...
+
+    async def agreement(self) -> Agreement:
+        """The checker against the reviewers, over every reviewed call."""
         ...
 
 
@@ -307,6 +331,8 @@ class UnitOfWork(Protocol):
     def orders(self) -> WorkOrders: ...
     @property
     def appointments(self) -> Appointments: ...
+    @property
+    def calls(self) -> CallChecks: ...
     @property
     def flow_log(self) -> FlowLog: ...
     @property

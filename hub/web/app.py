@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from hub.web import (
     appointments,
+    calls,
     exception_directory,
     exception_reports,
     hardening,
@@ -44,6 +45,8 @@ credential: 401 with a `WWW-Authenticate` challenge; the wrong role: 403.
 | `GET /api/v1/work-orders/{id}/appointments` | those, `account_manager`, `supervisor` (masked) |
 | `GET /api/v1/appointments/attention` | `dispatcher`, `supervisor` |
 | `GET /api/v1/appointments/punctuality` (履约率) | `supervisor`, `dispatcher`, `ops` |
+| `POST /api/v1/calls/transcripts` (the console's call platform) | `support_system` |
+| `/api/v1/calls…` (review queue, verdicts, agreement) | `supervisor` |
 | `/api/v1/exceptions…`, `GET /api/v1/exception-directory` | `supervisor`, `dispatcher` |
 | changing the exception directory | `supervisor` |
 | `POST /api/v1/signatures/verify` | `account_manager`, `supervisor`, the two systems |
@@ -78,6 +81,10 @@ TAGS = [
     {"name": "technician", "description": "The field app's gateway, per technician."},
     {"name": "intake", "description": "Orders from the customer-support system."},
     {"name": "ops", "description": "Health, readiness, metrics and queue health."},
+    {
+        "name": "calls",
+        "description": "Booking-call compliance: transcripts checked by rules, spot checks (抽查).",
+    },
     {
         "name": "appointments",
         "description": "Booking (预约), acceptance (接单), confirmation (二次预约), "
@@ -127,6 +134,7 @@ def create_app(
         test_results.router,
         intake.router,
         appointments.router,
+        calls.router,
         ops.router,
         webhooks,
         *signing_routers,

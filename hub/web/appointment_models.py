@@ -49,6 +49,9 @@ class RescheduleRequest(_Window):
     reason: RescheduleReason
     reason_text: ReasonText = Field(default="", description="Required when the reason is other")
     requested_by: Requester = Field(description="Who asked for the move")
+    call_id: CallId | None = Field(
+        default=None, description="The recorded call the move was agreed in, if by phone"
+    )
 
     @model_validator(mode="after")
     def _other_says_why(self) -> RescheduleRequest:

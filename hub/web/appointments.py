@@ -247,6 +247,7 @@ def _reschedule(order_id: str, body: RescheduleRequest, *, by: str) -> Reschedul
         reason_text=body.reason_text,
         requested_by=Requester(body.requested_by),
         by=by,
+        call_id=body.call_id,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, cast
 from fastapi import Depends, Header, Path, Query, Request
 
 from hub.config import Settings
+from hub.handlers.calls import CallReviews
 from hub.handlers.exception_directory import DirectoryService
 from hub.handlers.resource_change import ResourceChangeService
 from hub.handlers.screenshots import ScreenshotUploads
@@ -17,6 +18,7 @@ from hub.identity.authenticator import Authenticator
 from hub.metrics import Metrics
 from hub.ports import Page
 from hub.queries.appointments import AppointmentQueries
+from hub.queries.calls import CallQueries
 from hub.queries.exceptions import ExceptionQueries
 from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries
@@ -51,6 +53,14 @@ def get_orders(s: ServicesDep) -> OrderQueries:
 
 def get_appointments(s: ServicesDep) -> AppointmentQueries:
     return s.appointments
+
+
+def get_calls(s: ServicesDep) -> CallQueries:
+    return s.calls
+
+
+def get_call_reviews(s: ServicesDep) -> CallReviews:
+    return s.call_reviews
 
 
 def get_results(s: ServicesDep) -> ResultQueries:
@@ -105,6 +115,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 CommandsDep = Annotated[CommandTable, Depends(get_commands)]
 OrdersDep = Annotated[OrderQueries, Depends(get_orders)]
 AppointmentsDep = Annotated[AppointmentQueries, Depends(get_appointments)]
+CallQueriesDep = Annotated[CallQueries, Depends(get_calls)]
+CallReviewsDep = Annotated[CallReviews, Depends(get_call_reviews)]
 ResultsDep = Annotated[ResultQueries, Depends(get_results)]
 ScreenshotsDep = Annotated[ScreenshotUploads, Depends(get_screenshots)]
 ChangesDep = Annotated[ResourceChangeService, Depends(get_changes)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub.config import Settings
+from hub.handlers.calls import CallReviews
 from hub.handlers.exception_directory import DirectoryService
 from hub.handlers.resource_change import ResourceChangeService
 from hub.handlers.screenshots import ScreenshotUploads
@@ -17,6 +18,7 @@ from hub.handlers.table import CommandTable
 from hub.identity.authenticator import Authenticator
 from hub.metrics import Metrics
 from hub.queries.appointments import AppointmentQueries
+from hub.queries.calls import CallQueries
 from hub.queries.exceptions import ExceptionQueries
 from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries
@@ -35,6 +37,8 @@ class WebServices:
     commands: CommandTable
     orders: OrderQueries
     appointments: AppointmentQueries
+    calls: CallQueries
+    call_reviews: CallReviews
     results: ResultQueries
     screenshots: ScreenshotUploads
     changes: ResourceChangeService

@@ -16,6 +16,7 @@ from schemas.v1.appointments import (
     VerifyAcceptance,
     WorkOrderAccepted,
 )
+from schemas.v1.calls import TranscriptReady, TranscriptSegment
 from schemas.v1.commands import (
     ArchiveWorkOrder,
     CheckIn,
@@ -147,6 +148,8 @@ __all__ = [
     "Technician",
     "TechnicianCheckedIn",
     "Thresholds",
+    "TranscriptReady",
+    "TranscriptSegment",
     "Verdict",
     "VerifyAcceptance",
     "VerifyCheckIn",

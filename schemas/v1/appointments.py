@@ -131,6 +131,9 @@ class RescheduleAppointment(_Window):
     )
     requested_by: Requester
     by: StaffId
+    call_id: CallId | None = Field(
+        default=None, description="The call platform's id, when the move was agreed by phone"
+    )
 
     @model_validator(mode="after")
     def _other_says_why(self) -> RescheduleAppointment:
@@ -190,6 +193,7 @@ class AppointmentRescheduled(WorkOrderEvent):
     reason_text: str = ""
     requested_by: Requester
     by: str
+    call_id: str | None = None
     reschedules: int = Field(ge=1, description="How many times this booking has moved")
     flagged: bool = Field(description="True once the count reaches the supervisor's threshold")
 

@@ -69,6 +69,7 @@ ROUTES: dict[type[BaseModel], str] = {
     v1.AppointmentConfirmed: "evt.appointment.confirmed",
     v1.AppointmentRescheduled: "evt.appointment.rescheduled",
     v1.AcceptanceOverdue: "evt.appointment.acceptance_overdue",
+    v1.TranscriptReady: "cmd.calls.check_transcript",
 }
 
 

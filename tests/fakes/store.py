@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, TypeVar
 from pydantic import BaseModel
 
 from hub.domain.appointment import AppointmentChange, Visit
+from hub.domain.call_review import CheckedCall
 from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ExceptionReport
 from hub.domain.resource_change import ResourceChange
@@ -129,6 +130,7 @@ class FakeStore:
     audit: list[AuditRow] = field(default_factory=list)
     appointment_history: dict[tuple[str, int], AppointmentChange] = field(default_factory=dict)
     visits: dict[tuple[str, int], Visit] = field(default_factory=dict)
+    calls: dict[str, CheckedCall] = field(default_factory=dict)
 
     def copy(self) -> FakeStore:
         """A working copy for one transaction (tables copied, rows shared: they are immutable)."""

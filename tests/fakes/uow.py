@@ -23,6 +23,7 @@ from hub.domain.notifications import SmsLimits
 from hub.errors import ConcurrencyConflict
 from hub.ports import Clock
 from tests.fakes.appointments import FakeAppointments
+from tests.fakes.call_checks import FakeCallChecks
 from tests.fakes.clock import FakeClock
 from tests.fakes.delivery import FakeMeasurements, FakeReportVersions, FakeScreenshots
 from tests.fakes.effects import FakeEffectRecords, FakeSmsQuota, FakeSmsRecords
@@ -49,6 +50,7 @@ class FakeUnitOfWork:
 
     orders: FakeWorkOrders
     appointments: FakeAppointments
+    calls: FakeCallChecks
     flow_log: FakeFlowLog
     outbox: FakeOutbox | ReadOnlyOutbox
     inbox: FakeInbox
@@ -114,6 +116,7 @@ class FakeUnitOfWork:
     def _bind(self, t: FakeStore, now: datetime) -> None:
         self.orders = FakeWorkOrders(t)
         self.appointments = FakeAppointments(t)
+        self.calls = FakeCallChecks(t)
         self.flow_log = FakeFlowLog(t, zone=self.appointment_policy.zone)
         self.outbox = ReadOnlyOutbox() if self._read_only else FakeOutbox(t)
         self.inbox = FakeInbox(t, now=now)

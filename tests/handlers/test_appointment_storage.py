@@ -1,4 +1,5 @@
-"""The appointment storage behaves alike on the fakes and on SQLite (see conftest `storage`)."""
+"""The appointment and booking-call storage behaves alike on the fakes and on SQLite (see
+conftest `storage`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 
 from hub.domain import work_order
 from hub.domain.appointment import Appointment, AppointmentChange, ChangeKind, Visit
+from hub.domain.call_check import Attribution, CallVerdict, Finding, Segment
+from hub.domain.call_review import CheckedCall, ReviewState, reviewed
 from hub.errors import ConcurrencyConflict
 from schemas.v1 import BookingChannel, Contact, Punctuality, Requester, RescheduleReason
 from tests import factories
@@ -127,3 +130,58 @@ async def test_an_order_keeps_its_appointment_and_the_attention_list_finds_it(
     async with storage.uow.read() as uow:
         assert await uow.orders.get("WO-1") == kept
         assert [o.order_id for o in await uow.orders.needing_attention()] == ["WO-1"]
+
+
+def checked_call(call_id: str, *, passed: bool, state: ReviewState) -> CheckedCall:
+    finding = Finding("opening", passed, "您好，这里是中国电信。", "opening named the company")
+    return CheckedCall(
+        call_id=call_id,
+        order_id="WO-1",
+        call_kind="booking",
+        recorded_at=START - timedelta(days=1, minutes=int(call_id[-1])),
+        checked_at=START - timedelta(days=1),
+        booked_start=START,
+        booked_end=START + timedelta(hours=2),
+        segments=(
+            Segment("dispatcher", 0.0, 3.5, "您好，这里是中国电信。"),
+            Segment(None, 4, 6, "喂"),
+        ),
+        verdict=CallVerdict(
+            call_id=call_id,
+            findings=(finding,),
+            score=100 if passed else 0,
+            passed=passed,
+            notes=("speakers inferred by rules for 1 of 2 segments",),
+            speakers=(Attribution("dispatcher", "greets"), Attribution("customer", "answers")),
+        ),
+        state=state,
+    )
+
+
+async def test_checked_calls_round_trip_and_reviews_give_the_agreement(storage: Storage) -> None:
+    calls = [
+        checked_call("CALL-1", passed=False, state=ReviewState.PENDING),
+        checked_call("CALL-2", passed=True, state=ReviewState.PENDING),
+        checked_call("CALL-3", passed=True, state=ReviewState.NOT_SAMPLED),
+    ]
+    async with storage.uow() as uow:
+        for call in calls:
+            await uow.calls.add(call)
+        await uow.commit()
+    async with storage.uow() as uow:
+        for call_id, verdict in (("CALL-1", False), ("CALL-2", False)):
+            call = await uow.calls.find(call_id)
+            assert call is not None
+            await uow.calls.save_review(
+                reviewed(call, reviewer="sup-1", passed=verdict, note="", now=START)
+            )
+        await uow.commit()
+    async with storage.uow.read() as uow:
+        assert await uow.calls.find("CALL-3") == calls[2]
+        assert await uow.calls.list(state=ReviewState.PENDING) == []
+        assert [c.call_id for c in await uow.calls.list()] == ["CALL-3", "CALL-2", "CALL-1"]
+        agreement = await uow.calls.agreement()
+    assert (agreement.reviewed, agreement.both_fail, agreement.checker_only_passed) == (2, 1, 1)
+    with pytest.raises(ConcurrencyConflict):
+        async with storage.uow() as uow:
+            await uow.calls.add(calls[0])

@@ -33,7 +33,7 @@ async def test_head_matches_the_table_definitions_and_the_last_steps_reverse(
         await upgrade(db)
         async with db.engine.connect() as conn:
             assert await conn.run_sync(_differences) == []
-            await conn.run_sync(_downgrade, "0008")
+            await conn.run_sync(_downgrade, "0008")  # through 0010 and 0009
             await conn.commit()
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
             assert "appointment_history" not in tables and "work_orders" in tables
