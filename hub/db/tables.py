@@ -53,6 +53,7 @@ work_orders = Table(
     Column("accepted_at", UtcDateTime()),  # issue 10: 接单
     Column("acceptance_overdue", Boolean, nullable=False, server_default="0"),
     Column("reschedule_flagged", Boolean, nullable=False, server_default="0"),
+    Column("customer_request_pending", Boolean, nullable=False, server_default="0"),
     Column("punctuality", String(16)),  # issue 10: on_time | late | missed
     Column("minutes_late", Integer, nullable=False, server_default="0"),
 )
@@ -95,6 +96,20 @@ call_checks = Table(
     Column("review_passed", Boolean),
     Column("review_note", String(500)),
     Column("reviewed_at", UtcDateTime()),
+)
+
+visit_links = Table(
+    "visit_links",
+    metadata,
+    Column("link_id", String(64), primary_key=True),
+    Column("order_id", String(64), nullable=False),
+    Column("window_version", Integer, nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("to_masked", String(32), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
+    UniqueConstraint("order_id", "window_version"),
 )
 
 appointment_visits = Table(

@@ -44,6 +44,7 @@ from hub.ports.storage import (
     Timers,
     UnitOfWork,
     UnitOfWorkFactory,
+    VisitLinks,
     WorkOrders,
 )
 from hub.ports.systems import Billing, Mailer, ResourceInventory, SmsSender, WorkOrderSystem
@@ -84,6 +85,7 @@ __all__ = [
     "Timers",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "VisitLinks",
     "WorkOrderSystem",
     "WorkOrders",
 ]
