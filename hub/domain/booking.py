@@ -241,7 +241,8 @@ def _answer(order: WorkOrder, cmd: AnswerVisit, now: datetime) -> Decision:
     pending = booked.pending_request
     if pending is not None and replace(pending, at=now) == wanted:
         return order, []  # the same request twice
-    new = replace(order, version=version, appointment=replace(booked, pending_request=wanted))
+    asked = replace(booked, pending_request=wanted, customer_confirmed_at=None)  # not any more
+    new = replace(order, version=version, appointment=asked)
     event = RescheduleRequested(
         order_id=order.order_id,
         version=version,
