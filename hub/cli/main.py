@@ -7,7 +7,7 @@ import typer
 from hub.cli.db import db_app
 from hub.cli.dlq import dlq_app
 from hub.cli.docs import docs_command
-from hub.cli.plugins import add_plugin_commands
+from hub.cli.plugins import PluginGroup
 from hub.cli.processes import web_command, worker_command
 from hub.cli.timers import timers_app
 from hub.cli.up import up_command
@@ -19,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold credentials
     add_completion=False,
+    cls=PluginGroup,  # adds `hub demo` (the simulation package's) without importing it here
 )
 app.command("up")(up_command)
 app.command("worker")(worker_command)
@@ -28,4 +29,3 @@ app.add_typer(db_app, name="db")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(timers_app, name="timers")
 app.add_typer(users_app, name="users")
-add_plugin_commands(app)  # `hub demo`, from the simulation package
