@@ -9,6 +9,7 @@ import pytest
 from adapters.support.embedded import EmbeddedWorkOrderSystem
 from hub.bootstrap import Hub
 from hub.db.timers import TimerStatus
+from hub.handlers.timer_kinds import ACCEPTANCE_DEADLINE, CHECK_IN_DEADLINE
 from schemas.v1 import VerifyCheckIn
 from tests import factories
 from tests.fakes.standin_oracles import SupportRecords
@@ -80,9 +81,12 @@ async def test_a_missed_appointment_is_flagged_by_its_durable_timer(hub: Hub) ->
 
     await eventually(overdue_logged, timeout=10)
     async with hub.uow() as uow:
-        [timer] = await uow.timers.list()
+        timers = {t.kind: t for t in await uow.timers.list()}
+    assert set(timers) == {CHECK_IN_DEADLINE, ACCEPTANCE_DEADLINE}  # 接单 is due in 30 min
+    timer = timers[CHECK_IN_DEADLINE]
     assert timer.status is TimerStatus.FIRED
     assert timer.message == VerifyCheckIn(order_id="WO-LATE")
+    assert timers[ACCEPTANCE_DEADLINE].status is TimerStatus.PENDING
 
 
 async def test_a_timer_moved_earlier_fires_at_its_new_time(hub: Hub) -> None:
