@@ -16,6 +16,8 @@ CONSUMERS = (
     "appointment.reschedule",
     "appointment.verify_acceptance",
     "appointment.remind_confirmation",
+    "appointment.send_visit_link",
+    "appointment.customer_answer",
     "calls.check_transcript",
 )
 

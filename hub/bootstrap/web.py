@@ -20,6 +20,7 @@ from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries, Probes
 from hub.queries.orders import OrderQueries
 from hub.queries.test_results import ResultQueries
+from hub.queries.visits import VisitQueries
 from hub.signing.secret import signing_secret
 from hub.web.services import WebServices
 from hub.web.staff_sessions import StaffSessions
@@ -35,6 +36,7 @@ def web_services(hub: Hub) -> WebServices:
         orders=orders,
         appointments=AppointmentQueries(hub.uow),
         calls=CallQueries(hub.uow),
+        visits=VisitQueries(hub.uow, probe_limit_per_min=hub.settings.signing_probe_limit_per_min),
         call_reviews=CallReviews(hub.uow),
         results=ResultQueries(hub.uow, policy=hub.policy),
         screenshots=hub.screenshots,

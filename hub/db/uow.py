@@ -27,6 +27,7 @@ from hub.db.signing import SigningRepository
 from hub.db.sms import SmsRepository
 from hub.db.sms_quota import SmsQuotaPolicy, SmsQuotaRepository
 from hub.db.timers import TimerRepository
+from hub.db.visit_links import VisitLinkRepository
 from hub.db.work_orders import FlowLogRepository, WorkOrderRepository
 from hub.domain.appointment import AppointmentPolicy
 from hub.errors import ConcurrencyConflict
@@ -46,6 +47,7 @@ class UnitOfWork:
     orders: WorkOrderRepository
     appointments: AppointmentRepository
     calls: CallCheckRepository
+    visit_links: VisitLinkRepository
     flow_log: FlowLogRepository
     outbox: OutboxWriter | _ReadOnlyOutbox
     inbox: Inbox
@@ -95,6 +97,7 @@ class UnitOfWork:
         self.orders = WorkOrderRepository(conn)
         self.appointments = AppointmentRepository(conn)
         self.calls = CallCheckRepository(conn)
+        self.visit_links = VisitLinkRepository(conn, now=now)
         self.flow_log = FlowLogRepository(conn, zone=self.appointment_policy.zone)
         self.outbox = OutboxWriter(conn, exchange=self._exchange, now=now)
         self.inbox = Inbox(conn, db, now=now)

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import flow_log, work_orders
-from hub.domain.appointment import Appointment
+from hub.domain.appointment import Appointment, PendingRequest
 from hub.domain.flow_log import entry_for
 from hub.domain.work_order import CheckInRecord, SignedReportRecord, Status, WorkOrder
 from hub.errors import ConcurrencyConflict, NotFound
@@ -21,6 +21,7 @@ from schemas.v1 import (
     CreateWorkOrder,
     FlowLogEntry,
     Punctuality,
+    RescheduleReason,
     Technician,
     WorkOrderEvent,
 )
@@ -84,12 +85,18 @@ class WorkOrderRepository:
         return [_to_domain(row) for row in rows.mappings()]
 
     async def needing_attention(self, *, page: Page = FIRST_PAGE) -> list[WorkOrder]:
-        """Open orders the dispatcher must look at: not accepted in time, or moved so often
-        that the supervisor was flagged; earliest window first."""
+        """Open orders the dispatcher must look at: not accepted in time, moved so often that
+        the supervisor was flagged, or a customer asked for another window; earliest first."""
         rows = await self._conn.execute(
             select(work_orders)
             .where(work_orders.c.status.in_([Status.CREATED.value, Status.DISPATCHED.value]))
-            .where(or_(work_orders.c.acceptance_overdue, work_orders.c.reschedule_flagged))
+            .where(
+                or_(
+                    work_orders.c.acceptance_overdue,
+                    work_orders.c.reschedule_flagged,
+                    work_orders.c.customer_request_pending,
+                )
+            )
             .order_by(work_orders.c.appointment_start, work_orders.c.order_id)
             .limit(page.limit)
             .offset(page.offset)
@@ -178,6 +185,8 @@ def _to_row(order: WorkOrder) -> dict[str, Any]:
         "accepted_at": order.accepted_at,
         "acceptance_overdue": order.acceptance_overdue,
         "reschedule_flagged": order.appointment is not None and order.appointment.flagged,
+        "customer_request_pending": order.appointment is not None
+        and order.appointment.pending_request is not None,
         "punctuality": order.punctuality.value if order.punctuality else None,
         "minutes_late": order.minutes_late,
     }
@@ -230,7 +239,25 @@ def _appointment_row(booked: Appointment | None) -> dict[str, Any] | None:
         "confirmed_at": booked.confirmed_at.isoformat() if booked.confirmed_at else None,
         "call_id": booked.call_id,
         "recording_ref": booked.recording_ref,
+        "customer_confirmed_at": _iso(booked.customer_confirmed_at),
+        "pending_request": None
+        if booked.pending_request is None
+        else {
+            "wanted_start": booked.pending_request.wanted_start.isoformat(),
+            "wanted_end": booked.pending_request.wanted_end.isoformat(),
+            "reason": booked.pending_request.reason.value,
+            "reason_text": booked.pending_request.reason_text,
+            "at": booked.pending_request.at.isoformat(),
+        },
     }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _appointment(data: dict[str, Any] | None) -> Appointment | None:
@@ -248,6 +275,20 @@ def _appointment(data: dict[str, Any] | None) -> Appointment | None:
         confirmed_at=datetime.fromisoformat(confirmed) if confirmed else None,
         call_id=data["call_id"],
         recording_ref=data["recording_ref"],
+        customer_confirmed_at=_moment(data.get("customer_confirmed_at")),
+        pending_request=_pending(data.get("pending_request")),
+    )
+
+
+def _pending(data: dict[str, Any] | None) -> PendingRequest | None:
+    if data is None:
+        return None
+    return PendingRequest(
+        wanted_start=datetime.fromisoformat(data["wanted_start"]),
+        wanted_end=datetime.fromisoformat(data["wanted_end"]),
+        reason=RescheduleReason(data["reason"]),
+        reason_text=data["reason_text"],
+        at=datetime.fromisoformat(data["at"]),
     )
 
 

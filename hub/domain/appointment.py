@@ -62,6 +62,17 @@ class AppointmentPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingRequest:
+    """Another window the customer asked for from the visit link, waiting for the dispatcher."""
+
+    wanted_start: datetime
+    wanted_end: datetime
+    reason: RescheduleReason
+    reason_text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Appointment:
     """Who booked the order's current window, and what happened to it since."""
 
@@ -75,6 +86,8 @@ class Appointment:
     confirmed_at: datetime | None = None
     call_id: str | None = None
     recording_ref: str | None = None
+    customer_confirmed_at: datetime | None = None  # the customer confirmed from the link
+    pending_request: PendingRequest | None = None  # the customer asked for another window
 
 
 def punctuality(end: datetime | None, at: datetime) -> tuple[Punctuality | None, int]:

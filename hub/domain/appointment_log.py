@@ -17,6 +17,8 @@ from schemas.v1 import (
     BookingChannel,
     FlowStep,
     RescheduleReason,
+    RescheduleRequested,
+    VisitConfirmedByCustomer,
     WorkOrderAccepted,
     WorkOrderEvent,
 )
@@ -57,6 +59,39 @@ def short_window_text(start: datetime, end: datetime, zone: tzinfo) -> str:
 
 def describe_appointment(event: WorkOrderEvent, zone: tzinfo) -> Description | None:
     """The flow-log line of an appointment event; None for any other event."""
+    return _by_staff(event, zone) or _by_customer(event, zone)
+
+
+def _by_customer(event: WorkOrderEvent, zone: tzinfo) -> Description | None:
+    """The customer's answers from the visit link."""
+    match event:
+        case VisitConfirmedByCustomer() as e:
+            return (
+                FlowStep.CUSTOMER_CONFIRMED,
+                "customer",
+                f"客户确认预约时段 {window_text(e.window_start, e.window_end, zone)}",
+                {
+                    "window_start": e.window_start.isoformat(),
+                    "window_end": e.window_end.isoformat(),
+                },
+            )
+        case RescheduleRequested() as e:
+            reason = REASON_TEXT[e.reason] + (f"：{e.reason_text}" if e.reason_text else "")
+            wanted = window_text(e.wanted_start, e.wanted_end, zone)
+            return (
+                FlowStep.RESCHEDULE_REQUESTED,
+                "customer",
+                f"客户申请改约（{reason}）：希望 {wanted}，待调度处理",
+                {
+                    "wanted_start": e.wanted_start.isoformat(),
+                    "wanted_end": e.wanted_end.isoformat(),
+                    "reason": e.reason.value,
+                },
+            )
+    return None
+
+
+def _by_staff(event: WorkOrderEvent, zone: tzinfo) -> Description | None:
     match event:
         case AppointmentBooked() as e:
             return (

@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from hub.domain.appointment import Appointment, AppointmentPolicy
+from hub.domain.appointment import Appointment, AppointmentPolicy, PendingRequest
 from hub.domain.errors import IllegalTransition, NotAssigned
 from hub.domain.work_order import FINAL_STATUSES, Status, WorkOrder
 from schemas.v1 import (
     AcceptanceOverdue,
     AcceptWorkOrder,
+    AnswerVisit,
     AppointmentBooked,
     AppointmentConfirmed,
     AppointmentRescheduled,
@@ -27,13 +28,16 @@ from schemas.v1 import (
     ConfirmAppointment,
     Requester,
     RescheduleAppointment,
+    RescheduleRequested,
     VerifyAcceptance,
+    VisitConfirmedByCustomer,
     WorkOrderAccepted,
     WorkOrderEvent,
 )
 
 Command = (
-    BookAppointment
+    AnswerVisit
+    | BookAppointment
     | AcceptWorkOrder
     | ConfirmAppointment
     | RescheduleAppointment
@@ -57,6 +61,8 @@ def decide(order: WorkOrder, cmd: Command, *, now: datetime, policy: Appointment
             return _confirm(order, cmd, now)
         case RescheduleAppointment():
             return _reschedule(order, cmd, now, policy)
+        case AnswerVisit():
+            return _answer(order, cmd, now)
     raise TypeError(f"unknown command {type(cmd).__name__}")  # pragma: no cover
 
 
@@ -131,7 +137,8 @@ def _confirm(order: WorkOrder, cmd: ConfirmAppointment, now: datetime) -> Decisi
         raise IllegalTransition(
             f"the visit window of order {order.order_id} has passed; reschedule it (改约)"
         )
-    new = replace(order, version=order.version + 1, appointment=replace(booked, confirmed_at=now))
+    confirmed = replace(booked, confirmed_at=now, pending_request=None)  # agreed by phone
+    new = replace(order, version=order.version + 1, appointment=confirmed)
     event = AppointmentConfirmed(
         order_id=order.order_id,
         version=new.version,
@@ -173,6 +180,8 @@ def _reschedule(
             reschedules=count,
             flagged=flagged,
             confirmed_at=None,
+            customer_confirmed_at=None,
+            pending_request=None,  # the dispatcher has answered the customer's request
         ),
     )
     event = AppointmentRescheduled(
@@ -190,6 +199,60 @@ def _reschedule(
         call_id=cmd.call_id,
         reschedules=count,
         flagged=flagged,
+    )
+    return new, [event]
+
+
+def _answer(order: WorkOrder, cmd: AnswerVisit, now: datetime) -> Decision:
+    """The customer's answer from the visit link: confirm the window, or ask for another."""
+    if order.status not in (Status.CREATED, Status.DISPATCHED):
+        raise IllegalTransition(
+            f"the visit of order {order.order_id} has begun; please call the dispatcher"
+        )
+    booked = _booked(order)
+    if cmd.window_version != booked.window_version:
+        raise IllegalTransition(
+            f"the visit of order {order.order_id} was moved since this link was sent; "
+            "see the newer SMS"
+        )
+    start, end = _window(order)
+    version = order.version + 1
+    if cmd.answer == "confirm":
+        if booked.customer_confirmed_at is not None:
+            return order, []
+        confirmed = replace(booked, customer_confirmed_at=now, pending_request=None)
+        new = replace(order, version=version, appointment=confirmed)
+        event: WorkOrderEvent = VisitConfirmedByCustomer(
+            order_id=order.order_id,
+            version=version,
+            occurred_at=now,
+            window_start=start,
+            window_end=end,
+        )
+        return new, [event]
+    assert cmd.wanted_start and cmd.wanted_end and cmd.reason  # the contract checked it
+    wanted = PendingRequest(
+        wanted_start=cmd.wanted_start,
+        wanted_end=cmd.wanted_end,
+        reason=cmd.reason,
+        reason_text=cmd.reason_text,
+        at=now,
+    )
+    pending = booked.pending_request
+    if pending is not None and replace(pending, at=now) == wanted:
+        return order, []  # the same request twice
+    asked = replace(booked, pending_request=wanted, customer_confirmed_at=None)  # not any more
+    new = replace(order, version=version, appointment=asked)
+    event = RescheduleRequested(
+        order_id=order.order_id,
+        version=version,
+        occurred_at=now,
+        window_start=start,
+        window_end=end,
+        wanted_start=cmd.wanted_start,
+        wanted_end=cmd.wanted_end,
+        reason=cmd.reason,
+        reason_text=cmd.reason_text,
     )
     return new, [event]
 

@@ -22,6 +22,7 @@ from schemas.v1 import (
     Punctuality,
     RemindConfirmation,
     SendSms,
+    SendVisitLink,
     TechnicianCheckedIn,
     VerifyAcceptance,
     VerifyCheckIn,
@@ -43,6 +44,7 @@ async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
         case AppointmentBooked():
             await _record_change(uow, event)
             await _revoke_links_to_other_numbers(uow, event)
+            await _text_the_customer(uow, event)
         case AppointmentConfirmed():
             await _record_change(uow, event)
             await uow.timers.cancel_pending(kind=CONFIRMATION_REMINDER, order_id=event.order_id)
@@ -65,6 +67,7 @@ async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
         case AppointmentRescheduled():
             order = await uow.orders.get(event.order_id)
             await _record_change(uow, event, order)
+            await _text_the_customer(uow, event)
             if order.status is Status.DISPATCHED:
                 await _rearm_check_in_deadline(uow, order)
                 await _arm_reminder(uow, order)
@@ -130,6 +133,15 @@ def _actor(event: WorkOrderEvent, booked_by: str) -> str:
         case WorkOrderDispatched():
             return "dispatcher"
     return booked_by
+
+
+async def _text_the_customer(uow: UnitOfWork, event: WorkOrderEvent) -> None:
+    """The booked contact gets the window and the visit link (sent by its own consumer: the
+    link's token is sealed there)."""
+    await uow.outbox.add(
+        SendVisitLink(order_id=event.order_id, window_version=event.version),
+        correlation_id=event.order_id,
+    )
 
 
 async def _arm_reminder(uow: UnitOfWork, order: WorkOrder) -> None:

@@ -29,6 +29,7 @@ from hub.handlers.resource_change import ResourceChangeService
 from hub.handlers.sms import SmsService
 from hub.handlers.support_sync import SupportSync
 from hub.handlers.test_results import record_test_result
+from hub.handlers.visit_links import VisitLinkSender
 from hub.handlers.work_orders import apply_command, create_work_order
 from hub.messaging.processing import Handler, MessageProcessor
 from hub.messaging.subscriptions import ALL_CONSUMERS, consumer_of
@@ -158,6 +159,10 @@ def command_table(u: UseCases) -> CommandTable:
             "appointment.reschedule": appointment,
             "appointment.verify_acceptance": appointment,
             "appointment.remind_confirmation": InTransaction(remind_confirmation),
+            "appointment.send_visit_link": InTransaction(
+                VisitLinkSender(u.signing.sealer, u.public_url).send
+            ),
+            "appointment.customer_answer": appointment,
             "calls.check_transcript": InTransaction(
                 partial(check_transcript, sample_pct=u.call_sample_pct)
             ),

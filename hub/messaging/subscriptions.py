@@ -68,6 +68,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("appointment.reschedule", v1.RescheduleAppointment),
     Subscription("appointment.verify_acceptance", v1.VerifyAcceptance),
     Subscription("appointment.remind_confirmation", v1.RemindConfirmation),
+    Subscription("appointment.send_visit_link", v1.SendVisitLink),
+    Subscription("appointment.customer_answer", v1.AnswerVisit),
     # booking-call compliance
     Subscription("calls.check_transcript", v1.TranscriptReady),
 )

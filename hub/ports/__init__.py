@@ -46,6 +46,7 @@ from hub.ports.storage import (
     Timers,
     UnitOfWork,
     UnitOfWorkFactory,
+    VisitLinks,
     WorkOrders,
 )
 from hub.ports.systems import Billing, Mailer, ResourceInventory, SmsSender, WorkOrderSystem
@@ -86,6 +87,7 @@ __all__ = [
     "Timers",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "VisitLinks",
     "WorkOrderSystem",
     "WorkOrders",
 ]

@@ -30,6 +30,7 @@ from hub.domain.exception_report import ExceptionReport, ReportState
 from hub.domain.notifications import Limit
 from hub.domain.resource_change import ResourceChange
 from hub.domain.signing import Channel, SigningLink
+from hub.domain.visit_link import VisitLink
 from hub.domain.work_order import Status, WorkOrder
 from hub.ports.records import (
     FIRST_PAGE,
@@ -74,7 +75,7 @@ class WorkOrders(Protocol):
         ...
 
     async def needing_attention(self, *, page: Page = FIRST_PAGE) -> list[WorkOrder]:
-        """Open orders not accepted in time or flagged for rescheduling too often."""
+        """Open orders not accepted in time, moved too often, or with a customer's request."""
         ...
 
     async def count_by_status(self) -> dict[str, int]: ...
@@ -122,6 +123,18 @@ class CallChecks(Protocol):
     async def agreement(self) -> Agreement:
         """The checker against the reviewers, over every reviewed call."""
         ...
+
+
+class VisitLinks(Protocol):
+    """The customers' visit links (only token digests are stored)."""
+
+    async def add(self, link: VisitLink, *, token_sha256: str) -> None:
+        """Store a link; a second link for the same (order, window version) is a conflict."""
+        ...
+
+    async def by_token(self, token_sha256: str) -> VisitLink | None: ...
+    async def for_order(self, order_id: str) -> builtins.list[VisitLink]: ...
+    async def revoke(self, link_ids: builtins.list[str]) -> None: ...
 
 
 class FlowLog(Protocol):
@@ -333,6 +346,8 @@ class UnitOfWork(Protocol):
     def appointments(self) -> Appointments: ...
     @property
     def calls(self) -> CallChecks: ...
+    @property
+    def visit_links(self) -> VisitLinks: ...
     @property
     def flow_log(self) -> FlowLog: ...
     @property

@@ -22,6 +22,7 @@ from hub.web import (
     staff_pages,
     technician,
     test_results,
+    visit,
 )
 from hub.web.docs_ui import install_docs
 from hub.web.errors import install_error_handlers
@@ -144,6 +145,7 @@ def create_app(
         exception_reports.page_router,
         exception_directory.router,
         staff_pages.router,
+        visit.router,
     )
     for router in (*routers, *extra_routers):
         app.include_router(router)

@@ -24,6 +24,7 @@ from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries
 from hub.queries.orders import OrderQueries
 from hub.queries.test_results import ResultQueries
+from hub.queries.visits import VisitQueries
 from hub.signing.service import SigningService
 from hub.web.services import WebServices
 from hub.web.staff_sessions import StaffSessions
@@ -53,6 +54,10 @@ def get_orders(s: ServicesDep) -> OrderQueries:
 
 def get_appointments(s: ServicesDep) -> AppointmentQueries:
     return s.appointments
+
+
+def get_visits(s: ServicesDep) -> VisitQueries:
+    return s.visits
 
 
 def get_calls(s: ServicesDep) -> CallQueries:
@@ -116,6 +121,7 @@ CommandsDep = Annotated[CommandTable, Depends(get_commands)]
 OrdersDep = Annotated[OrderQueries, Depends(get_orders)]
 AppointmentsDep = Annotated[AppointmentQueries, Depends(get_appointments)]
 CallQueriesDep = Annotated[CallQueries, Depends(get_calls)]
+VisitsDep = Annotated[VisitQueries, Depends(get_visits)]
 CallReviewsDep = Annotated[CallReviews, Depends(get_call_reviews)]
 ResultsDep = Annotated[ResultQueries, Depends(get_results)]
 ScreenshotsDep = Annotated[ScreenshotUploads, Depends(get_screenshots)]

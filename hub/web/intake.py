@@ -116,8 +116,11 @@ async def get_order(
         raise NotFound(f"work order {order_id} does not exist")
     detail = OrderDetail.of_order(found.order, found.flow_log).model_dump(mode="json")
     if identity.role not in FULL_PHONE_READERS:
-        for party in ("contact", "account_manager", "technician"):
-            person = detail.get(party)
+        booking = detail.get("booking") or {}
+        for person in (
+            *(detail.get(party) for party in ("contact", "account_manager", "technician")),
+            booking.get("contact"),
+        ):
             if isinstance(person, dict) and isinstance(person.get("phone"), str):
                 person["phone"] = mask_phone_middle(person["phone"])
     return JSONResponse(detail)

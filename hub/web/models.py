@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field, model_validator
 
 from hub.domain.work_order import Status, WorkOrder
+from hub.web.appointment_models import AppointmentState
 from schemas.v1 import (
     AccountManager,
     Contact,
@@ -146,6 +147,11 @@ class OrderDetail(OrderSummary):
     check_in: CheckInView | None
     completed_at: datetime | None
     archived_at: datetime | None
+    booking: AppointmentState | None = Field(
+        default=None,
+        description="The booked visit: the contact to call, acceptance, confirmation, "
+        "reschedules and punctuality (see the appointments API)",
+    )
     flow_log: list[FlowLogEntry]
 
     @classmethod
@@ -168,6 +174,7 @@ class OrderDetail(OrderSummary):
             check_in=check_in,
             completed_at=order.completed_at,
             archived_at=order.archived_at,
+            booking=AppointmentState.of(order) if order.appointment else None,
             flow_log=flow_log,
         )
 

@@ -24,6 +24,7 @@ from hub.queries.inventory import InventoryQueries
 from hub.queries.ops import OpsQueries
 from hub.queries.orders import OrderQueries
 from hub.queries.test_results import ResultQueries
+from hub.queries.visits import VisitQueries
 from hub.signing.service import SigningService
 from hub.web.staff_sessions import StaffSessions
 
@@ -38,6 +39,7 @@ class WebServices:
     orders: OrderQueries
     appointments: AppointmentQueries
     calls: CallQueries
+    visits: VisitQueries
     call_reviews: CallReviews
     results: ResultQueries
     screenshots: ScreenshotUploads

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, model_validator
 
@@ -156,6 +156,48 @@ class RemindConfirmation(Contract):
     window_version: int = Field(ge=1, description="The order version that set the window")
 
 
+class SendVisitLink(Contract):
+    """Text the booked contact the window and a link to confirm it or ask for another one."""
+
+    order_id: OrderId
+    window_version: int = Field(ge=1, description="The order version that set the window")
+
+
+CustomerReason = Literal[
+    RescheduleReason.CUSTOMER_REQUEST,
+    RescheduleReason.SITE_NOT_READY,
+    RescheduleReason.EQUIPMENT_ROOM_ACCESS,
+    RescheduleReason.OTHER,
+]
+
+
+class AnswerVisit(Contract):
+    """The customer's answer on the visit page: the window suits, or please another one.
+
+    Another window is a request for the dispatcher (a pending change), never applied as is.
+    """
+
+    order_id: OrderId
+    link_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+    window_version: int = Field(ge=1, description="The window the customer saw")
+    answer: Literal["confirm", "change"]
+    wanted_start: Moment | None = Field(default=None, description="The window asked for")
+    wanted_end: Moment | None = None
+    reason: CustomerReason | None = None
+    reason_text: ReasonText = ""
+
+    @model_validator(mode="after")
+    def _change_says_what(self) -> AnswerVisit:
+        if self.answer == "change":
+            if self.wanted_start is None or self.wanted_end is None or self.reason is None:
+                raise ValueError("a change needs wanted_start, wanted_end and a reason")
+            if self.wanted_end <= self.wanted_start:
+                raise ValueError("wanted_end must be after wanted_start")
+            if self.reason is RescheduleReason.OTHER and not self.reason_text:
+                raise ValueError("reason `other` needs a reason_text")
+        return self
+
+
 class AppointmentBooked(WorkOrderEvent):
     """A visit was booked."""
 
@@ -196,6 +238,24 @@ class AppointmentRescheduled(WorkOrderEvent):
     call_id: str | None = None
     reschedules: int = Field(ge=1, description="How many times this booking has moved")
     flagged: bool = Field(description="True once the count reaches the supervisor's threshold")
+
+
+class VisitConfirmedByCustomer(WorkOrderEvent):
+    """The customer confirmed the booked window from the visit link."""
+
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+
+
+class RescheduleRequested(WorkOrderEvent):
+    """The customer asked for another window from the visit link; the dispatcher decides."""
+
+    window_start: AwareDatetime = Field(description="The booked window")
+    window_end: AwareDatetime
+    wanted_start: AwareDatetime
+    wanted_end: AwareDatetime
+    reason: RescheduleReason
+    reason_text: str = ""
 
 
 class AcceptanceOverdue(WorkOrderEvent):

@@ -31,6 +31,8 @@ class FlowStep(StrEnum):
     ACCEPTANCE_OVERDUE = "acceptance_overdue"
     APPOINTMENT_CONFIRMED = "appointment_confirmed"
     APPOINTMENT_RESCHEDULED = "appointment_rescheduled"
+    CUSTOMER_CONFIRMED = "customer_confirmed"
+    RESCHEDULE_REQUESTED = "reschedule_requested"
 
 
 class FlowLogEntry(Contract):

@@ -68,7 +68,11 @@ class FakeWorkOrders:
             o
             for o in self._t.orders.values()
             if o.status in (Status.CREATED, Status.DISPATCHED)
-            if o.acceptance_overdue or (o.appointment is not None and o.appointment.flagged)
+            if o.acceptance_overdue
+            or (
+                o.appointment is not None
+                and (o.appointment.flagged or o.appointment.pending_request is not None)
+            )
         ]
         ordered = sorted(found, key=lambda o: (o.appointment_start or _EARLIEST, o.order_id))
         return ordered[page.offset : page.offset + page.limit]

@@ -19,6 +19,7 @@ from hub.domain.exception_directory import DirectoryEntry
 from hub.domain.exception_report import ExceptionReport
 from hub.domain.resource_change import ResourceChange
 from hub.domain.signing import SigningLink
+from hub.domain.visit_link import VisitLink
 from hub.domain.work_order import WorkOrder
 from hub.ports import (
     AuditEntry,
@@ -131,6 +132,7 @@ class FakeStore:
     appointment_history: dict[tuple[str, int], AppointmentChange] = field(default_factory=dict)
     visits: dict[tuple[str, int], Visit] = field(default_factory=dict)
     calls: dict[str, CheckedCall] = field(default_factory=dict)
+    visit_links: dict[str, tuple[VisitLink, str]] = field(default_factory=dict)  # id → link, digest
 
     def copy(self) -> FakeStore:
         """A working copy for one transaction (tables copied, rows shared: they are immutable)."""

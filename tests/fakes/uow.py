@@ -37,6 +37,7 @@ from tests.fakes.orders import (
 )
 from tests.fakes.signing import FakeSigningStore
 from tests.fakes.store import FakeStore
+from tests.fakes.visit_links import FakeVisitLinks
 
 WRITER_WAIT_S = 5.0  # SQLite's busy timeout in `hub.db.engine`
 
@@ -51,6 +52,7 @@ class FakeUnitOfWork:
     orders: FakeWorkOrders
     appointments: FakeAppointments
     calls: FakeCallChecks
+    visit_links: FakeVisitLinks
     flow_log: FakeFlowLog
     outbox: FakeOutbox | ReadOnlyOutbox
     inbox: FakeInbox
@@ -117,6 +119,7 @@ class FakeUnitOfWork:
         self.orders = FakeWorkOrders(t)
         self.appointments = FakeAppointments(t)
         self.calls = FakeCallChecks(t)
+        self.visit_links = FakeVisitLinks(t)
         self.flow_log = FakeFlowLog(t, zone=self.appointment_policy.zone)
         self.outbox = ReadOnlyOutbox() if self._read_only else FakeOutbox(t)
         self.inbox = FakeInbox(t, now=now)

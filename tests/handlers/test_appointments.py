@@ -13,13 +13,14 @@ import pytest
 
 from hub.domain.appointment import AppointmentChange, ChangeKind, WindowRefused
 from hub.domain.errors import NotAssigned
-from hub.domain.signing import LinkStatus
+from hub.domain.signing import LinkStatus, token_digest
 from hub.errors import IllegalTransition
 from hub.handlers.timer_kinds import ACCEPTANCE_DEADLINE, CHECK_IN_DEADLINE, CONFIRMATION_REMINDER
 from hub.ports import TimerStatus
 from schemas.v1 import (
     AcceptanceOverdue,
     AcceptWorkOrder,
+    AnswerVisit,
     AppointmentRescheduled,
     BookAppointment,
     BookingChannel,
@@ -37,7 +38,7 @@ from schemas.v1 import (
 )
 from tests import factories
 from tests.handlers.harness import FakeHub
-from tests.handlers.signing_steps import last_token, open_link, texts
+from tests.handlers.signing_steps import last_token, open_link, text_of, texts
 
 NOW = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)  # Sunday 10:00 in Shanghai
 MONDAY_2PM = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # Monday 14:00 in Shanghai
@@ -372,3 +373,85 @@ async def test_booking_another_contact_revokes_links_sent_to_the_old_number(hub:
     async with hub.uow.read() as uow:
         trail = await uow.signing.audit_trail("WO-1")
     assert [e.kind for e in trail][-1] == "link_revoked"
+
+
+def visit_token(hub: FakeHub, window_version: int) -> str:
+    [sms] = [
+        s for s in texts(hub, "visit_link") if s.sms_id == f"visit-link:WO-1:v{window_version}"
+    ]
+    assert sms.body is None  # the link travels sealed, like a signing link
+    return text_of(hub, sms).rsplit("/v/", 1)[1]
+
+
+async def test_a_booking_texts_the_booked_contact_a_link_to_the_visit(hub: FakeHub) -> None:
+    await hub.created()
+    await hub.run(book())
+    await hub.deliver()
+    [sms] = texts(hub, "visit_link")
+    assert sms.to == SITE_CONTACT.phone
+    assert "已预约上门 12-07 14:00–16:00" in text_of(hub, sms)
+    token = visit_token(hub, hub.order("WO-1").version)
+    async with hub.uow.read() as uow:
+        link = await uow.visit_links.by_token(token_digest(token))
+    assert link is not None and link.open_at(NOW)
+    assert link.expires_at == MONDAY_2PM + timedelta(hours=2, days=14)
+
+
+async def test_a_move_texts_a_new_link_and_the_old_one_stops(hub: FakeHub) -> None:
+    await booked_and_dispatched(hub)
+    await hub.deliver()
+    old = visit_token(hub, 2)
+    await hub.run(reschedule(start=MONDAY_2PM + timedelta(days=1)))
+    await hub.deliver()
+    new = visit_token(hub, hub.order("WO-1").appointment.window_version)  # type: ignore[union-attr]
+    async with hub.uow.read() as uow:
+        old_link = await uow.visit_links.by_token(token_digest(old))
+        new_link = await uow.visit_links.by_token(token_digest(new))
+    assert old_link is not None and old_link.revoked
+    assert new_link is not None and new_link.open_at(NOW)
+
+
+async def test_the_customer_confirms_once_and_the_dispatcher_sees_it(hub: FakeHub) -> None:
+    await booked_and_dispatched(hub)
+    answer = AnswerVisit(order_id="WO-1", link_id="link-0001", window_version=2, answer="confirm")
+    await hub.run(answer)
+    await hub.run(answer.model_copy())  # pressed twice, another message
+    assert hub.order("WO-1").appointment.customer_confirmed_at == NOW  # type: ignore[union-attr]
+    assert lines(hub).count("客户确认预约时段 2026-12-07 14:00–16:00") == 1
+
+
+async def test_a_customers_request_for_another_window_waits_for_the_dispatcher(
+    hub: FakeHub,
+) -> None:
+    await booked_and_dispatched(hub)
+    wanted = MONDAY_2PM + timedelta(days=2)
+    await hub.run(
+        AnswerVisit(
+            order_id="WO-1",
+            link_id="link-0001",
+            window_version=2,
+            answer="change",
+            wanted_start=wanted,
+            wanted_end=wanted + timedelta(hours=3),
+            reason=RescheduleReason.SITE_NOT_READY,
+            reason_text="机房装修",
+        )
+    )
+    assert (hub.order("WO-1").appointment_start, hub.order("WO-1").version) == (MONDAY_2PM, 4)
+    assert lines(hub)[-1] == (
+        "客户申请改约（现场未具备条件：机房装修）：希望 2026-12-09 14:00–17:00，待调度处理"
+    )
+    async with hub.uow.read() as uow:
+        assert [o.order_id for o in await uow.orders.needing_attention()] == ["WO-1"]
+    await hub.run(reschedule(start=wanted, reason=RescheduleReason.SITE_NOT_READY))
+    assert hub.order("WO-1").appointment.pending_request is None  # type: ignore[union-attr]
+    async with hub.uow.read() as uow:
+        assert await uow.orders.needing_attention() == []
+
+
+async def test_an_answer_to_a_window_that_moved_is_refused(hub: FakeHub) -> None:
+    await booked_and_dispatched(hub)
+    await hub.run(reschedule(start=MONDAY_2PM + timedelta(days=1)))
+    stale = AnswerVisit(order_id="WO-1", link_id="link-0001", window_version=2, answer="confirm")
+    with pytest.raises(IllegalTransition, match="was moved since"):
+        await hub.run(stale)

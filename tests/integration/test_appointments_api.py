@@ -72,6 +72,9 @@ async def test_a_booked_visit_is_accepted_confirmed_moved_and_kept_on_time(
     assert accepted.json()["accepted_at"] is not None
     confirmed = await client.post(f"{FIELD}/WO-AP-1/confirm-appointment")
     assert confirmed.json()["confirmed_at"] is not None
+    seen = (await client.get(f"{FIELD}/WO-AP-1")).json()["booking"]  # the field app's view
+    assert seen["contact"] == CONTACT  # whom to call, in full
+    assert seen["accepted_at"] is not None and seen["confirmed_at"] is not None
 
     moved = await client.post(
         f"{ORDERS}/WO-AP-1/appointment/reschedule",
@@ -158,6 +161,9 @@ async def test_others_read_the_trail_with_masked_phones_and_strangers_are_refuse
     assert trail.status_code == 200
     assert trail.json()["history"][0]["contact"]["phone"] == "+86139****1111"
     assert CONTACT["phone"] not in trail.text
+    order = await client.get(f"{ORDERS}/WO-AP-3", headers={"Authorization": f"Bearer {manager}"})
+    assert order.json()["booking"]["contact"]["phone"] == "+86139****1111"
+    assert CONTACT["phone"] not in order.text
     technician = await issue_token(hub.users, "t-9", Role.TECHNICIAN, technician_id="T009")
     denied = await client.post(
         f"{ORDERS}/WO-AP-3/appointment/reschedule",

@@ -61,7 +61,8 @@ OWNERS: dict[tuple[str, str], set[Role] | str] = {
 }
 TECHNICIAN_PREFIX = "/api/v1/technicians/{technician_id}/"
 # Open to anyone: probes, the landing and sign-in pages, static assets; the customer's pages
-# under /s/ carry their own unguessable link token, the Twilio webhook its signature.
+# under /s/ (signing) and /v/ (the visit) carry their own unguessable link token, the Twilio
+# webhook its signature.
 PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -138,7 +139,7 @@ async def test_every_route_has_an_owner_or_is_public_on_purpose(unstarted: Hub) 
         for m, p in routes(app)
         if owned(m, p) is None
         and (m, p) not in PUBLIC
-        and not p.startswith("/s/")
+        and not p.startswith(("/s/", "/v/"))
         and not p.startswith("/webhooks/")
     ]
     assert unowned == []

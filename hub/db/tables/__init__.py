@@ -9,7 +9,12 @@ tables.
 
 from __future__ import annotations
 
-from hub.db.tables.appointments import appointment_history, appointment_visits, call_checks
+from hub.db.tables.appointments import (
+    appointment_history,
+    appointment_visits,
+    call_checks,
+    visit_links,
+)
 from hub.db.tables.close_out import billing_starts, email_messages
 from hub.db.tables.delivery import reports, screenshots, test_results
 from hub.db.tables.messaging import inbox, outbox, timers
@@ -51,5 +56,6 @@ __all__ = [
     "sms_quota",
     "test_results",
     "timers",
+    "visit_links",
     "work_orders",
 ]

@@ -1,8 +1,9 @@
-"""Appointments (issue 10): the booking trail, visits for 履约率 and checked booking calls."""
+"""Appointments (issue 10): the booking trail, visits for 履约率, checked booking calls and the
+customers' visit links."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, UniqueConstraint
 
 from hub.db.tables.schema import metadata
 from hub.db.types import UtcDateTime
@@ -61,4 +62,19 @@ call_checks = Table(
     Column("review_passed", Boolean),
     Column("review_note", String(500)),
     Column("reviewed_at", UtcDateTime()),
+)
+
+
+visit_links = Table(
+    "visit_links",
+    metadata,
+    Column("link_id", String(64), primary_key=True),
+    Column("order_id", String(64), nullable=False),
+    Column("window_version", Integer, nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("to_masked", String(32), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
+    UniqueConstraint("order_id", "window_version"),
 )

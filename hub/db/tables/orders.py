@@ -31,6 +31,7 @@ work_orders = Table(
     Column("accepted_at", UtcDateTime()),  # issue 10: 接单
     Column("acceptance_overdue", Boolean, nullable=False, server_default="0"),
     Column("reschedule_flagged", Boolean, nullable=False, server_default="0"),
+    Column("customer_request_pending", Boolean, nullable=False, server_default="0"),
     Column("punctuality", String(16)),  # issue 10: on_time | late | missed
     Column("minutes_late", Integer, nullable=False, server_default="0"),
 )

@@ -30,6 +30,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("reschedule_flagged", sa.Boolean(), nullable=False, server_default="0")
         )
+        batch.add_column(
+            sa.Column("customer_request_pending", sa.Boolean(), nullable=False, server_default="0")
+        )
         batch.add_column(sa.Column("punctuality", sa.String(length=16), nullable=True))
         batch.add_column(
             sa.Column("minutes_late", sa.Integer(), nullable=False, server_default="0")
@@ -80,6 +83,7 @@ def downgrade() -> None:
         for column in (
             "minutes_late",
             "punctuality",
+            "customer_request_pending",
             "reschedule_flagged",
             "acceptance_overdue",
             "accepted_at",

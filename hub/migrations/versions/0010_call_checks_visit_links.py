@@ -1,4 +1,5 @@
-"""call_checks: checked booking calls and their spot-check reviews (issue 10)
+"""call_checks, visit_links: checked booking calls and their reviews, the customers' visit
+links (issue 10)
 
 Revision ID: 0010
 Revises: 0009
@@ -40,9 +41,26 @@ def upgrade() -> None:
     )
     op.create_index("ix_call_checks_order_id", "call_checks", ["order_id"])
     op.create_index("ix_call_checks_state", "call_checks", ["state"])
+    op.create_table(
+        "visit_links",
+        sa.Column("link_id", sa.String(length=64), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("window_version", sa.Integer(), nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("to_masked", sa.String(length=32), nullable=False),
+        sa.Column("created_at", hub.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", hub.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", hub.db.types.UtcDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("link_id", name=op.f("pk_visit_links")),
+        sa.UniqueConstraint("token_sha256", name=op.f("uq_visit_links_token_sha256")),
+        sa.UniqueConstraint(
+            "order_id", "window_version", name=op.f("uq_visit_links_order_id_window_version")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("visit_links")
     op.drop_index("ix_call_checks_state", table_name="call_checks")
     op.drop_index("ix_call_checks_order_id", table_name="call_checks")
     op.drop_table("call_checks")
