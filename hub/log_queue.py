@@ -37,7 +37,7 @@ class SnapshotQueueHandler(QueueHandler):
         return record
 
 
-class RedactingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class RedactingStreamHandler(logging.StreamHandler[TextIO]):
     """Writes each finished line (message, fields and traceback) with secrets masked."""
 
     def format(self, record: logging.LogRecord) -> str:

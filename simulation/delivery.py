@@ -63,6 +63,7 @@ class DeliveryStats:
     signed_remote: int = 0
     never_signed: int = 0
     failures: list[str] = field(default_factory=list)
+    signed: set[str] = field(default_factory=set)  # orders whose signing went through
 
 
 @dataclass
@@ -185,6 +186,7 @@ class SimulatedDelivery:
                 if way == "on_site":
                     await self._sign_on_site(order_id, technician_id)
                     self.stats.signed_on_site += 1
+                    self.stats.signed.add(order_id)
                     return
                 await send(SendSigningLink(order_id=order_id), f"sim:{order_id}:link")
                 self.stats.links_requested += 1
@@ -195,6 +197,7 @@ class SimulatedDelivery:
             async with self._at_once:
                 await self._sign_remotely(order_id, link)
             self.stats.signed_remote += 1
+            self.stats.signed.add(order_id)
         except (SigningFailed, httpx.HTTPError) as exc:
             self.stats.failures.append(f"{order_id} ({way}): {type(exc).__name__}: {exc}")
 

@@ -15,7 +15,7 @@ from faststream.rabbit import RabbitBroker
 from faststream.rabbit.publisher import RabbitPublisher
 
 from consumers import include_all
-from hub.bootstrap.adapters import Adapters, choose_adapters
+from hub.bootstrap.adapters import Adapters, Closer, choose_adapters
 from hub.config import Settings
 from hub.content_store import ContentStore
 from hub.db.engine import Database
@@ -71,7 +71,7 @@ class Hub:
     directory: DirectoryService
     policy: AcceptancePolicy
     consumers: bool
-    closers: list[object] = field(default_factory=list)
+    closers: list[Closer] = field(default_factory=list)
 
     async def aclose(self) -> None:
         """Release what wiring opened: adapter clients, stand-in storage, render pool, database.
@@ -80,7 +80,7 @@ class Hub:
         """
         closers, self.closers = self.closers, []
         for closer in closers:
-            await closer.aclose()  # type: ignore[attr-defined]
+            await closer.aclose()
         await self.reports.close()
         await self.db.dispose()
 

@@ -7,6 +7,7 @@ SQLite, a schema of their own on PostgreSQL), never the hub's tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx
 
@@ -25,6 +26,12 @@ from hub.config import EmailMode, Settings, SmsProvider
 from hub.ports import Billing, Mailer, ResourceInventory, SmsSender, WorkOrderSystem
 
 
+class Closer(Protocol):
+    """What wiring opened and the hub closes when it stops: a client, a stand-in's storage."""
+
+    async def aclose(self) -> None: ...
+
+
 @dataclass
 class Adapters:
     """One adapter per port, and what must be closed when the process stops."""
@@ -34,7 +41,7 @@ class Adapters:
     inventory: ResourceInventory
     billing: Billing
     mailer: Mailer
-    closers: list[object] = field(default_factory=list)
+    closers: list[Closer] = field(default_factory=list)
 
     @property
     def embedded(self) -> list[object]:
@@ -61,7 +68,7 @@ def choose_adapters(
     mailer: Mailer | None = None,
 ) -> Adapters:
     """The adapters settings ask for; any passed in (tests) are used as they are."""
-    closers: list[object] = []
+    closers: list[Closer] = []
     return Adapters(
         sms=sms or _sms_sender(settings, closers),
         support=support or _work_order_system(settings, closers),
@@ -72,7 +79,7 @@ def choose_adapters(
     )
 
 
-def _client(base_url: object, settings: Settings, closers: list[object]) -> httpx.AsyncClient:
+def _client(base_url: object, settings: Settings, closers: list[Closer]) -> httpx.AsyncClient:
     client = httpx.AsyncClient(base_url=str(base_url), timeout=settings.http_timeout_s)
     closers.append(client)
     return client
@@ -83,7 +90,7 @@ def _standin_storage(kind: type[OwnsStorage], settings: Settings) -> StandinStor
     return kind.open_storage(settings.resolved_database_url, data_dir=settings.data_dir)
 
 
-def _sms_sender(settings: Settings, closers: list[object]) -> SmsSender:
+def _sms_sender(settings: Settings, closers: list[Closer]) -> SmsSender:
     if settings.sms_provider is SmsProvider.TWILIO:
         from adapters.sms.twilio_sender import TwilioSmsSender
 
@@ -105,7 +112,7 @@ def _sms_sender(settings: Settings, closers: list[object]) -> SmsSender:
     return platform
 
 
-def _work_order_system(settings: Settings, closers: list[object]) -> WorkOrderSystem:
+def _work_order_system(settings: Settings, closers: list[Closer]) -> WorkOrderSystem:
     if settings.support_system_url is None:
         system = EmbeddedWorkOrderSystem(_standin_storage(EmbeddedWorkOrderSystem, settings))
         closers.append(system)
@@ -113,7 +120,7 @@ def _work_order_system(settings: Settings, closers: list[object]) -> WorkOrderSy
     return HttpWorkOrderSystem(_client(settings.support_system_url, settings, closers))
 
 
-def _inventory(settings: Settings, closers: list[object]) -> ResourceInventory:
+def _inventory(settings: Settings, closers: list[Closer]) -> ResourceInventory:
     if settings.inventory_url is None:
         seed = shanghai_seed() if settings.inventory_seed else None
         inventory = EmbeddedInventory(_standin_storage(EmbeddedInventory, settings), seed=seed)
@@ -122,7 +129,7 @@ def _inventory(settings: Settings, closers: list[object]) -> ResourceInventory:
     return HttpResourceInventory(_client(settings.inventory_url, settings, closers))
 
 
-def _billing(settings: Settings, closers: list[object]) -> Billing:
+def _billing(settings: Settings, closers: list[Closer]) -> Billing:
     if settings.billing_url is None:
         billing = EmbeddedBilling(_standin_storage(EmbeddedBilling, settings))
         closers.append(billing)
@@ -130,7 +137,7 @@ def _billing(settings: Settings, closers: list[object]) -> Billing:
     return HttpBilling(_client(settings.billing_url, settings, closers))
 
 
-def _mailer(settings: Settings, closers: list[object]) -> Mailer:
+def _mailer(settings: Settings, closers: list[Closer]) -> Mailer:
     if settings.email_mode is EmailMode.SMTP:
         return SmtpMailer(
             host=settings.smtp_host,

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from hub.bootstrap import Hub
 from hub.config import Settings
+from hub.db.counts import DatabaseCounts
 from hub.handlers.calls import CallReviews
 from hub.handlers.sms import SmsDeliveryStatus
 from hub.identity.authenticator import Authenticator
@@ -46,7 +47,11 @@ def web_services(hub: Hub) -> WebServices:
         signing=hub.signing,
         sms_status=SmsDeliveryStatus(hub.uow),
         ops=OpsQueries(
-            _probes(hub, hub.settings), orders, topology=hub.topology, consumers=hub.consumers
+            _probes(hub, hub.settings),
+            orders,
+            counts=DatabaseCounts(hub.db),
+            topology=hub.topology,
+            consumers=hub.consumers,
         ),
         authenticator=authenticator(hub),
         staff_sessions=StaffSessions(

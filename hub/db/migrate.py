@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
@@ -23,7 +25,7 @@ def alembic_config(url: str = "") -> Config:
 async def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the database to `revision`, on SQLite or PostgreSQL."""
 
-    def _upgrade(sync_conn: object) -> None:
+    def _upgrade(sync_conn: Connection) -> None:
         config = alembic_config(db.url)
         config.attributes["connection"] = sync_conn
         command.upgrade(config, revision)
@@ -33,5 +35,5 @@ async def upgrade(db: Database, revision: str = "head") -> None:
         await conn.commit()
 
 
-async def _run(conn: AsyncConnection, fn: object) -> None:
-    await conn.run_sync(fn)  # type: ignore[arg-type]
+async def _run(conn: AsyncConnection, fn: Callable[[Connection], None]) -> None:
+    await conn.run_sync(fn)

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
@@ -108,8 +108,8 @@ class TimerRepository:
             raise IllegalTransition(f"cannot {verb} timer {timer_id}: it is {timer.status}")
 
 
-def _to_timer(row: object) -> Timer:
-    data = dict(row)  # type: ignore[call-overload]
+def _to_timer(row: RowMapping) -> Timer:
+    data = dict(row)
     model = MESSAGE_TYPES[data["message_type"]]
     return Timer(
         id=data["id"],

@@ -49,7 +49,7 @@ class UnitOfWork:
     calls: CallCheckRepository
     visit_links: VisitLinkRepository
     flow_log: FlowLogRepository
-    outbox: OutboxWriter
+    outbox: OutboxWriter | _ReadOnlyOutbox
     inbox: Inbox
     timers: TimerRepository
     sms: SmsRepository
@@ -152,6 +152,9 @@ class _ReadOnlyOutbox:
     ) -> str:
         raise RuntimeError("a read-only unit of work cannot publish messages")
 
+    async def flush(self) -> None:
+        """Nothing to write: a read adds no messages."""
+
 
 class ReadOnlyUnitOfWork(UnitOfWork):
     """The repositories on a plain connection (no writer lock, no BEGIN IMMEDIATE)."""
@@ -160,7 +163,7 @@ class ReadOnlyUnitOfWork(UnitOfWork):
         self._stack = AsyncExitStack()
         self._conn = await self._stack.enter_async_context(self._db.read())
         self._bind(self._conn)
-        self.outbox = _ReadOnlyOutbox()  # type: ignore[assignment]
+        self.outbox = _ReadOnlyOutbox()
         return self
 
     async def commit(self) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import TypedDict, Unpack
 
 from hub.domain.errors import IllegalTransition
 from hub.domain.reissue import check_reissuable, reissued_id
@@ -246,8 +247,21 @@ def decide(
     raise TypeError(f"unknown outcome {type(outcome).__name__}")  # pragma: no cover
 
 
-def _next(change: ResourceChange, now: datetime, **changes: object) -> ResourceChange:
-    return replace(change, version=change.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]
+class _StepChanges(TypedDict, total=False):
+    """The fields one step may change (besides `version` and `updated_at`)."""
+
+    state: ChangeState
+    previous: ResourceAssignment | None
+    resources: ResourceAssignment | None
+    code: str | None
+    reason: str | None
+    attempts: int
+    last_error: str | None
+    finished_at: datetime | None
+
+
+def _next(change: ResourceChange, now: datetime, **changes: Unpack[_StepChanges]) -> ResourceChange:
+    return replace(change, version=change.version + 1, updated_at=now, **changes)
 
 
 def _applied_event(change: ResourceChange) -> Event:

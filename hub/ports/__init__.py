@@ -6,6 +6,8 @@
 * `hub.ports.storage` — the unit of work and its repositories; `hub.db` implements them,
   `tests/fakes` in memory.
 * `hub.ports.records` — the records those repositories hand back.
+* `hub.ports.counts` — the hub's records counted for operators (`/ops/counts.json`); `hub.db`
+  implements it.
 
 Only `hub/bootstrap.py` chooses the implementations.
 """

@@ -1,4 +1,5 @@
-"""What an operator checks first: is the database and broker up, order flow, queue health."""
+"""What an operator checks first: is the database and broker up, order flow, queue health;
+and what the hub has recorded, counted."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field
 from hub.domain.work_order import Status
 from hub.messaging.subscriptions import ALL_CONSUMERS
 from hub.messaging.topology import Topology
+from hub.ports.counts import Counts, HubCounts
 from hub.ports.records import QueueDepth
 from hub.queries.orders import OrderQueries
 
@@ -63,10 +65,17 @@ class OpsQueries:
     """Readiness checks and the ops summary; each part fails on its own, within a timeout."""
 
     def __init__(
-        self, probes: Probes, orders: OrderQueries, *, topology: Topology, consumers: bool
+        self,
+        probes: Probes,
+        orders: OrderQueries,
+        *,
+        counts: Counts,
+        topology: Topology,
+        consumers: bool,
     ) -> None:
         self._probes = probes
         self._orders = orders
+        self._counts = counts
         self.topology = topology
         self.role = "worker + web" if consumers else "web"
 
@@ -92,6 +101,10 @@ class OpsQueries:
 
     async def outbox_backlog(self) -> int:
         return await self._probes.outbox_backlog()
+
+    async def counts(self, *, order_prefix: str = "") -> HubCounts:
+        """The hub's records counted, for the orders whose id starts with `order_prefix`."""
+        return await self._counts.counts(order_prefix=order_prefix)
 
     async def summary(self) -> OpsSummary:
         """Order counts, outbox backlog and queue depths."""

@@ -57,8 +57,7 @@ def _is_blank(image: Image.Image) -> bool:
     """No visible ink: fully transparent, or one flat colour."""
     if image.getchannel("A").getbbox() is None:
         return True
-    extrema: tuple[tuple[int, int], ...] = image.getextrema()  # type: ignore[assignment]
-    return all(low == high for low, high in extrema)
+    return image.getcolors(maxcolors=1) is not None  # at most one colour: every band is flat
 
 
 async def page_images(pdf_path: Path, sha256: str, cache_dir: Path) -> list[Path]:

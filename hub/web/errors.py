@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from hub.domain.notifications import SmsLimitReached
 from hub.domain.signing import CodeLocked, ResendLimited
@@ -24,22 +24,37 @@ from hub.web.models import FieldProblem, ValidationProblem
 
 log = structlog.get_logger(__name__)
 
+E = TypeVar("E", bound=Exception)
+
 _LOCATIONS = {"body", "path", "query", "header", "cookie"}
 _JSON_ERRORS = {"json_invalid", "json_type"}
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers; every error body is `{"detail": "<one sentence>", ...}`."""
-    app.add_exception_handler(RequestValidationError, _validation_failed)  # type: ignore[arg-type]
-    app.add_exception_handler(DomainError, _conflict)  # type: ignore[arg-type]
-    app.add_exception_handler(InvalidInput, _invalid)  # type: ignore[arg-type]
-    app.add_exception_handler(SmsLimitReached, _too_many_sms)  # type: ignore[arg-type]
-    app.add_exception_handler(ResendLimited, _resend_limited)  # type: ignore[arg-type]
-    app.add_exception_handler(CodeLocked, _locked)  # type: ignore[arg-type]
-    app.add_exception_handler(ReportRenderFailed, _render_failed)  # type: ignore[arg-type]
-    app.add_exception_handler(ConcurrencyConflict, _busy)  # type: ignore[arg-type]
-    app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
-    app.add_exception_handler(InvalidMessage, _invalid)  # type: ignore[arg-type]
+    _handle(app, RequestValidationError, _validation_failed)
+    _handle(app, DomainError, _conflict)
+    _handle(app, InvalidInput, _invalid)
+    _handle(app, SmsLimitReached, _too_many_sms)
+    _handle(app, ResendLimited, _resend_limited)
+    _handle(app, CodeLocked, _locked)
+    _handle(app, ReportRenderFailed, _render_failed)
+    _handle(app, ConcurrencyConflict, _busy)
+    _handle(app, NotFound, _not_found)
+    _handle(app, InvalidMessage, _invalid)
+
+
+def _handle(
+    app: FastAPI, kind: type[E], handler: Callable[[Request, E], Awaitable[Response]]
+) -> None:
+    """Register `handler` for `kind`; Starlette types every handler as taking any exception."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, kind):  # Starlette picks handlers by the exception's class
+            raise exc
+        return await handler(request, exc)
+
+    app.add_exception_handler(kind, handle)
 
 
 def validation_problem(errors: Sequence[Any]) -> ValidationProblem:

@@ -1,21 +1,25 @@
-"""Operations endpoints: liveness, readiness, Prometheus metrics and the `/ops` health page."""
+"""Operations endpoints: liveness, readiness, Prometheus metrics, the `/ops` health page and
+the hub's records counted (`/ops/counts.json`)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from hub.ports.counts import HubCounts
 from hub.queries.ops import OK, OpsSummary
 from hub.web.auth import OPERATORS, allow
 from hub.web.deps import MetricsDep, OpsDep
 
 log = structlog.get_logger(__name__)
+
+ORDER_PREFIX = r"^[A-Za-z0-9_.-]{0,64}$"
 
 router = APIRouter(tags=["ops"])
 _templates = Environment(
@@ -70,6 +74,27 @@ async def metrics(ops: OpsDep, registry: MetricsDep) -> Response:
 async def ops_summary(ops: OpsDep) -> OpsSummary:
     """Orders per status, outbox backlog, and each consumer's queue and parking depth."""
     return await ops.summary()
+
+
+@router.get(
+    "/ops/counts.json",
+    summary="What the hub recorded, counted: orders, texts, reports, signatures, on-site fixes",
+    dependencies=[allow(*OPERATORS)],
+)
+async def ops_counts(
+    ops: OpsDep,
+    order_prefix: Annotated[
+        str,
+        Query(
+            pattern=ORDER_PREFIX,
+            description="Count only the orders whose id starts with this (a batch, a run)",
+        ),
+    ] = "",
+) -> HubCounts:
+    """Orders by status (and how many are not final, reissued, or waiting for a signature), SMS
+    by purpose and state (and how many are still being sent), report versions, signatures by
+    channel, resource changes by kind and state, exception reports by state, flow-log lines."""
+    return await ops.counts(order_prefix=order_prefix)
 
 
 @router.get(

@@ -135,7 +135,7 @@ async def _demo(
                 technicians=technicians,
                 far_rate=far_rate,
                 rates=rates,
-                web_url=web_url if signing is not None else None,
+                web_url=web_url,
                 standin_url=standin_url,
                 signing=signing,
             )

@@ -1,58 +1,31 @@
 """What a demo run delivered: reports, signatures by channel, billing starts and their checks.
 
 Billing is counted where it happened, in the billing stand-in's own records (`billed`, read
-through its API by `demo_standins.billing_starts`), so an order billed twice or billed without a
-signature shows up even if the hub's tables say otherwise.
+through its API by `standins.billing_starts`), and held against the orders the simulated
+customers signed, so an order billed twice or billed without a signature shows up even if the
+hub's records say otherwise.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 
-from sqlalchemy import and_, exists, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from hub.db.tables import reports, signatures, signing_links, work_orders
-from hub.domain.work_order import Status
+from hub.ports.counts import HubCounts
+from simulation.delivery import DeliveryStats
 
 
-async def delivery_counts(
-    conn: AsyncConnection, prefix: str, billed: Counter[str]
-) -> dict[str, int]:
-    """Counts of this run's orders (by their id prefix); `billed`: order id → billing starts."""
-    mine = work_orders.c.order_id.startswith(prefix, autoescape=True)
-    signed = {
-        str(channel): int(n)
-        for channel, n in await conn.execute(
-            select(signatures.c.channel, func.count())
-            .where(signatures.c.order_id.startswith(prefix, autoescape=True))
-            .where(signatures.c.status == "signed")
-            .group_by(signatures.c.channel)
-        )
-    }
-    has_link = exists().where(signing_links.c.order_id == work_orders.c.order_id)
-    signed_order = exists().where(
-        and_(signatures.c.order_id == work_orders.c.order_id, signatures.c.status == "signed")
-    )
+def delivery_counts(counts: HubCounts, billed: Counter[str], done: DeliveryStats) -> dict[str, int]:
+    """Counts of this run's orders: `counts`, the hub's (`/ops/counts.json`); `billed`, order id
+    → billing starts; `done`, what the simulated technicians and customers signed."""
+    signed = counts.signatures.by_channel
     return {
-        "reports_rendered": await _count(
-            conn, reports, reports.c.order_id.startswith(prefix, autoescape=True)
-        ),
+        "reports_rendered": counts.reports.versions,
         "signed_on_site": signed.get("on_site", 0),
         "signed_remote": signed.get("remote", 0),
         "billed_orders": len(billed),
         "billed_twice": sum(1 for n in billed.values() if n > 1),
-        "billed_unsigned": len(set(billed) - await _signed_among(conn, billed)),
-        "awaiting_signature": await _count(
-            conn,
-            work_orders,
-            mine,
-            work_orders.c.reissued_as.is_(None),
-            work_orders.c.status == Status.CHECKED_IN.value,
-            has_link,
-            ~signed_order,
-        ),
+        "billed_unsigned": len(set(billed) - done.signed),
+        "awaiting_signature": counts.orders.awaiting_signature,
     }
 
 
@@ -75,19 +48,3 @@ def delivery_rows(counts: dict[str, int], failures: list[str]) -> list[tuple[str
         ),
         ("customers who could not sign", str(len(failures)), not failures),
     ]
-
-
-async def _signed_among(conn: AsyncConnection, order_ids: Iterable[str]) -> set[str]:
-    query = (
-        select(signatures.c.order_id)
-        .where(signatures.c.order_id.in_(list(order_ids)))
-        .where(signatures.c.status == "signed")
-    )
-    return set((await conn.scalars(query)).all())
-
-
-async def _count(conn: AsyncConnection, table: object, *where: object) -> int:
-    query = select(func.count()).select_from(table)  # type: ignore[arg-type]
-    for clause in where:
-        query = query.where(clause)  # type: ignore[arg-type]
-    return int(await conn.scalar(query) or 0)

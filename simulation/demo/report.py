@@ -1,4 +1,5 @@
-"""What a demo run achieved, read back from the database, the broker and the hub's metrics."""
+"""What a demo run achieved, read back from the hub's ops API, the outside world's stand-ins, the
+broker and the hub's metrics."""
 
 from __future__ import annotations
 
@@ -9,19 +10,12 @@ from typing import Any
 
 from prometheus_client import Counter as MetricCounter
 from rich.table import Table
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.cli.parking import ParkingQueues, amqp_connection
-from hub.db.tables import (
-    exception_reports,
-    flow_log,
-    resource_changes,
-    sms_messages,
-    work_orders,
-)
-from hub.domain.work_order import FINAL_STATUSES, Status
+from hub.domain.work_order import Status
+from hub.ports.counts import HubCounts
 from simulation.demo.delivery_counts import delivery_counts, delivery_rows
+from simulation.demo.hub_counts import hub_counts
 from simulation.demo.run import DemoRun
 from simulation.demo.standins import billing_starts, platform_sends
 
@@ -80,29 +74,27 @@ async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
     hub, prefix = run.hub, run.order_prefix
     sends = await platform_sends(run.standins, run.started_at)
     billed = await billing_starts(run.standins, prefix)
-    async with hub.db.read() as conn:
-        states = await _final_states(conn, prefix)
-        texts = await _texts(conn, prefix)
-        reissued = await _reissued(conn, prefix)
-        on_site = await on_site_counts(conn, prefix)
-        delivery = await delivery_counts(conn, prefix, billed) if run.delivery is not None else {}
-    by_sms_id, sms_sent = _sms_sent_twice(texts, sends)
-    by_purpose = _purposes_sent_twice(texts, sends)
+    counts = await hub_counts(run.ops, prefix)
+    states = counts.orders.by_status
+    by_sms_id = _sms_sent_twice(sends)
+    delivery = (
+        delivery_counts(counts, billed, run.delivery.stats) if run.delivery is not None else {}
+    )
     async with amqp_connection(hub.settings.amqp_url) as connection:
         depths = await ParkingQueues(connection, hub.topology).depths()
-    final = sum(n for status, n in states.items() if Status(status) in FINAL_STATUSES)
+    final = sum(states.values()) - counts.orders.not_final
     latencies = sorted(run.field.stats.step_latencies_s)
     elapsed = max(run.elapsed_s, 1e-9)
     return DemoReport(
         run_id=run.run_id,
-        database=hub.db.engine.dialect.name,
+        database=_backend(hub.settings.resolved_database_url),
         orders=run.orders,
         final_states=states,
         archived=states.get(Status.ARCHIVED.value, 0),
         lost=run.orders - final - delivery.get("awaiting_signature", 0),
-        duplicated_sms=max(by_sms_id, by_purpose),
-        duplicated_sms_by={"sms_id": by_sms_id, "order_and_purpose": by_purpose},
-        sms_sent=sms_sent,
+        duplicated_sms=max(by_sms_id, counts.sms.repeated),
+        duplicated_sms_by={"sms_id": by_sms_id, "order_and_purpose": counts.sms.repeated},
+        sms_sent=sum(sends.values()),
         messages_published=_total(hub.metrics.outbox_published) + run.field.stats.published,
         duplicates_suppressed=_total(hub.metrics.duplicates_suppressed),
         parked=_total(hub.metrics.messages_parked),
@@ -113,8 +105,8 @@ async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
         p50_step_latency_ms=_percentile_ms(latencies, 50),
         p99_step_latency_ms=_percentile_ms(latencies, 99),
         timed_out=timed_out,
-        reissued=reissued,
-        on_site=on_site,
+        reissued=counts.orders.reissued,
+        on_site=on_site_counts(counts),
         delivery=delivery,
         signing_failures=run.delivery.stats.failures[:20] if run.delivery is not None else [],
     )
@@ -174,44 +166,6 @@ def summary_table(report: DemoReport) -> Table:
     return table
 
 
-async def _final_states(conn: AsyncConnection, prefix: str) -> dict[str, int]:
-    """States of each order's latest version (an order replaced on site counts as its successor)."""
-    rows = await conn.execute(
-        select(work_orders.c.status, func.count())
-        .where(work_orders.c.order_id.startswith(prefix, autoescape=True))
-        .where(work_orders.c.reissued_as.is_(None))
-        .group_by(work_orders.c.status)
-    )
-    return {status: int(count) for status, count in rows.all()}
-
-
-async def _texts(conn: AsyncConnection, prefix: str) -> list[tuple[str, str, str]]:
-    """(sms id, order id, purpose) of the texts the hub sent for this run's orders."""
-    rows = await conn.execute(
-        select(sms_messages.c.sms_id, sms_messages.c.order_id, sms_messages.c.purpose).where(
-            sms_messages.c.order_id.startswith(prefix, autoescape=True)
-        )
-    )
-    return [(str(sms_id), str(order_id), str(purpose)) for sms_id, order_id, purpose in rows]
-
-
-def _sms_sent_twice(texts: list[tuple[str, str, str]], sends: Counter[str]) -> tuple[int, int]:
-    """(sms ids the SMS platform got more than once, all its sends) for this run's texts."""
-    counts = [sends[sms_id] for sms_id, _, _ in texts]
-    return sum(1 for n in counts if n > 1), sum(counts)
-
-
-def _purposes_sent_twice(texts: list[tuple[str, str, str]], sends: Counter[str]) -> int:
-    """(order, purpose) pairs that reached the SMS platform more than once, under any sms id."""
-    by_purpose: Counter[tuple[str, str]] = Counter()
-    for sms_id, order_id, purpose in texts:
-        # A re-dispatch (after a return to dispatch, 退单) is a new notice by design; its
-        # sms_id carries the order version, so the by-sms_id count still covers it.
-        if purpose != "dispatch_notice":
-            by_purpose[(order_id, purpose)] += sends[sms_id]
-    return sum(1 for n in by_purpose.values() if n > 1)
-
-
 def _total(counter: MetricCounter) -> int:
     return int(
         sum(
@@ -238,50 +192,30 @@ def _flag(value: object, *, good: bool) -> str:
     return f"[green]{value}[/green]" if good else f"[red]{value}[/red]"
 
 
-async def _reissued(conn: AsyncConnection, prefix: str) -> int:
-    count = await conn.scalar(
-        select(func.count())
-        .select_from(work_orders)
-        .where(work_orders.c.order_id.startswith(prefix, autoescape=True))
-        .where(work_orders.c.reissued_as.is_not(None))
-    )
-    return int(count or 0)
-
-
-async def on_site_counts(conn: AsyncConnection, prefix: str) -> dict[str, int]:
+def on_site_counts(counts: HubCounts) -> dict[str, int]:
     """Fiber swaps, box changes, returns to dispatch and exceptions of this run, by outcome."""
-    mine = resource_changes.c.order_id.startswith(prefix, autoescape=True)
-    changes = (
-        await conn.execute(
-            select(resource_changes.c.kind, resource_changes.c.state, func.count())
-            .where(mine)
-            .group_by(resource_changes.c.kind, resource_changes.c.state)
-        )
-    ).all()
     outcome = {"reissued": "applied", "refused": "refused", "compensated": "refused"}
-    counts: dict[str, int] = {}
-    for kind, state, n in changes:
-        key = f"{kind}_{outcome.get(state, 'unfinished')}"
-        counts[key] = counts.get(key, 0) + int(n)
-        if state not in outcome:
-            counts["changes_unfinished"] = counts.get("changes_unfinished", 0) + int(n)
-    reports = (
-        await conn.execute(
-            select(exception_reports.c.state, func.count())
-            .where(exception_reports.c.order_id.startswith(prefix, autoescape=True))
-            .group_by(exception_reports.c.state)
-        )
-    ).all()
-    for state, n in reports:
-        counts[f"exceptions_{state}"] = int(n)
-    returned = await conn.scalar(
-        select(func.count())
-        .select_from(flow_log)
-        .where(flow_log.c.order_id.startswith(prefix, autoescape=True))
-        .where(flow_log.c.step == "returned")
-    )
-    counts["returned_to_dispatch"] = int(returned or 0)
-    return counts
+    on_site: dict[str, int] = {}
+    for kind, states in counts.resource_changes.by_kind.items():
+        for state, n in states.items():
+            key = f"{kind}_{outcome.get(state, 'unfinished')}"
+            on_site[key] = on_site.get(key, 0) + n
+            if state not in outcome:
+                on_site["changes_unfinished"] = on_site.get("changes_unfinished", 0) + n
+    for state, n in counts.exception_reports.by_state.items():
+        on_site[f"exceptions_{state}"] = n
+    on_site["returned_to_dispatch"] = counts.flow_log.by_step.get("returned", 0)
+    return on_site
+
+
+def _sms_sent_twice(sends: Counter[str]) -> int:
+    """SMS ids the platform delivered more than once since the run started."""
+    return sum(1 for n in sends.values() if n > 1)
+
+
+def _backend(database_url: str) -> str:
+    """`sqlite` or `postgresql`, from a SQLAlchemy URL such as `postgresql+asyncpg://...`."""
+    return database_url.split(":", 1)[0].split("+", 1)[0]
 
 
 def _delivery_rows(report: DemoReport) -> list[tuple[str, str]]:

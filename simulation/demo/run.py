@@ -1,9 +1,10 @@
 """One demo run: the simulated field on its own broker connection, feeding orders to a hub.
 
-Order ids carry a run id, so several runs can share a kept database and be told apart. With a
-web URL, visits end in tests and a delivery report signed on site or by SMS link (customers
-reach the hub's web app at that URL, and read their texts on the local SMS platform at the
-stand-ins' URL); a few customers never sign, and their orders wait.
+Order ids carry a run id, so several runs can share a kept database and be told apart. The run
+reads the hub's progress from its web app at `web_url`, as an operator would (`/ops/counts.json`).
+With signing rates, visits end in tests and a delivery report signed on site or by SMS link
+(customers reach the hub's web app at that URL, and read their texts on the local SMS platform at
+the stand-ins' URL); a few customers never sign, and their orders wait.
 """
 
 from __future__ import annotations
@@ -20,18 +21,16 @@ from functools import cached_property
 import httpx
 import structlog
 from faststream.rabbit import RabbitBroker
-from sqlalchemy import func, select
 
 from hub.bootstrap import Hub
 from hub.cli.parking import amqp_connection
-from hub.db.sms import SmsState
-from hub.db.tables import sms_messages, work_orders
 from hub.domain.work_order import Status
 from hub.identity.client import Issue, TokensByCaller
 from hub.identity.issue import DEMO_TTL, issue_token
 from hub.identity.roles import Role
 from simulation.customers import PlatformPhones
 from simulation.delivery import SimulatedDelivery
+from simulation.demo.hub_counts import hub_counts, ops_client
 from simulation.field import SimulatedField, customer_phone
 from simulation.on_site import SiteProblems
 
@@ -72,9 +71,9 @@ class DemoRun:
         technicians: int = 20,
         far_rate: float = 0.05,
         rates: OnSiteRates | None = None,
-        web_url: str | None = None,
+        web_url: str,
         standin_url: str | None = None,
-        signing: SigningRates | None = None,
+        signing: SigningRates | None = SigningRates(),  # None: visits end without a signature
     ) -> None:
         self.hub = hub
         self.orders = orders
@@ -86,7 +85,8 @@ class DemoRun:
             if standin_url
             else None
         )
-        self.delivery = _delivery(hub, seed, web_url, self.standins, signing or SigningRates())
+        self.ops = ops_client(web_url, run_operator(hub, self.run_id))
+        self.delivery = _delivery(hub, seed, web_url, self.standins, signing)
         self.field = SimulatedField(
             hub.topology,
             seed=seed,
@@ -125,6 +125,7 @@ class DemoRun:
             await self.delivery.close()
         if self.standins is not None:
             await self.standins.aclose()
+        await self.ops.aclose()
         async with amqp_connection(self.hub.settings.amqp_url) as connection:
             channel = await connection.channel()
             for name in self.field.queue_names():
@@ -154,16 +155,10 @@ class DemoRun:
             await asyncio.sleep(POLL_INTERVAL_S)
 
     async def archived(self) -> int:
-        """How many of this run's orders are archived."""
-        async with self.hub.db.read() as conn:
-            count = await conn.scalar(
-                select(func.count())
-                .select_from(work_orders)
-                .where(work_orders.c.order_id.startswith(self.order_prefix, autoescape=True))
-                .where(work_orders.c.status == Status.ARCHIVED.value)
-                .where(work_orders.c.reissued_as.is_(None))  # an order replaced on site
-            )
-        return int(count or 0)
+        """How many of this run's orders are archived (an order replaced on site counts as its
+        successor)."""
+        counts = await hub_counts(self.ops, self.order_prefix)
+        return counts.orders.by_status.get(Status.ARCHIVED.value, 0)
 
     async def _feed(self) -> None:
         for first in range(0, self.orders, FEED_CONCURRENCY):
@@ -193,24 +188,17 @@ class DemoRun:
         return stats.never_signed >= self.expected_unsigned
 
     async def _sms_in_flight(self) -> int:
-        async with self.hub.db.read() as conn:
-            count = await conn.scalar(
-                select(func.count())
-                .select_from(sms_messages)
-                .where(sms_messages.c.order_id.startswith(self.order_prefix, autoescape=True))
-                .where(sms_messages.c.state == SmsState.SENDING.value)
-            )
-        return int(count or 0)
+        return (await hub_counts(self.ops, self.order_prefix)).sms.in_flight
 
 
 def _delivery(
     hub: Hub,
     seed: int,
-    web_url: str | None,
+    web_url: str,
     standins: httpx.AsyncClient | None,
-    rates: SigningRates,
+    rates: SigningRates | None,
 ) -> SimulatedDelivery | None:
-    if web_url is None:
+    if rates is None:
         return None
     return SimulatedDelivery(
         web_url,
@@ -248,5 +236,16 @@ def demo_issuer(hub: Hub) -> Issue:
             valid_for=DEMO_TTL,
             replace=True,
         )
+
+    return issue
+
+
+def run_operator(hub: Hub, run_id: str) -> Issue:
+    """Issues the run its own 24-hour operator token, to read the hub's counts; named after the
+    run, so the `demo-ops` token that `hub up` prints stays valid."""
+
+    async def issue(role: Role, technician_id: str | None) -> str:
+        name = f"demo-{run_id.lower()}-{role.value}".replace("_", "-")
+        return await issue_token(hub.users, name, role, valid_for=DEMO_TTL, replace=True)
 
     return issue

@@ -55,6 +55,7 @@ OWNERS: dict[tuple[str, str], set[Role] | str] = {
     ("GET", "/metrics"): {Role.OPS, Role.SUPERVISOR},
     ("GET", "/ops"): {Role.OPS, Role.SUPERVISOR},
     ("GET", "/ops/summary.json"): {Role.OPS, Role.SUPERVISOR},
+    ("GET", "/ops/counts.json"): {Role.OPS, Role.SUPERVISOR},
     ("GET", "/docs"): STAFF,
     ("GET", "/openapi.json"): STAFF,
 }
