@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter as MetricCounter
@@ -15,7 +16,7 @@ from hub.cli.parking import ParkingQueues, amqp_connection
 from hub.domain.work_order import Status
 from hub.ports.counts import HubCounts
 from simulation.demo.delivery_counts import delivery_counts, delivery_rows
-from simulation.demo.hub_counts import hub_counts
+from simulation.demo.hub_counts import hub_counts, punctuality
 from simulation.demo.run import DemoRun
 from simulation.demo.standins import billing_starts, platform_sends
 
@@ -47,6 +48,8 @@ class DemoReport:
     on_site: dict[str, int] = field(default_factory=dict)
     delivery: dict[str, int] = field(default_factory=dict)  # empty: visits ended unsigned
     signing_failures: list[str] = field(default_factory=list)
+    punctuality: dict[str, float] = field(default_factory=dict)  # 履约率 of the month
+    month: str = ""
 
     @property
     def ok(self) -> bool:
@@ -75,6 +78,8 @@ async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
     sends = await platform_sends(run.standins, run.started_at)
     billed = await billing_starts(run.standins, prefix)
     counts = await hub_counts(run.ops, prefix)
+    month = f"{datetime.now(hub.settings.appointment_policy.zone):%Y-%m}"
+    kept = await punctuality(run.ops, month)
     states = counts.orders.by_status
     by_sms_id = _sms_sent_twice(sends)
     delivery = (
@@ -109,6 +114,8 @@ async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
         on_site=on_site_counts(counts),
         delivery=delivery,
         signing_failures=run.delivery.stats.failures[:20] if run.delivery is not None else [],
+        punctuality=kept,
+        month=month,
     )
 
 
@@ -154,6 +161,7 @@ def summary_table(report: DemoReport) -> Table:
         ("far check-ins", str(report.far_check_ins)),
         *_on_site_rows(report),
         *_delivery_rows(report),
+        *_punctuality_rows(report),
         ("elapsed", f"{report.elapsed_s:.2f} s" + (" (timed out)" if report.timed_out else "")),
         ("throughput", f"{report.orders_per_s:.1f} orders/s"),
         (
@@ -216,6 +224,20 @@ def _sms_sent_twice(sends: Counter[str]) -> int:
 def _backend(database_url: str) -> str:
     """`sqlite` or `postgresql`, from a SQLAlchemy URL such as `postgresql+asyncpg://...`."""
     return database_url.split(":", 1)[0].split("+", 1)[0]
+
+
+def _punctuality_rows(report: DemoReport) -> list[tuple[str, str]]:
+    """履约率 of the month, from the hub's stored visits (every order of the database)."""
+    k = report.punctuality
+    if not k:
+        return []
+    return [
+        (
+            f"履约率 {report.month} (visits on time / due, whole database)",
+            f"{k['rate']:.1%} ({int(k['on_time'])} / {int(k['due'])}; "
+            f"late {int(k['late'])}, missed {int(k['missed'])})",
+        )
+    ]
 
 
 def _delivery_rows(report: DemoReport) -> list[tuple[str, str]]:

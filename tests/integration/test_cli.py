@@ -122,6 +122,9 @@ async def test_demo_delivers_every_order_signed_on_site_or_by_link_and_prints_on
     # (on site too: the customer confirms with a code texted to their phone)
     assert report["sms_sent"] == 30 + (delivery["signed_remote"] + waiting) + signed
     assert report["signing_failures"] == []
+    kept = report["punctuality"]  # 履约率 of the month: every order's visit fell due
+    assert kept["due"] == 30 == kept["on_time"] + kept["late"] + kept["missed"]
+    assert kept["rate"] == round(kept["on_time"] / 30, 4)
     assert report["ok"] is True
     assert report["p50_step_latency_ms"] <= report["p99_step_latency_ms"]
 
