@@ -10,6 +10,7 @@ The side-effect oracles (lost / duplicated / unexpected) are in `oracles.py`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -230,11 +231,15 @@ async def kill_at(
     *,
     what: str,
     timeout: float,
+    busy: Callable[[], Awaitable[bool]] | None = None,
 ) -> list[str]:
     """`kill -9` the worker once `progress()` reaches each target and start it again after a
     pause; one line per kill, with how long the worker took to be ready again (a figure for
     the log, not an assertion: on a busy machine a restart can take seconds; the oracle of
-    lost, duplicated and unexpected effects is what the tests assert)."""
+    lost, duplicated and unexpected effects is what the tests assert).
+
+    With `busy`, each kill waits (up to `BUSY_WAIT_S`) until `busy()` says the worker holds
+    work in flight, so a slow run does not kill an idle worker and prove nothing."""
     kills: list[str] = []
     for target in targets:
 
@@ -242,6 +247,9 @@ async def kill_at(
             return await progress() >= target
 
         await wait_for(reached, timeout=timeout, what=f"{target} {what}")
+        if busy is not None:
+            with contextlib.suppress(AssertionError):  # still idle: kill it anyway
+                await wait_for(busy, timeout=BUSY_WAIT_S, interval=0.05, what="work in flight")
         at_kill = await progress()
         await worker.kill9()
         killed = time.monotonic()
@@ -250,6 +258,15 @@ async def kill_at(
         back_in = time.monotonic() - killed
         kills.append(f"kill at {at_kill} {what}, ready again {back_in:.1f}s")
     return kills
+
+
+BUSY_WAIT_S = 60.0
+
+
+async def holds_deliveries(vhost: str, prefix: str) -> bool:
+    """Whether any of the hub's work queues has a delivery the worker has not acknowledged."""
+    queues = await list_queues(vhost, prefix)
+    return any(unacked for name, (_, unacked, _) in queues.items() if is_work_queue(prefix, name))
 
 
 async def list_queues(vhost: str, prefix: str = "") -> dict[str, tuple[int, int, int]]:

@@ -46,6 +46,7 @@ from tests.chaos.harness import (
     SUPPRESSED_LINE,
     WorkerProcess,
     file_logger,
+    holds_deliveries,
     kill_at,
     outbox_pending,
     queues_drained,
@@ -146,7 +147,14 @@ async def test_signed_orders_are_billed_once_and_unsigned_never_with_the_worker_
         for start in range(0, ORDERS, 100):
             await asyncio.gather(*(field.create(i) for i in range(start, min(start + 100, ORDERS))))
         targets = [int(len(signers) * fraction) for fraction in KILL_AT]
-        kills = await kill_at(worker, billed, targets, what="billed", timeout=RUN_BUDGET_S)
+        kills = await kill_at(
+            worker,
+            billed,
+            targets,
+            what="billed",
+            timeout=RUN_BUDGET_S,
+            busy=lambda: holds_deliveries(vhost, settings.queue_prefix),
+        )
 
         async def all_delivered() -> bool:
             return (
