@@ -18,6 +18,7 @@ CONSUMERS = (
     "appointment.remind_confirmation",
     "appointment.send_visit_link",
     "appointment.customer_answer",
+    "appointment.set_off",
     "calls.check_transcript",
 )
 

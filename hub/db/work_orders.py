@@ -240,6 +240,7 @@ def _appointment_row(booked: Appointment | None) -> dict[str, Any] | None:
         "call_id": booked.call_id,
         "recording_ref": booked.recording_ref,
         "customer_confirmed_at": _iso(booked.customer_confirmed_at),
+        "set_off_at": _iso(booked.set_off_at),
         "pending_request": None
         if booked.pending_request is None
         else {
@@ -276,6 +277,7 @@ def _appointment(data: dict[str, Any] | None) -> Appointment | None:
         call_id=data["call_id"],
         recording_ref=data["recording_ref"],
         customer_confirmed_at=_moment(data.get("customer_confirmed_at")),
+        set_off_at=_moment(data.get("set_off_at")),
         pending_request=_pending(data.get("pending_request")),
     )
 

@@ -88,6 +88,7 @@ class Appointment:
     recording_ref: str | None = None
     customer_confirmed_at: datetime | None = None  # the customer confirmed from the link
     pending_request: PendingRequest | None = None  # the customer asked for another window
+    set_off_at: datetime | None = None  # the technician set off for this window (出发)
 
 
 def punctuality(end: datetime | None, at: datetime) -> tuple[Punctuality | None, int]:

@@ -18,6 +18,7 @@ from schemas.v1 import (
     FlowStep,
     RescheduleReason,
     RescheduleRequested,
+    TechnicianOnTheWay,
     VisitConfirmedByCustomer,
     WorkOrderAccepted,
     WorkOrderEvent,
@@ -59,7 +60,17 @@ def short_window_text(start: datetime, end: datetime, zone: tzinfo) -> str:
 
 def describe_appointment(event: WorkOrderEvent, zone: tzinfo) -> Description | None:
     """The flow-log line of an appointment event; None for any other event."""
-    return _by_staff(event, zone) or _by_customer(event, zone)
+    return _by_staff(event, zone) or _by_field(event) or _by_customer(event, zone)
+
+
+def _by_field(event: WorkOrderEvent) -> Description | None:
+    """The technician's steps without a window of their own."""
+    match event:
+        case WorkOrderAccepted() as e:
+            return FlowStep.ACCEPTED, e.technician_id, "装维人员接单", {}
+        case TechnicianOnTheWay() as e:
+            return FlowStep.ON_THE_WAY, e.technician_id, "装维人员已出发", {}
+    return None
 
 
 def _by_customer(event: WorkOrderEvent, zone: tzinfo) -> Description | None:
@@ -106,8 +117,6 @@ def _by_staff(event: WorkOrderEvent, zone: tzinfo) -> Description | None:
                     "call_id": e.call_id,
                 },
             )
-        case WorkOrderAccepted() as e:
-            return FlowStep.ACCEPTED, e.technician_id, "装维人员接单", {}
         case AppointmentConfirmed() as e:
             return (
                 FlowStep.APPOINTMENT_CONFIRMED,

@@ -29,6 +29,8 @@ from schemas.v1 import (
     Requester,
     RescheduleAppointment,
     RescheduleRequested,
+    SetOffForVisit,
+    TechnicianOnTheWay,
     VerifyAcceptance,
     VisitConfirmedByCustomer,
     WorkOrderAccepted,
@@ -36,7 +38,8 @@ from schemas.v1 import (
 )
 
 Command = (
-    AnswerVisit
+    SetOffForVisit
+    | AnswerVisit
     | BookAppointment
     | AcceptWorkOrder
     | ConfirmAppointment
@@ -55,14 +58,24 @@ def decide(order: WorkOrder, cmd: Command, *, now: datetime, policy: Appointment
     match cmd:
         case BookAppointment():
             return _book(order, cmd, now, policy)
-        case AcceptWorkOrder():
-            return _accept(order, cmd, now)
-        case ConfirmAppointment():
-            return _confirm(order, cmd, now)
         case RescheduleAppointment():
             return _reschedule(order, cmd, now, policy)
         case AnswerVisit():
             return _answer(order, cmd, now)
+    return _from_the_field(order, cmd, now)
+
+
+def _from_the_field(
+    order: WorkOrder, cmd: AcceptWorkOrder | ConfirmAppointment | SetOffForVisit, now: datetime
+) -> Decision:
+    """The technician's steps: accept (接单), confirm (二次预约), set off (出发)."""
+    match cmd:
+        case AcceptWorkOrder():
+            return _accept(order, cmd, now)
+        case ConfirmAppointment():
+            return _confirm(order, cmd, now)
+        case SetOffForVisit():
+            return _set_off(order, cmd, now)
     raise TypeError(f"unknown command {type(cmd).__name__}")  # pragma: no cover
 
 
@@ -181,6 +194,7 @@ def _reschedule(
             flagged=flagged,
             confirmed_at=None,
             customer_confirmed_at=None,
+            set_off_at=None,
             pending_request=None,  # the dispatcher has answered the customer's request
         ),
     )
@@ -199,6 +213,24 @@ def _reschedule(
         call_id=cmd.call_id,
         reschedules=count,
         flagged=flagged,
+    )
+    return new, [event]
+
+
+def _set_off(order: WorkOrder, cmd: SetOffForVisit, now: datetime) -> Decision:
+    """The technician set off for the visit; once per window."""
+    _require_dispatched_to(order, cmd.technician_id, "set off for")
+    booked = _booked(order)
+    if order.accepted_at is None:
+        raise IllegalTransition(f"accept order {order.order_id} (接单) before setting off")
+    if booked.set_off_at is not None:
+        return order, []
+    new = replace(order, version=order.version + 1, appointment=replace(booked, set_off_at=now))
+    event = TechnicianOnTheWay(
+        order_id=order.order_id,
+        version=new.version,
+        occurred_at=now,
+        technician_id=cmd.technician_id,
     )
     return new, [event]
 

@@ -38,6 +38,7 @@ class Progress(StrEnum):
     BOOKED = "booked"  # 已预约
     ACCEPTED = "accepted"  # 装维人员已接单
     CONFIRMED = "confirmed"  # 上门时间已确认
+    ON_THE_WAY = "on_the_way"  # 装维人员已出发
     ARRIVED = "arrived"  # 装维人员已到达
     TESTING = "testing"  # 线路测试中
     REPORT_READY = "report_ready"  # 交付报告待您签署
@@ -50,6 +51,7 @@ class VisitFacts:
 
     accepted: bool
     confirmed: bool
+    on_the_way: bool
     arrived: bool
     tested: bool
     report_ready: bool
@@ -62,6 +64,7 @@ def progress(facts: VisitFacts) -> list[tuple[Progress, bool]]:
         True,
         facts.accepted,
         facts.confirmed,
+        facts.on_the_way,
         facts.arrived,
         facts.tested,
         facts.report_ready,

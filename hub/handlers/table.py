@@ -163,6 +163,7 @@ def command_table(u: UseCases) -> CommandTable:
                 VisitLinkSender(u.signing.sealer, u.public_url).send
             ),
             "appointment.customer_answer": appointment,
+            "appointment.set_off": appointment,
             "calls.check_transcript": InTransaction(
                 partial(check_transcript, sample_pct=u.call_sample_pct)
             ),

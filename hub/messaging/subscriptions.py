@@ -70,6 +70,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("appointment.remind_confirmation", v1.RemindConfirmation),
     Subscription("appointment.send_visit_link", v1.SendVisitLink),
     Subscription("appointment.customer_answer", v1.AnswerVisit),
+    Subscription("appointment.set_off", v1.SetOffForVisit),
     # booking-call compliance
     Subscription("calls.check_transcript", v1.TranscriptReady),
 )

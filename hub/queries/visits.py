@@ -62,6 +62,7 @@ class VisitQueries:
         facts = VisitFacts(
             accepted=order.accepted_at is not None,
             confirmed=booked.confirmed_at is not None or booked.customer_confirmed_at is not None,
+            on_the_way=booked.set_off_at is not None,
             arrived=order.check_in is not None,
             tested=tested,
             report_ready=ready,

@@ -48,6 +48,7 @@ from schemas.v1 import (
     ConfirmAppointment,
     Requester,
     RescheduleAppointment,
+    SetOffForVisit,
 )
 
 router = APIRouter(
@@ -210,6 +211,25 @@ async def confirm(
     """On the day: you called the customer and the window stands. After accepting, before the
     window ends."""
     command = ConfirmAppointment(order_id=order.order_id, technician_id=technician_id)
+    await commands.run(command, message_id=message_id_for(order.order_id, idempotency_key))
+    return AppointmentState.of(await _order(orders, order.order_id))
+
+
+@router.post(
+    f"{_FIELD}/on-the-way",
+    summary="Set off for the visit (出发)",
+    responses=_NOT_YOURS | _ILLEGAL,
+    dependencies=[Depends(authenticated_technician)],
+)
+async def set_off(
+    commands: CommandsDep,
+    orders: OrdersDep,
+    technician_id: TechnicianDep,
+    order: AssignedOrder,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> AppointmentState:
+    """You are leaving for the site: the customer's visit page says you are on the way."""
+    command = SetOffForVisit(order_id=order.order_id, technician_id=technician_id)
     await commands.run(command, message_id=message_id_for(order.order_id, idempotency_key))
     return AppointmentState.of(await _order(orders, order.order_id))
 

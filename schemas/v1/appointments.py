@@ -121,6 +121,13 @@ class ConfirmAppointment(Contract):
     technician_id: TechnicianId
 
 
+class SetOffForVisit(Contract):
+    """The technician set off for the visit (出发): the customer's page says he is on the way."""
+
+    order_id: OrderId
+    technician_id: TechnicianId
+
+
 class RescheduleAppointment(_Window):
     """Move the visit to another window (改约), with a reason from the fixed list."""
 
@@ -222,6 +229,12 @@ class AppointmentConfirmed(WorkOrderEvent):
     technician_id: TechnicianId
     window_start: AwareDatetime
     window_end: AwareDatetime
+
+
+class TechnicianOnTheWay(WorkOrderEvent):
+    """The technician set off for the visit."""
+
+    technician_id: TechnicianId
 
 
 class AppointmentRescheduled(WorkOrderEvent):

@@ -32,6 +32,7 @@ class FlowStep(StrEnum):
     APPOINTMENT_CONFIRMED = "appointment_confirmed"
     APPOINTMENT_RESCHEDULED = "appointment_rescheduled"
     CUSTOMER_CONFIRMED = "customer_confirmed"
+    ON_THE_WAY = "on_the_way"
     RESCHEDULE_REQUESTED = "reschedule_requested"
 
 

@@ -71,6 +71,8 @@ ROUTES: dict[type[BaseModel], str] = {
     v1.AcceptanceOverdue: "evt.appointment.acceptance_overdue",
     v1.TranscriptReady: "cmd.calls.check_transcript",
     v1.SendVisitLink: "cmd.appointment.send_visit_link",
+    v1.SetOffForVisit: "cmd.appointment.set_off",
+    v1.TechnicianOnTheWay: "evt.appointment.on_the_way",
     v1.AnswerVisit: "cmd.appointment.customer_answer",
     v1.VisitConfirmedByCustomer: "evt.appointment.customer_confirmed",
     v1.RescheduleRequested: "evt.appointment.reschedule_requested",

@@ -34,6 +34,7 @@ from schemas.v1 import (
     RescheduleReason,
     ReturnWorkOrder,
     SendSms,
+    SetOffForVisit,
     Technician,
 )
 from tests import factories
@@ -455,3 +456,17 @@ async def test_an_answer_to_a_window_that_moved_is_refused(hub: FakeHub) -> None
     stale = AnswerVisit(order_id="WO-1", link_id="link-0001", window_version=2, answer="confirm")
     with pytest.raises(IllegalTransition, match="was moved since"):
         await hub.run(stale)
+
+
+async def test_setting_off_needs_acceptance_and_is_kept_once(hub: FakeHub) -> None:
+    await booked_and_dispatched(hub)
+    set_off = SetOffForVisit(order_id="WO-1", technician_id="T001")
+    with pytest.raises(IllegalTransition, match="accept"):
+        await hub.run(set_off)
+    await hub.run(AcceptWorkOrder(order_id="WO-1", technician_id="T001"))
+    await hub.run(set_off)
+    await hub.run(set_off.model_copy())
+    assert hub.order("WO-1").appointment.set_off_at == NOW  # type: ignore[union-attr]
+    assert lines(hub).count("装维人员已出发") == 1
+    with pytest.raises(NotAssigned):
+        await hub.run(SetOffForVisit(order_id="WO-1", technician_id="T999"))

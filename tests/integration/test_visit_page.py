@@ -139,3 +139,24 @@ async def test_unknown_tokens_get_one_page_and_a_prober_is_slowed(
     for _ in range(hub.settings.signing_probe_limit_per_min):
         await phone.get("/v/" + "y" * 43)
     assert (await phone.get("/v/" + "z" * 43)).status_code == 429
+
+
+async def test_the_page_follows_the_technician_from_acceptance_to_arrival(
+    staff: httpx.AsyncClient, phone: httpx.AsyncClient, hub: Hub
+) -> None:
+    token = await booked(staff, hub, "WO-V-3")
+    dispatch = factories.dispatch("WO-V-3").model_dump(mode="json") | {
+        "appointment_start": tomorrow_at(14).isoformat(),
+        "appointment_end": tomorrow_at(16).isoformat(),
+    }
+    assert (await staff.post(f"{ORDERS}/WO-V-3/dispatch", json=dispatch)).status_code == 200
+    field = "/api/v1/technicians/T001/orders/WO-V-3"
+    assert (await staff.post(f"{field}/accept")).status_code == 200
+    assert (await staff.post(f"{field}/on-the-way")).status_code == 200
+    page = await phone.get(f"/v/{token}")
+    assert '<li class="reached current">装维人员已出发，正在赶来</li>' in page.text
+    arrived = {"position": {"lat": factories.SITE.lat, "lon": factories.SITE.lon}}
+    assert (await staff.post(f"{field}/check-in", json=arrived)).status_code == 200
+    page = await phone.get(f"/v/{token}")
+    assert '<li class="reached current">装维人员已到达</li>' in page.text
+    assert "时间合适，确认预约" not in page.text  # after arrival there is nothing to answer
