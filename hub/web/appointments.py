@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from hub.domain import booking
 from hub.domain.work_order import WorkOrder
 from hub.errors import InvalidInput, NotFound
 from hub.identity.roles import Identity, Role
@@ -99,8 +100,7 @@ async def book(
         call_id=body.call_id,
         recording_ref=body.recording_ref,
     )
-    await commands.run(command, message_id=message_id_for(order_id, idempotency_key))
-    return AppointmentState.of(await _order(orders, order_id))
+    return await _run(commands, orders, command, idempotency_key)
 
 
 @router.post(
@@ -120,8 +120,7 @@ async def reschedule(
     check-in deadline follows the window. Never after check-in; the third move of one booking
     flags the order for the supervisor."""
     command = _reschedule(order_id, body, by=identity.subject)
-    await commands.run(command, message_id=message_id_for(order_id, idempotency_key))
-    return AppointmentState.of(await _order(orders, order_id))
+    return await _run(commands, orders, command, idempotency_key)
 
 
 @router.get(
@@ -191,8 +190,7 @@ async def accept(
 ) -> AppointmentState:
     """Take the dispatched order; a second tap changes nothing."""
     command = AcceptWorkOrder(order_id=order.order_id, technician_id=technician_id)
-    await commands.run(command, message_id=message_id_for(order.order_id, idempotency_key))
-    return AppointmentState.of(await _order(orders, order.order_id))
+    return await _run(commands, orders, command, idempotency_key)
 
 
 @router.post(
@@ -211,8 +209,7 @@ async def confirm(
     """On the day: you called the customer and the window stands. After accepting, before the
     window ends."""
     command = ConfirmAppointment(order_id=order.order_id, technician_id=technician_id)
-    await commands.run(command, message_id=message_id_for(order.order_id, idempotency_key))
-    return AppointmentState.of(await _order(orders, order.order_id))
+    return await _run(commands, orders, command, idempotency_key)
 
 
 @router.post(
@@ -230,8 +227,7 @@ async def set_off(
 ) -> AppointmentState:
     """You are leaving for the site: the customer's visit page says you are on the way."""
     command = SetOffForVisit(order_id=order.order_id, technician_id=technician_id)
-    await commands.run(command, message_id=message_id_for(order.order_id, idempotency_key))
-    return AppointmentState.of(await _order(orders, order.order_id))
+    return await _run(commands, orders, command, idempotency_key)
 
 
 @router.post(
@@ -251,8 +247,7 @@ async def field_reschedule(
     """You or the customer need another window: give the reason; the dispatcher sees it in the
     flow log. Never after check-in."""
     command = _reschedule(order.order_id, body, by=technician_id)
-    await commands.run(command, message_id=message_id_for(order.order_id, idempotency_key))
-    return AppointmentState.of(await _order(orders, order.order_id))
+    return await _run(commands, orders, command, idempotency_key)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -269,6 +264,19 @@ def _reschedule(order_id: str, body: RescheduleRequest, *, by: str) -> Reschedul
         by=by,
         call_id=body.call_id,
     )
+
+
+async def _run(
+    commands: CommandsDep,
+    orders: OrdersDep,
+    command: booking.Command,
+    idempotency_key: str | None,
+) -> AppointmentState:
+    """Run a command as its consumer would (one inbox per Idempotency-Key) and answer the
+    visit as it stands after it."""
+    order_id = command.order_id
+    await commands.run(command, message_id=message_id_for(order_id, idempotency_key))
+    return AppointmentState.of(await _order(orders, order_id))
 
 
 async def _order(orders: OrdersDep, order_id: str) -> WorkOrder:

@@ -11,21 +11,18 @@ import asyncio
 import io
 import re
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import AnyHttpUrl
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from hub.bootstrap import Hub
-from hub.config import Settings
 from hub.db.tables import work_orders
 from tests import delivery_factories as df
 from tests import factories
+from tests.e2e.phone import ARTIFACTS_ROOT, CHROMIUM, FLAGS, PHONE, artifacts
 from tests.helpers import callers, eventually
 from tests.integration.signing_support import (
     CODE,
@@ -33,7 +30,6 @@ from tests.integration.signing_support import (
     order_on_site,
     report_signed_events,
     send_link,
-    served,
     signature_count,
     sms_log_bodies,
 )
@@ -41,56 +37,12 @@ from tests.integration.signing_support import (
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.async_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "signing"
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 3,
-    "is_mobile": True,
-    "has_touch": True,
-    "locale": "zh-CN",
-    "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
-}
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
+ARTIFACTS = ARTIFACTS_ROOT / "signing"
 
 
 @pytest.fixture(autouse=True)
 def browser_and_artifacts() -> None:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: run scripts/setup.sh (Debian package chromium)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-
-
-@pytest.fixture
-def port(unused_tcp_port: int) -> int:
-    return unused_tcp_port
-
-
-@pytest.fixture(params=["sqlite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def settings(settings: Settings, port: int) -> Settings:
-    url = AnyHttpUrl(f"http://127.0.0.1:{port}")
-    return settings.model_copy(update={"public_base_url": url})
-
-
-@pytest.fixture
-async def server(hub: Hub, port: int) -> AsyncIterator[str]:
-    async with served(hub, port, access_log=False) as url:
-        yield url
+    artifacts("signing")
 
 
 async def texted(hub: Hub, prefix: str, count: int = 1) -> str:

@@ -4,55 +4,26 @@ the window and progress, confirming, and asking for another day. Screenshots go 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
 import pytest
-from pydantic import AnyHttpUrl
 
 from hub.bootstrap import Hub
-from hub.config import Settings
 from tests import factories
-from tests.e2e.test_signing_browser import CHROMIUM, FLAGS, PHONE
+from tests.e2e.phone import ARTIFACTS_ROOT, CHROMIUM, FLAGS, PHONE, artifacts
 from tests.helpers import callers
-from tests.integration.signing_support import served
 from tests.integration.test_appointments_api import CONTACT, tomorrow_at, window
 from tests.integration.test_visit_page import texted_token
 
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.async_api")
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "visit"
+ARTIFACTS = ARTIFACTS_ROOT / "visit"
 ORDERS = "/api/v1/work-orders"
 
 
 @pytest.fixture(autouse=True)
 def browser_and_artifacts() -> None:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: run scripts/setup.sh (Debian package chromium)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-
-
-@pytest.fixture
-def port(unused_tcp_port: int) -> int:
-    return unused_tcp_port
-
-
-@pytest.fixture(params=["sqlite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def settings(settings: Settings, port: int) -> Settings:
-    return settings.model_copy(update={"public_base_url": AnyHttpUrl(f"http://127.0.0.1:{port}")})
-
-
-@pytest.fixture
-async def server(hub: Hub, port: int) -> AsyncIterator[str]:
-    async with served(hub, port, access_log=False) as url:
-        yield url
+    artifacts("visit")
 
 
 async def test_a_customer_confirms_and_asks_for_another_day_from_a_phone(
