@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
@@ -15,6 +15,15 @@ from hub.db.tables import timers
 from hub.errors import IllegalTransition, NotFound
 from hub.ports.records import Timer, TimerStatus
 from schemas.v1.routing import MESSAGE_TYPES, message_type
+
+_INSERT = timers.insert()
+_CANCEL_PENDING = (
+    update(timers)
+    .where(timers.c.order_id == bindparam("for_order"))
+    .where(timers.c.kind.in_(bindparam("kinds", expanding=True)))
+    .where(timers.c.status == TimerStatus.PENDING.value)
+    .values(status=TimerStatus.CANCELLED.value)
+)
 
 
 class TimerRepository:
@@ -30,26 +39,25 @@ class TimerRepository:
     ) -> str:
         timer_id = uuid.uuid4().hex
         await self._conn.execute(
-            timers.insert().values(
-                id=timer_id,
-                kind=kind,
-                order_id=order_id,
-                due_at=due_at,
-                status=TimerStatus.PENDING.value,
-                message_type=message_type(type(message)),
-                body=message.model_dump_json(),
-                created_at=self._now,
-            )
+            _INSERT,
+            {
+                "id": timer_id,
+                "kind": kind,
+                "order_id": order_id,
+                "due_at": due_at,
+                "status": TimerStatus.PENDING.value,
+                "message_type": message_type(type(message)),
+                "body": message.model_dump_json(),
+                "created_at": self._now,
+            },
         )
         return timer_id
 
-    async def cancel_pending(self, *, kind: str, order_id: str) -> int:
-        """Cancel every pending timer of `kind` for an order; returns how many."""
+    async def cancel_pending(self, *kinds: str, order_id: str) -> int:
+        """Cancel every pending timer of these kinds for an order (one statement); returns how
+        many."""
         result = await self._conn.execute(
-            update(timers)
-            .where(timers.c.kind == kind, timers.c.order_id == order_id)
-            .where(timers.c.status == TimerStatus.PENDING.value)
-            .values(status=TimerStatus.CANCELLED.value)
+            _CANCEL_PENDING, {"for_order": order_id, "kinds": list(kinds)}
         )
         return result.rowcount
 
