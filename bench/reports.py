@@ -124,8 +124,8 @@ async def _html_for_first_version(hub: Hub, order_id: str) -> str:
 
 async def _same_html(hub: Hub, order_id: str, version: int, created_at: Any) -> str:
     """The HTML the hub rendered for this version, built again from the same data."""
-    async with hub.db.read() as conn:
-        data = await gather(conn, hub.db, order_id, lang="zh", tz="Asia/Shanghai", radius_m=500.0)
+    async with hub.uow.read() as uow:
+        data = await gather(uow, order_id, lang="zh", tz="Asia/Shanghai", radius_m=500.0)
     pictures = {p["sha256"]: await hub.reports.pictures.read(p["sha256"]) for p in data["pictures"]}
     return build_html(data, version=version, generated_at=created_at, pictures=pictures)
 

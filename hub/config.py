@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     transient_attempts: Annotated[int, Field(ge=1)] = 6
     prefetch_count: Annotated[int, Field(ge=1)] = 32
     relay_batch_size: Annotated[int, Field(ge=1)] = 200
+    relay_lanes: Annotated[
+        int,
+        Field(ge=1, le=16, description="outbox batches in flight at once (PostgreSQL only)"),
+    ] = 1
     relay_poll_interval_s: Annotated[float, Field(gt=0)] = 0.25
     timer_poll_interval_s: Annotated[float, Field(gt=0)] = 1.0
     graceful_timeout_s: Annotated[float, Field(gt=0)] = 30.0

@@ -200,6 +200,7 @@ def bootstrap(
         publish_via(publishers),
         metrics=metrics,
         batch_size=settings.relay_batch_size,
+        lanes=settings.relay_lanes,
         poll_interval_s=settings.relay_poll_interval_s,
         clock=clock,
         redactors={message_type(SendSms): redacted_command},
