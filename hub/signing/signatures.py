@@ -119,7 +119,7 @@ class SignatureDesk:
                         keep_open = channel is Channel.REMOTE  # for downloads later
                         expiry = after_signing(link, uow.now) if keep_open else link.expires_at
                         await uow.signing.mark_signed(link, expires_at=expiry)
-            await uow.timers.cancel_pending(kind=REMINDER_TIMER, order_id=request.order_id)
+            await uow.timers.cancel_pending(REMINDER_TIMER, order_id=request.order_id)
             version = request.report.version
             await uow.outbox.add(
                 ReportSigned(

@@ -15,6 +15,7 @@ from hub.db.uow import UnitOfWorkFactory
 from hub.messaging.relay import OutboxMessage, OutboxRelay
 from hub.metrics import Metrics
 from tests import factories
+from tests.helpers import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -44,9 +45,11 @@ async def test_lanes_and_two_relays_publish_every_row_once(database_url: str) ->
     stop = asyncio.Event()
     running = [asyncio.create_task(relay.run(stop)) for relay in relays]
     try:
-        async with asyncio.timeout(60):
-            while await relays[0].backlog():
-                await asyncio.sleep(0.05)
+
+        async def drained() -> bool:
+            return await relays[0].backlog() == 0
+
+        await eventually(drained, timeout=60)
     finally:
         stop.set()
         await asyncio.gather(*running)
