@@ -27,19 +27,29 @@ _CANCEL_PENDING = (
 
 
 class TimerRepository:
-    """Create, list, move and cancel timers; claim the due ones."""
+    """Create, list, move and cancel timers; claim the due ones.
+
+    New timers are written together, in one statement, by the next other call or `flush()`
+    (the unit of work flushes before it commits): a dispatch sets three at once.
+    """
 
     def __init__(self, conn: AsyncConnection, db: Database, *, now: datetime) -> None:
         self._conn = conn
         self._db = db
         self._now = now
+        self._unwritten: builtins.list[dict[str, object]] = []
+
+    async def flush(self) -> None:
+        """Write the timers scheduled since the last flush."""
+        if self._unwritten:
+            rows, self._unwritten = self._unwritten, []
+            await self._conn.execute(_INSERT, rows)
 
     async def schedule(
         self, *, kind: str, due_at: datetime, message: BaseModel, order_id: str | None = None
     ) -> str:
         timer_id = uuid.uuid4().hex
-        await self._conn.execute(
-            _INSERT,
+        self._unwritten.append(
             {
                 "id": timer_id,
                 "kind": kind,
@@ -49,25 +59,28 @@ class TimerRepository:
                 "message_type": message_type(type(message)),
                 "body": message.model_dump_json(),
                 "created_at": self._now,
-            },
+            }
         )
         return timer_id
 
     async def cancel_pending(self, *kinds: str, order_id: str) -> int:
         """Cancel every pending timer of these kinds for an order (one statement); returns how
         many."""
+        await self.flush()
         result = await self._conn.execute(
             _CANCEL_PENDING, {"for_order": order_id, "kinds": list(kinds)}
         )
         return result.rowcount
 
     async def list(self, *, status: TimerStatus | None = None, limit: int = 100) -> list[Timer]:
+        await self.flush()
         query = select(timers).order_by(timers.c.due_at).limit(limit)
         if status is not None:
             query = query.where(timers.c.status == status.value)
         return [_to_timer(row) for row in (await self._conn.execute(query)).mappings()]
 
     async def get(self, timer_id: str) -> Timer:
+        await self.flush()
         row = (
             (await self._conn.execute(select(timers).where(timers.c.id == timer_id)))
             .mappings()
@@ -93,6 +106,7 @@ class TimerRepository:
 
     async def claim_due(self, limit: int) -> builtins.list[Timer]:
         """Pending timers due by now, marked fired (locked against other schedulers on PG)."""
+        await self.flush()
         query = (
             select(timers)
             .where(timers.c.status == TimerStatus.PENDING.value, timers.c.due_at <= self._now)
