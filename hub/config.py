@@ -148,6 +148,14 @@ class Settings(BaseSettings):
     retry_delays_ms: list[Annotated[int, Field(gt=0)]] = [1000, 5000, 30000]
     transient_attempts: Annotated[int, Field(ge=1)] = 6
     prefetch_count: Annotated[int, Field(ge=1)] = 32
+    db_pool_size: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=100,
+            description="PostgreSQL connections per process (and as many again as overflow)",
+        ),
+    ] = 10
     relay_batch_size: Annotated[int, Field(ge=1)] = 200
     relay_lanes: Annotated[
         int,

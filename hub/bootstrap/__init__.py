@@ -130,7 +130,7 @@ def bootstrap(
         delivery_limit=settings.delivery_limit,
         retry_delays_ms=tuple(settings.retry_delays_ms),
     )
-    db = Database(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
     sms_policy = SmsQuotaPolicy(
         limits=settings.sms_limits,
         key=hashlib.sha256(b"sms-quota\n" + signing_secret(settings)).digest(),
