@@ -97,6 +97,7 @@ class HubResult:
     worker_cpu_s: float = 0.0  # CPU of the worker processes (all of their threads), if any
     field_cpu_s: float = 0.0  # CPU of the bench process (the simulated field), in process mode
     peak_rss_mb: dict[str, float] | None = None  # process role → its highest resident set
+    parked: dict[str, int] | None = None  # consumer → messages in its parking queue (want none)
 
 
 def percentile_ms(samples: list[float], q: float) -> float:
@@ -254,6 +255,7 @@ async def run_hub(
             published = _sample_sum(hub, "hub_outbox_published_total")
             consumed = _sample_sum(hub, "faststream_received_processed_messages_total")
             handlers = _handler_times(hub)
+            parked = await _parked(url, hub)
         finally:
             await field_broker.stop()
             await hub_runtime.stop()
@@ -276,6 +278,7 @@ async def run_hub(
         database=settings.resolved_database_url.split(":", 1)[0],
         cpu_s=cpu,
         handlers=handlers,
+        parked=parked,
     )
 
 
@@ -337,6 +340,7 @@ async def run_hub_processes(
             sampling.cancel()
             worker_cpu = sampler.cpu_s()
             mean_body = await _mean_outbox_body(db)
+            parked = await _parked(url, hub)
             async with db.read() as conn:
                 published = await conn.scalar(select(func.count()).select_from(outbox))
         finally:
@@ -368,7 +372,23 @@ async def run_hub_processes(
         worker_cpu_s=worker_cpu,
         field_cpu_s=field_cpu,
         peak_rss_mb=sampler.peak_rss_mb(),
+        parked=parked,
     )
+
+
+async def _parked(url: str, hub: Hub) -> dict[str, int]:
+    """Messages the run left in parking queues, by consumer (a clean run parks none)."""
+    found: dict[str, int] = {}
+    connection = await aio_pika.connect(url)
+    async with connection:
+        for consumer in ALL_CONSUMERS:
+            name = hub.topology.parking_queue(consumer).name
+            channel = await connection.channel()  # a failed passive declare closes it
+            with contextlib.suppress(aio_pika.exceptions.ChannelClosed):
+                queue = await channel.declare_queue(name, passive=True)
+                if count := queue.declaration_result.message_count:
+                    found[consumer] = count
+    return found
 
 
 class ProcessSampler:
@@ -686,7 +706,10 @@ async def main(args: argparse.Namespace) -> int:
             soft_wrap=True,
         )
         console.print(results_table(raw, hub, ratio))
-        console.print(handlers_table(hub))
+        if hub.handlers:
+            console.print(handlers_table(hub))
+        if hub.parked:
+            console.print(f"[red]parked during the run (a clean run parks none): {hub.parked}")
     if profiler:
         console.print(f"profile of the hub phase → {args.profile} (top 15 by own time)")
         report = top_functions(profiler, args.profile)
