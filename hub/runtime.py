@@ -79,7 +79,7 @@ class Runtime:
 
 async def _connect(hub: Hub) -> None:
     settings = hub.settings
-    shown = without_password(settings.amqp_url)
+    shown = ", ".join(without_password(url) for url in settings.amqp_urls)
     try:
         await asyncio.wait_for(hub.broker.connect(), settings.connect_timeout_s)
     except TimeoutError as exc:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import aio_pika
+from collections.abc import Sequence
+
 from faststream.rabbit import RabbitBroker
 
+from hub.messaging.cluster import connect_first
 from hub.messaging.subscriptions import ALL_CONSUMERS
 from hub.messaging.topology import Topology
 
@@ -24,7 +26,7 @@ async def declare_topology(broker: RabbitBroker, topology: Topology) -> None:
         await queue.bind(retry, routing_key="", arguments=wait.bind_arguments)
 
 
-async def delete_topology(amqp_url: str, topology: Topology) -> int:
+async def delete_topology(amqp_urls: Sequence[str], topology: Topology) -> int:
     """Delete every queue and exchange of `topology` (a finished demo or benchmark run).
 
     Quorum queues left behind cost the broker file handles; enough of them stall it (README,
@@ -34,7 +36,7 @@ async def delete_topology(amqp_url: str, topology: Topology) -> int:
     queues += [topology.parking_queue(c).name for c in ALL_CONSUMERS]
     queues += [topology.retry_queue(d).name for d in topology.retry_delays_ms]
     exchanges = [topology.bus.name, topology.dlx.name, topology.retry.name]
-    connection = await aio_pika.connect(amqp_url, timeout=10)
+    connection = await connect_first(amqp_urls, attempt_timeout_s=10)
     async with connection:
         channel = await connection.channel()
         for name in queues:
