@@ -170,6 +170,7 @@ SQLITE_ONLY = {
     "test_findings.py",
     "test_broker_users.py",
     "test_broker_addresses.py",
+    "test_wait_queue_migration.py",
 }
 
 
