@@ -31,6 +31,8 @@ from hub.messaging.addresses import AddressRing, shown
 
 log = structlog.get_logger(__name__)
 
+RESTORED_LINE = "broker connection restored, consuming again"
+
 
 class ClusterConnection(RobustConnection):
     """A robust connection that reconnects to the next address of its ring, not the same one."""
@@ -56,6 +58,11 @@ class ClusterConnection(RobustConnection):
                 "broker connection lost, next address", lost=shown(lost), next=shown(self.url)
             )
         await super()._on_connection_close(closing)
+
+    async def _on_connected(self) -> None:
+        await super()._on_connected()  # after a reconnect: channels, QoS and consumers restored
+        if self.connection_attempt > 1:
+            log.info(RESTORED_LINE, url=shown(self.url))
 
 
 def cluster_connection_class(ring: AddressRing) -> Any:
