@@ -6,7 +6,7 @@ Peeking and replaying hold the messages they read unacknowledged until the end, 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -50,7 +50,7 @@ class ReplayResult:
 
 
 @asynccontextmanager
-async def amqp_connection(urls: Sequence[str]) -> AsyncIterator[AbstractConnection]:
+async def amqp_connection(urls: tuple[str, ...]) -> AsyncIterator[AbstractConnection]:
     """A plain connection for ops commands (not the hub's broker), to the first node answering."""
     connection = await connect_first(urls, attempt_timeout_s=OPS_CONNECT_TIMEOUT_S)
     async with connection:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -38,7 +38,7 @@ class ClusterRabbitBroker(RabbitBroker):
     With one address it behaves as a plain RabbitBroker (aio-pika reconnects to that one).
     """
 
-    def __init__(self, urls: Sequence[str], **kwargs: Any) -> None:
+    def __init__(self, urls: tuple[str, ...], **kwargs: Any) -> None:
         self.addresses = AddressRing(urls)
         super().__init__(self.addresses.current, **kwargs)
 
@@ -64,7 +64,7 @@ class ClusterRabbitBroker(RabbitBroker):
 
 
 def make_broker(
-    urls: Sequence[str],
+    urls: tuple[str, ...],
     *,
     policy: FailurePolicy,
     metrics: Metrics,

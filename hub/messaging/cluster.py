@@ -16,7 +16,6 @@ sends it again, with the same message id.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -70,7 +69,7 @@ def cluster_connection_class(ring: AddressRing) -> Any:
     return partial(ClusterConnection, ring=ring)
 
 
-async def connect_first(urls: Sequence[str], *, attempt_timeout_s: float) -> AbstractConnection:
+async def connect_first(urls: tuple[str, ...], *, attempt_timeout_s: float) -> AbstractConnection:
     """A plain (not robust) connection to the first address that answers (CLI, probes)."""
     errors: list[str] = []
     for url in urls:

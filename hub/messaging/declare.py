@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
 import structlog
 from aio_pika.abc import AbstractConnection
@@ -32,7 +31,7 @@ async def declare_topology(broker: RabbitBroker, topology: Topology) -> None:
         await queue.bind(retry, routing_key="", arguments=wait.bind_arguments)
 
 
-async def delete_topology(amqp_urls: Sequence[str], topology: Topology) -> int:
+async def delete_topology(amqp_urls: tuple[str, ...], topology: Topology) -> int:
     """Delete every queue and exchange of `topology` (a finished demo or benchmark run).
 
     Quorum queues left behind cost the broker file handles; enough of them stall it (README,
@@ -53,7 +52,7 @@ async def delete_topology(amqp_urls: Sequence[str], topology: Topology) -> int:
 
 
 async def replace_classic_wait_queues(
-    amqp_urls: Sequence[str], topology: Topology, *, drain_timeout_s: float = 60.0
+    amqp_urls: tuple[str, ...], topology: Topology, *, drain_timeout_s: float = 60.0
 ) -> list[str]:
     """Delete the classic retry wait queues an older hub declared, so they come back as quorum.
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import aio_pika
 from aio_pika.abc import AbstractChannel
 
@@ -13,7 +11,7 @@ from hub.ports.records import QueueDepth
 PROBE_TIMEOUT_S = 2.0
 
 
-async def queue_depths(urls: Sequence[str], names: list[str]) -> dict[str, QueueDepth]:
+async def queue_depths(urls: tuple[str, ...], names: list[str]) -> dict[str, QueueDepth]:
     """Depth of each existing queue; missing queues are left out of the result.
 
     A passive declare of a missing queue closes its channel, so a fresh one is opened then.
