@@ -125,17 +125,23 @@ start() {
 }
 
 stop() {
+  # All at once: a node left alone with pause_minority pauses, and a paused node answers
+  # `status` slowly or not at all.
+  local n pids=()
   for n in "${NODES[@]}"; do
-    if running "$n"; then
-      say "stopping $(node_name "$n")"
-      ctl "$n" -q stop_app >/dev/null 2>&1 || true
-      ctl "$n" -q stop >/dev/null 2>&1 || true
-    fi
+    [[ -d $STATE/node$n ]] || continue
+    say "stopping $(node_name "$n")"
+    (ctl "$n" -q stop_app >/dev/null 2>&1; ctl "$n" -q stop >/dev/null 2>&1) &
+    pids+=($!)
   done
-  # A node killed with -9 leaves nothing to stop; one that would not stop is killed by its pid.
+  ((${#pids[@]})) && wait "${pids[@]}" || true
+  # A node killed with -9 left nothing to stop; one that would not stop is killed by its pid.
   for n in "${NODES[@]}"; do
-    local pidfile="$STATE/node$n/pid"
-    [[ -f $pidfile ]] && kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+    local pid
+    if pid=$(live_pid "$n"); then
+      say "$(node_name "$n") did not stop; kill -9"
+      kill -9 "$pid" 2>/dev/null || true
+    fi
   done
   rm -rf "$STATE"
   say "stopped; removed $STATE"
@@ -151,10 +157,18 @@ status() {
   done
 }
 
+# The pid in node N's pid file, if that process is alive and is node N (pids get reused).
+live_pid() {  # N
+  local pidfile="$STATE/node$1/pid" pid
+  [[ -s $pidfile ]] || return 1
+  pid=$(cat "$pidfile")
+  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null \
+    | grep -qx -- "RABBITMQ_NODENAME=$(node_name "$1")" || return 1
+  echo "$pid"
+}
+
 pid_of() {  # N
-  local pidfile="$STATE/node$1/pid"
-  [[ -s $pidfile ]] || die "no pid file for $(node_name "$1")"
-  cat "$pidfile"
+  live_pid "$1" || die "$(node_name "$1") is not running"
 }
 
 case ${1:-} in
