@@ -59,7 +59,7 @@ class ClusterRabbitBroker(RabbitBroker):
 
     @property
     def connected_url(self) -> str:
-        """The address in use (or tried last)."""
+        """The address in use (while reconnecting: the one tried next)."""
         return self.addresses.current
 
 

@@ -54,7 +54,9 @@ class ClusterConnection(RobustConnection):
             lost = self.url
             self.url = URL(self.ring.advance())
             log.warning(
-                "broker connection lost, next address", lost=shown(lost), next=shown(self.url)
+                "broker connection lost or refused, next address",
+                lost=shown(lost),
+                next=shown(self.url),
             )
         await super()._on_connection_close(closing)
 
