@@ -45,7 +45,8 @@ node_env() {  # N -> env assignments
     RABBITMQ_MNESIA_DIR="$dir/mnesia/$(node_name "$n")" \
     RABBITMQ_LOG_BASE="$dir/log" \
     RABBITMQ_PID_FILE="$dir/pid" \
-    ERL_EPMD_ADDRESS=127.0.0.1
+    ERL_EPMD_ADDRESS=127.0.0.1 \
+    ERL_CRASH_DUMP="$dir/log/erl_crash.dump"
 }
 
 on_node() {  # N command args...
@@ -58,7 +59,8 @@ ctl() {  # N rabbitmqctl-args...
   on_node "$n" "$BIN/rabbitmqctl" -n "$(node_name "$n")" "$@"
 }
 
-running() { ctl "$1" -q status >/dev/null 2>&1; }
+# (Without the state dir there is no cookie: the CLI would crash and leave erl_crash.dump.)
+running() { [[ -f $STATE/home/.erlang.cookie ]] && ctl "$1" -q status >/dev/null 2>&1; }
 
 prepare() {
   mkdir -p "$STATE/home"
