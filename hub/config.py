@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from hub.domain.appointment import AppointmentPolicy
 from hub.domain.clock import ClockWindow
 from hub.domain.notifications import SmsLimits
+from hub.messaging.addresses import split_amqp_urls
 
 
 class SmsProvider(StrEnum):
@@ -64,7 +65,10 @@ class Settings(BaseSettings):
         env_prefix="HUB_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    amqp_url: Annotated[str, Field(pattern=r"^amqps?://")] = "amqp://guest:guest@127.0.0.1:5672/"
+    amqp_url: Annotated[str, Field(pattern=r"^amqps?://")] = Field(
+        default="amqp://guest:guest@127.0.0.1:5672/",
+        description="RabbitMQ URL, or the URLs of a cluster's nodes separated by commas",
+    )
     data_dir: Path = Path("./var")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default SQLite under data_dir"
@@ -241,6 +245,17 @@ class Settings(BaseSettings):
         if self.working_hours_end <= self.working_hours_start:
             raise ValueError("HUB_WORKING_HOURS_END must be after HUB_WORKING_HOURS_START")
         return self
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _broker_addresses_parse(cls, value: str) -> str:
+        split_amqp_urls(value)
+        return value
+
+    @property
+    def amqp_urls(self) -> tuple[str, ...]:
+        """The broker addresses in the order to try them (`HUB_AMQP_URL`, comma-separated)."""
+        return split_amqp_urls(self.amqp_url)
 
     @field_validator("report_timezone")
     @classmethod

@@ -156,7 +156,7 @@ def bootstrap(
         topology, metrics=metrics, transient_attempts=settings.transient_attempts
     )
     broker = make_broker(
-        settings.amqp_url,
+        settings.amqp_urls,
         policy=policy,
         metrics=metrics,
         prefetch_count=settings.prefetch_count,
