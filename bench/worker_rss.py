@@ -13,13 +13,15 @@ import argparse
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 WORKER = b"hub.reports.worker"
 
 
-def _descendants(root: int) -> list[int]:
+def descendants(root: int) -> list[int]:
     """Every process below `root` (from each process's parent id in /proc/<pid>/stat)."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -38,7 +40,7 @@ def _descendants(root: int) -> list[int]:
     return below
 
 
-def _status_mb(pid: int) -> dict[str, int]:
+def status_mb(pid: int) -> dict[str, int]:
     values = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, rest = line.partition(":")
@@ -47,29 +49,49 @@ def _status_mb(pid: int) -> dict[str, int]:
     return values
 
 
-def sample(command: list[str], every_s: float) -> dict[str, object]:
-    """Run `command` to its end; the render workers' peaks, per process and overall."""
-    peaks: dict[int, dict[str, int]] = {}
-    child = subprocess.Popen(command)
-    while child.poll() is None:
-        for pid in _descendants(child.pid):
+class WorkerPeaks:
+    """The largest VmRSS and VmHWM seen so far of each render worker below `root`."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.peaks: dict[int, dict[str, int]] = {}
+
+    def take(self) -> None:
+        for pid in descendants(self.root):
             try:
                 if WORKER not in Path(f"/proc/{pid}/cmdline").read_bytes():
                     continue
-                now = _status_mb(pid)
+                now = status_mb(pid)
             except (OSError, ValueError):
                 continue  # it ended between listing and reading
-            seen = peaks.setdefault(pid, {"VmRSS": 0, "VmHWM": 0})
+            seen = self.peaks.setdefault(pid, {"VmRSS": 0, "VmHWM": 0})
             for key, value in now.items():
                 seen[key] = max(seen[key], value)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "workers": len(self.peaks),
+            "peak_rss_mb": max((p["VmRSS"] for p in self.peaks.values()), default=0),
+            "peak_hwm_mb": max((p["VmHWM"] for p in self.peaks.values()), default=0),
+            "per_worker": {str(pid): p for pid, p in sorted(self.peaks.items())},
+        }
+
+
+def sample_while(stop: threading.Event, peaks: WorkerPeaks, every_s: float) -> None:
+    """Sample until `stop` is set (run it in a thread)."""
+    while not stop.is_set():
+        peaks.take()
+        stop.wait(every_s)
+
+
+def sample(command: list[str], every_s: float) -> dict[str, Any]:
+    """Run `command` to its end; the render workers' peaks, per process and overall."""
+    child = subprocess.Popen(command)
+    peaks = WorkerPeaks(child.pid)
+    while child.poll() is None:
+        peaks.take()
         time.sleep(every_s)
-    return {
-        "exit_code": child.returncode,
-        "workers": len(peaks),
-        "peak_rss_mb": max((p["VmRSS"] for p in peaks.values()), default=0),
-        "peak_hwm_mb": max((p["VmHWM"] for p in peaks.values()), default=0),
-        "per_worker": {str(pid): p for pid, p in sorted(peaks.items())},
-    }
+    return {"exit_code": child.returncode, **peaks.summary()}
 
 
 if __name__ == "__main__":
@@ -80,4 +102,4 @@ if __name__ == "__main__":
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     result = sample(command, args.every)
     print(json.dumps(result, indent=2), file=sys.stderr)
-    sys.exit(int(str(result["exit_code"])))
+    sys.exit(result["exit_code"])
