@@ -3,8 +3,8 @@
     render(html) ─▶ idle worker ─▶ answer within the limit ─▶ worker back to the pool
                                 ├─ no answer in time ──────▶ worker killed, replaced; the
                                 │                            render raises ReportRenderFailed
-                                └─ its memory peaked past max_rss_mb ─▶ worker stopped after
-                                                             answering; a fresh one replaces it
+                                └─ its memory peaked past max_rss_mb ─▶ answer kept, worker
+                                                             ended; a fresh one replaces it
 
 `concurrent.futures.ProcessPoolExecutor` cannot kill one task, so the pool owns its processes
 (`python -m hub.reports.worker`, no fork of the event loop's process, no re-import of the
@@ -148,7 +148,7 @@ class RenderPool:
             return
         self.retired += 1
         log.info("report worker replaced", peak_rss_mb=peak_rss_mb, limit_mb=self.max_rss_mb)
-        await asyncio.shield(worker.stop())  # the next render starts a fresh one
+        await asyncio.shield(worker.kill())  # it holds nothing; the next render starts a fresh one
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []

@@ -3,8 +3,8 @@
 WeasyPrint leaves most of a render in reference cycles (Pango and HarfBuzz objects behind
 cffi handles, each CJK face holding a copy and a mapping of its whole 19 MB font collection),
 so without a full collection they live on into the next renders; glibc then keeps the freed
-heap. Measured on the typical one-page report: a worker grew from 107 MB to 448 MB over nine
-renders without this, and stays at 85-145 MB with it (`docs/benchmarks.md`).
+heap. Measured (`docs/benchmarks.md`): without this a worker held 166-250 MB between one-page
+reports and peaked at 318-361 MB in `bench/reports.py`; with it, 85-105 MB and 176-178 MB.
 """
 
 from __future__ import annotations
