@@ -185,6 +185,8 @@ class Settings(BaseSettings):
     report_workers: Annotated[int, Field(ge=1, le=8)] = 2
     report_render_timeout_s: Annotated[float, Field(gt=0, le=20)] = 20.0
     report_worker_memory_mb: Annotated[int, Field(ge=256)] = 2048
+    # Issue 11: a render worker whose memory peaked past this is replaced after answering.
+    report_worker_max_rss_mb: Annotated[int, Field(ge=128)] = 300
     email_mode: EmailMode = EmailMode.LOG
     smtp_host: str = "127.0.0.1"
     smtp_port: Annotated[int, Field(ge=1, le=65535)] = 25
