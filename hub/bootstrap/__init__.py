@@ -239,6 +239,7 @@ def _reports(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> Report
         workers=settings.report_workers,
         timeout_s=settings.report_render_timeout_s,
         memory_mb=settings.report_worker_memory_mb,
+        max_rss_mb=settings.report_worker_max_rss_mb,
     )
     return ReportService(
         uow,
