@@ -24,7 +24,7 @@ class SupportSync:
     def __init__(self, system: WorkOrderSystem) -> None:
         self._system = system
         self._waiting: list[tuple[FlowLogEntry, str, asyncio.Future[None]]] = []
-        self._sending = False
+        self._sender: asyncio.Task[None] | None = None  # held: the loop keeps only weak refs
 
     async def register(self, event: WorkOrderCreated) -> None:
         await self._system.upsert_order(
@@ -35,29 +35,29 @@ class SupportSync:
         """Returns once the line is in the support system (raises what its call raised)."""
         done = asyncio.get_running_loop().create_future()
         self._waiting.append((entry, f"flow-log:{entry.order_id}:{entry.seq}", done))
-        if not self._sending:
-            self._sending = True
-            asyncio.get_running_loop().create_task(self._send_waiting())
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send_waiting(), name="support-flow-log")
         await done
 
     async def _send_waiting(self) -> None:
         """Send what waits, call after call, until nothing does."""
-        try:
-            while self._waiting:
-                batch = self._waiting[:MAX_LINES_PER_CALL]
-                del self._waiting[:MAX_LINES_PER_CALL]
-                try:
-                    await self._system.append_flow_logs([(e, key) for e, key, _ in batch])
-                except Exception as exc:
-                    for _, _, done in batch:
-                        if not done.done():
-                            done.set_exception(exc)
-                else:
-                    for _, _, done in batch:
-                        if not done.done():
-                            done.set_result(None)
-        finally:
-            self._sending = False
+        while self._waiting:
+            batch = self._waiting[:MAX_LINES_PER_CALL]
+            del self._waiting[:MAX_LINES_PER_CALL]
+            try:
+                await self._system.append_flow_logs([(e, key) for e, key, _ in batch])
+            except Exception as exc:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            except BaseException:  # cancelled (shutdown): the deliveries come back redelivered
+                for _, _, done in batch:
+                    done.cancel()
+                raise
+            else:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
     async def archive(self, event: WorkOrderArchived) -> None:
         await self._system.archive(event.order_id, idempotency_key=f"archive:{event.order_id}")
