@@ -147,6 +147,7 @@ def command_table(u: UseCases) -> CommandTable:
                 )
             ),
             "signing.remind": OnItsOwn(lambda cmd, mid: u.signing.remind(cmd, message_id=mid)),
+            "signing.render_signed": OnItsOwn(lambda cmd, _: u.signing.complete_signature(cmd)),
             "delivery.report_signed": InTransaction(partial(accept_signed_report, store=u.store)),
             "delivery.attach_report": OnItsOwn(
                 lambda cmd, mid: u.close_out.attach_and_archive(cmd, message_id=mid)

@@ -7,7 +7,7 @@ import re
 from hub.domain.signing import SigningLink
 from hub.ports import SignatureRecord
 from hub.signing.context import RequestContext
-from schemas.v1 import SendSms
+from schemas.v1 import RenderSignedReport, SendSms
 from tests.handlers.harness import FakeHub, signature_data_url
 
 CUSTOMER = RequestContext.of("203.0.113.5", "Mozilla/5.0 (iPhone)")
@@ -56,7 +56,16 @@ async def verified_link(hub: FakeHub, order_id: str) -> tuple[SigningLink, str]:
 
 
 async def sign(hub: FakeHub, link: SigningLink, *, signer: str = "张伟") -> SignatureRecord:
-    """Sign the report the link shows, as viewed."""
+    """Sign the report the link shows, as viewed; the worker then renders the signed PDF."""
+    accepted = await accept(hub, link, signer=signer)
+    await hub.deliver(RenderSignedReport)
+    record = await hub.use_cases.signing.records.signature(accepted.order_id)
+    assert record is not None
+    return record
+
+
+async def accept(hub: FakeHub, link: SigningLink, *, signer: str = "张伟") -> SignatureRecord:
+    """The signing page's POST: the signature accepted, its PDF not rendered yet."""
     signing = hub.use_cases.signing
     report = await signing.report_for(link)
     return await signing.sign(
