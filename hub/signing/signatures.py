@@ -33,7 +33,7 @@ from hub.messaging.ids import stable_id
 from hub.ports import AuditEntry, SignatureRecord, UnitOfWork, UnitOfWorkFactory
 from hub.reports import AuditEvent, ReportVersion, SignedReport
 from hub.reports import InvalidSignature as ReportRejectedSignature
-from hub.signing.context import RequestContext
+from hub.signing.context import SYSTEM, RequestContext
 from hub.signing.links import REMINDER_TIMER, SIGNABLE_STATUSES
 from hub.signing.reports import ReportSource
 from schemas.v1 import RenderSignedReport, ReportSigned
@@ -131,6 +131,17 @@ class SignatureDesk:
                 signed_at=at,
             ):
                 return False  # another delivery of this command finished it first
+            await uow.signing.audit(
+                record.order_id,
+                SYSTEM.entry(
+                    AuditKind.SIGNED_PDF_STORED,
+                    uow.now,
+                    link_id=record.link_id,
+                    report_version=record.report_version,
+                    report_sha256=record.report_sha256,
+                    signed_sha256=signed.sha256,
+                ),
+            )
             await uow.outbox.add(
                 ReportSigned(
                     order_id=record.order_id,
