@@ -10,7 +10,7 @@ insert of the same key is `ConcurrencyConflict`, never a driver exception.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -342,6 +342,10 @@ class SigningStore(Protocol):
     async def signature(self, order_id: str) -> SignatureRecord | None: ...
     async def signature_by_hash(self, signed_sha256: str) -> SignatureRecord | None: ...
     async def audit(self, order_id: str, entry: AuditEntry) -> None: ...
+    async def audit_lines(self, lines: Sequence[tuple[str, AuditEntry]]) -> None:
+        """Several audit lines (order id, entry) in one statement."""
+        ...
+
     async def audit_trail(self, order_id: str) -> list[AuditEntry]: ...
 
 

@@ -57,8 +57,7 @@ class AuditBuffer:
         lines, self._waiting = self._waiting, []
         try:
             async with self._uow() as uow:
-                for order_id, entry in lines:
-                    await uow.signing.audit(order_id, entry)
+                await uow.signing.audit_lines(lines)
                 await uow.commit()
         except Exception:
             self._waiting[:0] = lines

@@ -55,12 +55,16 @@ def context_of(request: Request) -> RequestContext:
     return RequestContext.of(client, request.headers.get("user-agent"))
 
 
-async def open_link(request: Request, signing: SigningService, token: str) -> SigningLink:
-    """The link of a token, or the same 404 page for every unknown token (rate limited)."""
+async def open_link(
+    request: Request, signing: SigningService, token: str, *, recent: bool = False
+) -> SigningLink:
+    """The link of a token, or the same 404 page for every unknown token (rate limited);
+    `recent`: a lookup of the last second will do (the link page, which changes nothing)."""
     ip = request.client.host if request.client else "-"
     if signing.probes.blocked(ip):
         raise PageError(429, "e429", headers={"Retry-After": str(signing.probes.retry_after(ip))})
-    link = await signing.records.resolve(token)
+    records = signing.records
+    link = await (records.resolve_recent(token) if recent else records.resolve(token))
     if link is None:
         signing.probes.miss(ip)
         raise PageError(404, "e404")
@@ -94,8 +98,9 @@ async def signing_asset(name: str) -> Response:
 
 @router.api_route("/s/{token}", methods=["GET", "HEAD"])
 async def link_page(request: Request, signing: SigningDep, token: str) -> Response:
-    """Nothing changes here but the audit line `link_fetched`: no code, no consumption."""
-    link = await open_link(request, signing, token)
+    """Nothing changes here (the audit line `link_fetched` is buffered): no code, no
+    consumption, no row written."""
+    link = await open_link(request, signing, token, recent=True)
     signing.record_fetch(link, context_of(request), method=request.method)
     sid = session_id(request, signing) or secrets.token_urlsafe(32)
     # On site too: the customer confirms with a code texted to the order's contact; the

@@ -8,6 +8,7 @@ gives one claim per order (`claimed`, `busy` while another holds it, `signed` on
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -178,6 +179,10 @@ class FakeSigningStore:
     # audit trail
     async def audit(self, order_id: str, entry: AuditEntry) -> None:
         self._t.audit.append(AuditRow(order_id, entry))
+
+    async def audit_lines(self, lines: Sequence[tuple[str, AuditEntry]]) -> None:
+        for order_id, entry in lines:
+            await self.audit(order_id, entry)
 
     async def audit_trail(self, order_id: str) -> list[AuditEntry]:
         return [row.entry for row in self._t.audit if row.order_id == order_id]

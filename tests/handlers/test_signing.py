@@ -197,3 +197,18 @@ async def test_an_unsigned_link_is_reminded_with_a_fresh_token(hub: FakeHub) -> 
     fresh = await open_link(hub, last_token(hub, "signing_reminder"))
     first = await open_link(hub)  # the first SMS's token still opens the same link
     assert (fresh.link_id, fresh.reminders_sent) == (first.link_id, 1)
+
+
+async def test_link_page_reads_are_audited_in_a_batch_off_the_request(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    await hub.use_cases.signing.send_link("WO-1")
+    link = await open_link(hub)
+    signing = hub.use_cases.signing
+    for _ in range(3):
+        signing.record_fetch(link, CUSTOMER, method="GET")
+    kinds = [row.entry.kind for row in hub.tables.audit]
+    assert "link_fetched" not in kinds and signing.audit_buffer.waiting == 3
+    await signing.request_code(link, CUSTOMER)  # a step that writes writes the waiting first
+    kinds = [row.entry.kind for row in hub.tables.audit]
+    assert kinds[-4:] == ["link_fetched"] * 3 + ["otp_sent"]
+    assert signing.audit_buffer.waiting == 0
