@@ -61,7 +61,13 @@ from hub.signing.records import SigningRecords
 from hub.signing.reports import ReportSource
 from hub.signing.secret import signing_secret
 from hub.signing.signatures import SignatureDesk, SignRequest
-from schemas.v1 import RemindSigner, RenderReport, RenderSignedReport, SendSigningLink
+from schemas.v1 import (
+    RemindSigner,
+    RenderReport,
+    RenderSignedReport,
+    ReportSigned,
+    SendSigningLink,
+)
 
 
 class SigningService:
@@ -156,8 +162,9 @@ class SigningService:
             await uow.commit()
         return None
 
-    async def complete_signature(self, cmd: RenderSignedReport) -> bool:
-        """The worker's half of a signature: render the signed PDF, record it, `ReportSigned`."""
+    async def complete_signature(self, cmd: RenderSignedReport) -> ReportSigned | None:
+        """The worker's half of a signature: render the signed PDF, record it, `ReportSigned`
+        (returned; None if there was nothing to do)."""
         return await self._desk.complete(cmd)
 
     async def remind(self, cmd: RemindSigner, *, message_id: str | None) -> None:

@@ -91,18 +91,19 @@ class SignatureDesk:
         assert record is not None
         return record
 
-    async def complete(self, cmd: RenderSignedReport) -> bool:
-        """Render and record the signed PDF of an accepted signature; False if nothing to do."""
+    async def complete(self, cmd: RenderSignedReport) -> ReportSigned | None:
+        """Render and record the signed PDF of an accepted signature: the `ReportSigned` it
+        published, or None if there was nothing to do."""
         async with self._uow.read() as uow:
             record = await uow.signing.signature(cmd.order_id)
             trail = await uow.signing.audit_trail(cmd.order_id)
         if record is None or record.status != "pending" or record.claim_id != cmd.claim_id:
-            return False  # a repeat, or a claim given back after a refused render
+            return None  # a repeat, or a claim given back after a refused render
         report = await self._reports.recorded(cmd.order_id, record.report_version)
         signed_lines = [e for e in trail if e.kind == AuditKind.SIGNED.value]
         if report is None or report.sha256 != record.report_sha256 or not signed_lines:
             await self._give_back(cmd, "the signed report version is not on record")
-            return False
+            return None
         try:
             signed = await self._reports.render_signed(
                 report,
@@ -121,7 +122,13 @@ class SignatureDesk:
 
     async def _finish(
         self, record: SignatureRecord, claim_id: str, signed: SignedReport, at: datetime
-    ) -> bool:
+    ) -> ReportSigned | None:
+        event = ReportSigned(
+            order_id=record.order_id,
+            version=record.report_version,
+            sha256_signed=signed.sha256,
+            channel=record.channel,
+        )
         async with self._uow() as uow:
             if not await uow.signing.finish_signature(
                 record.order_id,
@@ -130,7 +137,7 @@ class SignatureDesk:
                 signed_path=str(signed.path),
                 signed_at=at,
             ):
-                return False  # another delivery of this command finished it first
+                return None  # another delivery of this command finished it first
             await uow.signing.audit(
                 record.order_id,
                 SYSTEM.entry(
@@ -143,18 +150,11 @@ class SignatureDesk:
                 ),
             )
             await uow.outbox.add(
-                ReportSigned(
-                    order_id=record.order_id,
-                    version=record.report_version,
-                    sha256_signed=signed.sha256,
-                    channel=record.channel,
-                ),
-                message_id=f"report-signed:{record.order_id}:v{record.report_version}",
-                correlation_id=record.order_id,
+                event, message_id=report_signed_id(event), correlation_id=record.order_id
             )
             await uow.commit()
         log.info("signed report recorded", order_id=record.order_id)
-        return True
+        return event
 
     async def _give_back(self, cmd: RenderSignedReport, reason: str) -> None:
         """A render that can never succeed: free the claim so the order can be signed anew."""
@@ -162,6 +162,11 @@ class SignatureDesk:
         async with self._uow() as uow:
             await uow.signing.release_signature(cmd.order_id, cmd.claim_id)
             await uow.commit()
+
+
+def report_signed_id(event: ReportSigned) -> str:
+    """The outbox (and AMQP) message id of `ReportSigned`: one per order and version."""
+    return f"report-signed:{event.order_id}:v{event.version}"
 
 
 def signed_at_entry(request: SignRequest, uow: UnitOfWork) -> AuditEntry:

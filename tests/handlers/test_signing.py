@@ -19,7 +19,13 @@ from hub.errors import RenderInterrupted, ReportPreparing
 from hub.handlers.report_reactions import RENDER_DEBOUNCE
 from hub.handlers.timer_kinds import SIGNING_REMINDER
 from hub.ports import TimerStatus
-from schemas.v1 import RemindSigner, RenderReport, RenderSignedReport, ReportSigned
+from schemas.v1 import (
+    AttachSignedReport,
+    RemindSigner,
+    RenderReport,
+    RenderSignedReport,
+    ReportSigned,
+)
 from tests.delivery_factories import ping
 from tests.factories import create_order
 from tests.handlers.harness import FakeHub
@@ -212,3 +218,14 @@ async def test_link_page_reads_are_audited_in_a_batch_off_the_request(hub: FakeH
     kinds = [row.entry.kind for row in hub.tables.audit]
     assert kinds[-4:] == ["link_fetched"] * 3 + ["otp_sent"]
     assert signing.audit_buffer.waiting == 0
+
+
+async def test_the_worker_takes_the_close_outs_first_step_itself_and_once(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    link, _ = await verified_link(hub, "WO-1")
+    await accept(hub, link)
+    await hub.deliver(RenderSignedReport)  # renders, records, and accepts it for close-out
+    assert len(hub.tables.published(AttachSignedReport)) == 1, "no broker hop in between"
+    await hub.deliver(ReportSigned)  # the broker's copy: the inbox knows its message id
+    assert len(hub.tables.published(AttachSignedReport)) == 1
+    assert hub.order("WO-1").signed_report is not None
