@@ -44,7 +44,8 @@ class RecentLinks:
 
     A link is fetched in bursts (the SMS app's previews, the customer's reloads); the page
     changes nothing and shows nothing but the masked phone, so it may show a state up to
-    `RECENT_TTL_S` old. Every step that acts (a code, a view, a signature) reads the row.
+    `RECENT_TTL_S` old (changes made by this process forget it at once; another process's
+    show within that second). Every step that acts (a code, a view, a signature) reads the row.
     """
 
     def __init__(
@@ -59,6 +60,10 @@ class RecentLinks:
         if found is None or self._clock() - found[0] >= self._ttl_s:
             return None
         return found[1]
+
+    def forget(self) -> None:
+        """This process changed links (sent, revoked, signed): look them up afresh."""
+        self._links.clear()
 
     def put(self, digest: str, link: SigningLink) -> None:
         self._links[digest] = (self._clock(), link)

@@ -144,6 +144,8 @@ class SigningService:
         except SmsLimitReached as refused:
             await record_withheld(self._uow, refused)
             raise
+        finally:
+            self.records.recent.forget()  # older links were revoked
         return issued[-1] if issued else None
 
     async def request_link(
@@ -181,6 +183,7 @@ class SigningService:
                 uow, order_id, ReportRef(version=report.version, sha256=report.sha256)
             )
             await uow.commit()
+        self.records.recent.forget()
         return issued
 
     # --- the customer's steps -------------------------------------------------------------
