@@ -47,6 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if "--root" in sys.argv:  # another checkout's hub, for a paired before/after run
     ROOT = Path(sys.argv[sys.argv.index("--root") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
+# The render pool's worker processes (`python -m hub.reports.worker`) import that checkout too.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # this bench's helpers, any --root
 
 from throughput import private_vhost  # noqa: E402
