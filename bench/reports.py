@@ -6,7 +6,9 @@ hub: ReportService.render_if_changed(order_id) for an order with no report yet: 
      tests and pictures, build the HTML, render in a pool worker (another process, time limit),
      hash and store the PDF, record the version (and its outbox message) in one transaction
 ratio = hub median latency ÷ raw median latency; then reports/s with 1 and 2 pool workers,
-rendering M reports of distinct orders concurrently.
+rendering M reports of distinct orders concurrently; meanwhile the render workers' resident
+memory is sampled from /proc every 0.5 s (`bench/worker_rss.py`): the largest VmRSS seen, and
+the largest VmHWM (the kernel's high-water mark, which also catches peaks between samples).
 
 .venv/bin/python bench/reports.py [--orders 8] [--throughput 16] [--json] [--append FILE]
 """
@@ -22,6 +24,7 @@ import platform
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -33,10 +36,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+from bench.worker_rss import WorkerPeaks, sample_while  # noqa: E402
 from hub.bootstrap import Hub, bootstrap  # noqa: E402
 from hub.config import Settings  # noqa: E402
 from hub.db.engine import Database  # noqa: E402
 from hub.db.migrate import upgrade  # noqa: E402
+from hub.ports import ScreenshotRecord  # noqa: E402
 from hub.reports.content import gather  # noqa: E402
 from hub.reports.html import build_html  # noqa: E402
 from hub.reports.worker import render_html  # noqa: E402
@@ -47,6 +52,24 @@ SECTION = "## Delivery reports (`bench/reports.py`)"
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
+    peaks, stop = WorkerPeaks(os.getpid()), threading.Event()
+    sampler = threading.Thread(target=sample_while, args=(stop, peaks, 0.5), daemon=True)
+    sampler.start()
+    try:
+        result = await _run(args)
+    finally:
+        stop.set()
+        sampler.join()
+    workers = peaks.summary()
+    return {
+        **result,
+        "workers_seen": workers["workers"],
+        "worker_peak_rss_mb": workers["peak_rss_mb"],
+        "worker_peak_hwm_mb": workers["peak_hwm_mb"],
+    }
+
+
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         data_dir = Path(tmp)
         url = f"sqlite+aiosqlite:///{data_dir / 'hub.sqlite3'}"
@@ -124,8 +147,8 @@ async def _html_for_first_version(hub: Hub, order_id: str) -> str:
 
 async def _same_html(hub: Hub, order_id: str, version: int, created_at: Any) -> str:
     """The HTML the hub rendered for this version, built again from the same data."""
-    async with hub.db.read() as conn:
-        data = await gather(conn, hub.db, order_id, lang="zh", tz="Asia/Shanghai", radius_m=500.0)
+    async with hub.uow.read() as uow:
+        data = await gather(uow, order_id, lang="zh", tz="Asia/Shanghai", radius_m=500.0)
     pictures = {p["sha256"]: await hub.reports.pictures.read(p["sha256"]) for p in data["pictures"]}
     return build_html(data, version=version, generated_at=created_at, pictures=pictures)
 
@@ -145,18 +168,13 @@ async def _order(hub: Hub) -> str:
         await hub.commands.run(cmd, message_id=uuid.uuid4().hex)
     png = df.screenshot_png()
     sha, _ = await hub.reports.pictures.put(png)
-    from hub.db.measurements import ScreenshotRecord
-
     async with hub.uow() as uow:
         await uow.screenshots.add(
             ScreenshotRecord(oid, sha, "image/png", len(png), 360, 640), technician_id="T001"
         )
         await uow.commit()
-    for cmd in (
-        df.ping(oid, screenshots=[sha]),
-        df.speed(oid, order.bandwidth_mbps),
-    ):
-        await hub.commands.run(cmd, message_id=uuid.uuid4().hex)
+    for test in (df.ping(oid, screenshots=[sha]), df.speed(oid, order.bandwidth_mbps)):
+        await hub.commands.run(test, message_id=uuid.uuid4().hex)
     return oid
 
 
@@ -198,6 +216,11 @@ What one delivery report costs in the hub, against WeasyPrint alone on the same 
 |---|---|
 | 1 | {r["reports_per_s"][1]} |
 | 2 | {r["reports_per_s"][2]} |
+
+| render workers ({r["workers_seen"]} processes over the run) | peak |
+|---|---|
+| VmRSS sampled every 0.5 s | {r["worker_peak_rss_mb"]} MB |
+| VmHWM (kernel high-water mark) | {r["worker_peak_hwm_mb"]} MB |
 
 Machine: {r["machine"]}; {r["orders"]} orders timed one after another, after a
 warm-up render on both sides, alternating which side goes first.

@@ -254,16 +254,48 @@ async def closed_loop(
     return time.monotonic() - started
 
 
-async def open_orders(hub: httpx.AsyncClient, order_ids: list[str]) -> None:
+async def issue_tokens(env: dict[str, str], order_ids: list[str]) -> dict[str, str]:
+    """API tokens in the hub's user store, as `hub users add` makes them: the dispatcher's
+    (key "dispatcher") and one per technician (key: technician id)."""
+    from hub.config import load_settings
+    from hub.db.engine import Database
+    from hub.db.users import DbUserStore
+    from hub.identity.issue import issue_token
+    from hub.identity.roles import Role
+
+    settings = load_settings(
+        data_dir=Path(env["HUB_DATA_DIR"]), database_url=env.get("HUB_DATABASE_URL")
+    )
+    db = Database(settings.resolved_database_url, pool_size=2)
+    try:
+        users = DbUserStore(db)
+        tokens = {"dispatcher": await issue_token(users, "bench-dispatcher", Role.DISPATCHER)}
+        for order_id in order_ids:
+            tech = technician(order_id)
+            tokens[tech] = await issue_token(
+                users, f"bench-{tech.lower()}", Role.TECHNICIAN, technician_id=tech
+            )
+        return tokens
+    finally:
+        await db.dispose()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def open_orders(hub: httpx.AsyncClient, order_ids: list[str], tokens: dict[str, str]) -> None:
     from tests import factories  # plausible Shanghai orders
+
+    auth = bearer(tokens["dispatcher"])
 
     async def one(order_id: str) -> None:
         body = factories.create_order(order_id).model_dump(mode="json")
-        response = await hub.post("/api/v1/work-orders", json=body)
+        response = await hub.post("/api/v1/work-orders", json=body, headers=auth)
         response.raise_for_status()
         dispatch = factories.dispatch(order_id, technician(order_id)).model_dump(mode="json")
         (
-            await hub.post(f"/api/v1/work-orders/{order_id}/dispatch", json=dispatch)
+            await hub.post(f"/api/v1/work-orders/{order_id}/dispatch", json=dispatch, headers=auth)
         ).raise_for_status()
 
     await closed_loop(20, order_ids, one)
@@ -281,6 +313,7 @@ async def measure_level(
     hub: httpx.AsyncClient,
     inventory: httpx.AsyncClient,
     tap: SmsTap,
+    tokens: dict[str, str],
 ) -> Level:
     answer, visible, queued, e2e, direct, health = [], [], [], [], [], []
     refused = sms_late = 0
@@ -293,14 +326,14 @@ async def measure_level(
         response = await hub.post(
             f"/api/v1/technicians/{tech}/orders/{order_id}/fiber-swap",
             json={"fiber_id": fiber_id, "fiber_no": fiber_no},
-            headers={"Idempotency-Key": uuid.uuid4().hex},
+            headers={"Idempotency-Key": uuid.uuid4().hex, **bearer(tokens[tech])},
         )
         answered = time.monotonic()
         if response.status_code != 200:
             refused += 1
             return
         new_id = response.json()["new_order"]["order_id"]
-        mine = await hub.get(f"/api/v1/technicians/{tech}/orders")
+        mine = await hub.get(f"/api/v1/technicians/{tech}/orders", headers=bearer(tokens[tech]))
         seen = time.monotonic()
         assert new_id in [o["order_id"] for o in mine.json()], "new order not in his list"
         try:
@@ -407,14 +440,21 @@ async def run(args: argparse.Namespace) -> list[Level]:
                     base_url=inv_url, timeout=30, limits=httpx.Limits(max_connections=100)
                 ) as inventory,
             ):
-                await open_orders(hub, hub_orders(total))
+                tokens = await issue_tokens(env, hub_orders(total))
+                await open_orders(hub, hub_orders(total), tokens)
                 await asyncio.sleep(args.settle_s)  # side effects of opening settle
                 tap = SmsTap()
                 tap_connection = await tap.start(amqp_url, prefix)
                 hub_jobs = [(o, *target(i, total)) for i, o in enumerate(hub_orders(total))]
                 raw_jobs = [(o, *target(total + i, total)) for i, o in enumerate(raw_orders(total))]
                 await measure_level(
-                    1, hub_jobs[:WARM_UP], raw_jobs[:WARM_UP], hub=hub, inventory=inventory, tap=tap
+                    1,
+                    hub_jobs[:WARM_UP],
+                    raw_jobs[:WARM_UP],
+                    hub=hub,
+                    inventory=inventory,
+                    tap=tap,
+                    tokens=tokens,
                 )
                 results, start = [], WARM_UP
                 for concurrency in levels:
@@ -427,6 +467,7 @@ async def run(args: argparse.Namespace) -> list[Level]:
                             hub=hub,
                             inventory=inventory,
                             tap=tap,
+                            tokens=tokens,
                         )
                     )
                     start = end

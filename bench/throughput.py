@@ -26,6 +26,7 @@ import platform
 import pstats
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,17 +45,19 @@ from faststream.rabbit import RabbitBroker
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hub.bootstrap import Hub, bootstrap
 from hub.config import load_settings
 from hub.db.engine import Database
 from hub.db.migrate import upgrade
 from hub.db.tables import outbox
+from hub.messaging.subscriptions import ALL_CONSUMERS
 from hub.runtime import Runtime
 from simulation.field import SimulatedField
 
 HOPS = 3
+REPO = str(Path(__file__).resolve().parents[1])
 RAW_BODY_BYTES = 700  # about the hub's mean message body (the run reports the real mean)
 PREFETCH = 32  # the hub's default HUB_PREFETCH_COUNT
 PUBLISH_WINDOW = 200  # confirms in flight at once; the hub's relay batch is 200 as well
@@ -90,6 +93,11 @@ class HubResult:
     database: str
     cpu_s: float
     handlers: dict[str, tuple[int, float]]  # handler → (deliveries, seconds inside it)
+    processes: int = 0  # 0: the hub ran inside the bench process; N: `hub worker --processes N`
+    worker_cpu_s: float = 0.0  # CPU of the worker processes (all of their threads), if any
+    field_cpu_s: float = 0.0  # CPU of the bench process (the simulated field), in process mode
+    peak_rss_mb: dict[str, float] | None = None  # process role → its highest resident set
+    parked: dict[str, int] | None = None  # consumer → messages in its parking queue (want none)
 
 
 def percentile_ms(samples: list[float], q: float) -> float:
@@ -249,6 +257,7 @@ async def run_hub(
             published = _sample_sum(hub, "hub_outbox_published_total")
             consumed = _sample_sum(hub, "faststream_received_processed_messages_total")
             handlers = _handler_times(hub)
+            parked = await _parked(url, hub)
         finally:
             await field_broker.stop()
             await hub_runtime.stop()
@@ -271,7 +280,232 @@ async def run_hub(
         database=settings.resolved_database_url.split(":", 1)[0],
         cpu_s=cpu,
         handlers=handlers,
+        parked=parked,
     )
+
+
+async def run_hub_processes(
+    url: str,
+    orders: int,
+    progress: Progress,
+    *,
+    database_url: str,
+    processes: int,
+    timeout_s: float,
+    profile: str | None = None,
+) -> HubResult:
+    """N orders through `hub worker --processes N` (separate processes, as deployed); the
+    simulated field runs here. The end is when every order is archived, the outbox is empty and
+    every work queue has been empty for QUIET_S."""
+    with tempfile.TemporaryDirectory(prefix="hubbench-") as tmp:
+        settings = load_settings(
+            amqp_url=url, data_dir=Path(tmp), database_url=database_url, queue_prefix="bench."
+        )
+        db = Database(settings.resolved_database_url)
+        await upgrade(db)
+        hub = bootstrap(settings, consumers=False)
+        log = Path(tmp) / "workers.log"
+        args = ["worker"] if processes == 1 else ["worker", "--processes", str(processes)]
+        profiling = ["-m", "cProfile", "-o", profile] if profile and processes == 1 else []
+        env = dict(os.environ)  # HUB_* settings apply to the workers, as to an in-process hub
+        env.update(
+            HUB_AMQP_URL=url,
+            HUB_DATA_DIR=tmp,
+            HUB_DATABASE_URL=database_url,
+            HUB_QUEUE_PREFIX="bench.",
+            HUB_LOG_LEVEL="WARNING",
+            PYTHONPATH=REPO,
+        )
+        with log.open("wb") as out:  # Popen returns at once; the wait below is async
+            proc = subprocess.Popen(  # noqa: ASYNC220
+                [sys.executable, *profiling, "-m", "hub", *args],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        field_broker = RabbitBroker(url, logger=None)
+        field = SimulatedField(hub.topology, run_id=uuid.uuid4().hex[:4])
+        field.attach(field_broker)
+        try:
+            while log.read_text(errors="replace").count("worker ready") < processes:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"hub worker exited:\n{log.read_text()[-3000:]}")
+                await asyncio.sleep(0.1)
+            await field_broker.start()
+            sampler = ProcessSampler(proc.pid)
+            sampling = asyncio.create_task(sampler.run())
+            started, cpu = time.monotonic(), time.process_time()
+            ended = await _drive_until_idle(
+                hub, db, url, field, orders=orders, progress=progress, deadline=started + timeout_s
+            )
+            field_cpu = time.process_time() - cpu
+            sampling.cancel()
+            worker_cpu = sampler.cpu_s()
+            mean_body = await _mean_outbox_body(db)
+            parked = await _parked(url, hub)
+            async with db.read() as conn:
+                published = await conn.scalar(select(func.count()).select_from(outbox))
+        finally:
+            await field_broker.stop()
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(proc.wait, 60)
+            await hub.db.dispose()
+            await db.dispose()
+    seconds = ended - started
+    messages = field.stats.published + int(published or 0)
+    lat = field.stats.step_latencies_s
+    return HubResult(
+        orders=orders,
+        completed=field.stats.archived_seen,
+        messages=messages,
+        seconds=seconds,
+        orders_per_s=field.stats.archived_seen / seconds,
+        messages_per_s=messages / seconds,
+        commands_per_order=field.stats.published / orders,
+        published_per_order=(published or 0) / orders,
+        deliveries_per_order=float("nan"),  # counted inside the workers; see the in-process run
+        mean_body_bytes=mean_body,
+        step_p50_ms=percentile_ms(lat, 0.50),
+        step_p99_ms=percentile_ms(lat, 0.99),
+        database=settings.resolved_database_url.split(":", 1)[0],
+        cpu_s=field_cpu + worker_cpu,
+        handlers={},
+        processes=processes,
+        worker_cpu_s=worker_cpu,
+        field_cpu_s=field_cpu,
+        peak_rss_mb=sampler.peak_rss_mb(),
+        parked=parked,
+    )
+
+
+async def _parked(url: str, hub: Hub) -> dict[str, int]:
+    """Messages the run left in parking queues, by consumer (a clean run parks none)."""
+    found: dict[str, int] = {}
+    connection = await aio_pika.connect(url)
+    async with connection:
+        for consumer in ALL_CONSUMERS:
+            name = hub.topology.parking_queue(consumer).name
+            channel = await connection.channel()  # a failed passive declare closes it
+            with contextlib.suppress(aio_pika.exceptions.ChannelClosed):
+                queue = await channel.declare_queue(name, passive=True)
+                if count := queue.declaration_result.message_count:
+                    found[consumer] = count
+    return found
+
+
+class ProcessSampler:
+    """CPU and resident memory of a process tree, sampled every half second (from /proc)."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self._cpu_start: dict[int, float] = {}
+        self._cpu_last: dict[int, float] = {}
+        self._rss_peak: dict[int, float] = {}
+        self._role: dict[int, str] = {}
+        self.sample()
+        self._cpu_start = dict(self._cpu_last)
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            self.sample()
+
+    def sample(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid in _tree(self.root):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+                self._cpu_last[pid] = (int(stat[11]) + int(stat[12])) / tick
+                status = Path(f"/proc/{pid}/status").read_text()
+                rss_kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+                self._rss_peak[pid] = max(self._rss_peak.get(pid, 0.0), rss_kb / 1024)
+                self._role.setdefault(pid, _role(pid, self.root))
+
+    def cpu_s(self) -> float:
+        self.sample()
+        return sum(cpu - self._cpu_start.get(pid, 0.0) for pid, cpu in self._cpu_last.items())
+
+    def peak_rss_mb(self) -> dict[str, float]:
+        peaks: dict[str, float] = {}
+        for pid, rss in self._rss_peak.items():
+            role = self._role[pid]
+            peaks[role] = max(peaks.get(role, 0.0), rss)
+        return peaks
+
+
+def _tree(root: int) -> list[int]:
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def _role(pid: int, root: int) -> str:
+    """What a process of the tree is: the supervisor, a worker, or a render process."""
+    cmdline = (
+        Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    )
+    if "--processes" in cmdline:
+        return "supervisor"
+    if "hub worker" in cmdline or cmdline.rstrip().endswith("hub worker"):
+        return "worker"
+    return "render or other child"
+
+
+async def _drive_until_idle(
+    hub: Hub,
+    db: Database,
+    url: str,
+    field: SimulatedField,
+    *,
+    orders: int,
+    progress: Progress,
+    deadline: float,
+) -> float:
+    """Open the orders; the end is the start of the first QUIET_S in which every order was
+    archived, the outbox was empty and no work queue held a message."""
+    task = progress.add_task("hub worker processes, work orders archived", total=orders)
+    names = [hub.topology.queue_name(consumer) for consumer in ALL_CONSUMERS]
+
+    async def open_orders() -> None:
+        for first in range(0, orders, CREATE_WINDOW):
+            await asyncio.gather(
+                *(field.create(i) for i in range(first, min(orders, first + CREATE_WINDOW)))
+            )
+
+    feeder = asyncio.create_task(open_orders())
+    idle_since: float | None = None
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.25)
+            progress.update(task, completed=field.stats.archived_seen)
+            if field.stats.archived_seen < orders:
+                continue
+            now = time.monotonic()
+            ready = 0
+            for name in names:
+                queue = await channel.declare_queue(name, passive=True)
+                ready += queue.declaration_result.message_count or 0
+            async with db.read() as conn:
+                unsent = await conn.scalar(
+                    select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+                )
+            if ready or unsent:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = now
+            elif now - idle_since >= QUIET_S:
+                break
+        else:
+            idle_since = time.monotonic()  # timed out: report what was done by now
+    await feeder
+    return idle_since if idle_since is not None else time.monotonic()
 
 
 async def _drive(
@@ -433,12 +667,30 @@ async def main(args: argparse.Namespace) -> int:
             console=console,
         ) as progress:
             raw = await run_raw(url, args.messages, progress, args.timeout)
-            profiler = cProfile.Profile() if args.profile else None
+            # In process mode the worker profiles itself (one process: `python -m cProfile`).
+            profiler = cProfile.Profile() if args.profile and not args.processes else None
             if profiler:
                 profiler.enable()
-            hub = await run_hub(
-                url, args.orders, progress, database_url=args.database_url, timeout_s=args.timeout
-            )
+            if args.processes:
+                if not args.database_url:
+                    raise SystemExit("--processes needs --database-url (PostgreSQL)")
+                hub = await run_hub_processes(
+                    url,
+                    args.orders,
+                    progress,
+                    database_url=args.database_url,
+                    processes=args.processes,
+                    timeout_s=args.timeout,
+                    profile=args.profile,
+                )
+            else:
+                hub = await run_hub(
+                    url,
+                    args.orders,
+                    progress,
+                    database_url=args.database_url,
+                    timeout_s=args.timeout,
+                )
             if profiler:
                 profiler.disable()
     ratio = hub.messages_per_s / raw.messages_per_s
@@ -456,7 +708,10 @@ async def main(args: argparse.Namespace) -> int:
             soft_wrap=True,
         )
         console.print(results_table(raw, hub, ratio))
-        console.print(handlers_table(hub))
+        if hub.handlers:
+            console.print(handlers_table(hub))
+        if hub.parked:
+            console.print(f"[red]parked during the run (a clean run parks none): {hub.parked}")
     if profiler:
         console.print(f"profile of the hub phase → {args.profile} (top 15 by own time)")
         report = top_functions(profiler, args.profile)
@@ -472,6 +727,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per phase")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the hub phase into FILE")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="run the hub as `hub worker --processes N` (PostgreSQL) instead of in this process",
+    )
     return parser.parse_args(argv)
 
 

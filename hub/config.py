@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from hub.domain.appointment import AppointmentPolicy
 from hub.domain.clock import ClockWindow
 from hub.domain.notifications import SmsLimits
+from hub.messaging.addresses import split_amqp_urls
 
 
 class SmsProvider(StrEnum):
@@ -64,7 +65,10 @@ class Settings(BaseSettings):
         env_prefix="HUB_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    amqp_url: Annotated[str, Field(pattern=r"^amqps?://")] = "amqp://guest:guest@127.0.0.1:5672/"
+    amqp_url: Annotated[str, Field(pattern=r"^amqps?://")] = Field(
+        default="amqp://guest:guest@127.0.0.1:5672/",
+        description="RabbitMQ URL, or the URLs of a cluster's nodes separated by commas",
+    )
     data_dir: Path = Path("./var")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default SQLite under data_dir"
@@ -148,7 +152,19 @@ class Settings(BaseSettings):
     retry_delays_ms: list[Annotated[int, Field(gt=0)]] = [1000, 5000, 30000]
     transient_attempts: Annotated[int, Field(ge=1)] = 6
     prefetch_count: Annotated[int, Field(ge=1)] = 32
+    db_pool_size: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=100,
+            description="PostgreSQL connections per process (and as many again as overflow)",
+        ),
+    ] = 10
     relay_batch_size: Annotated[int, Field(ge=1)] = 200
+    relay_lanes: Annotated[
+        int,
+        Field(ge=1, le=16, description="outbox batches in flight at once (PostgreSQL only)"),
+    ] = 1
     relay_poll_interval_s: Annotated[float, Field(gt=0)] = 0.25
     timer_poll_interval_s: Annotated[float, Field(gt=0)] = 1.0
     graceful_timeout_s: Annotated[float, Field(gt=0)] = 30.0
@@ -169,6 +185,8 @@ class Settings(BaseSettings):
     report_workers: Annotated[int, Field(ge=1, le=8)] = 2
     report_render_timeout_s: Annotated[float, Field(gt=0, le=20)] = 20.0
     report_worker_memory_mb: Annotated[int, Field(ge=256)] = 2048
+    # Issue 11: a render worker whose memory peaked past this is replaced after answering.
+    report_worker_max_rss_mb: Annotated[int, Field(ge=128)] = 300
     email_mode: EmailMode = EmailMode.LOG
     smtp_host: str = "127.0.0.1"
     smtp_port: Annotated[int, Field(ge=1, le=65535)] = 25
@@ -229,6 +247,17 @@ class Settings(BaseSettings):
         if self.working_hours_end <= self.working_hours_start:
             raise ValueError("HUB_WORKING_HOURS_END must be after HUB_WORKING_HOURS_START")
         return self
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _broker_addresses_parse(cls, value: str) -> str:
+        split_amqp_urls(value)
+        return value
+
+    @property
+    def amqp_urls(self) -> tuple[str, ...]:
+        """The broker addresses in the order to try them (`HUB_AMQP_URL`, comma-separated)."""
+        return split_amqp_urls(self.amqp_url)
 
     @field_validator("report_timezone")
     @classmethod

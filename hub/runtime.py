@@ -16,7 +16,7 @@ import structlog
 
 from hub.bootstrap import Hub
 from hub.errors import HubError
-from hub.messaging.declare import declare_topology
+from hub.messaging.declare import declare_topology, replace_classic_wait_queues
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +39,7 @@ class Runtime:
         hub = self.hub
         self._stop.clear()
         await _connect(hub)
+        await replace_classic_wait_queues(hub.settings.amqp_urls, hub.topology)
         await declare_topology(hub.broker, hub.topology)
         await hub.broker.start()
         self._tasks = [
@@ -81,7 +82,7 @@ class Runtime:
 
 async def _connect(hub: Hub) -> None:
     settings = hub.settings
-    shown = without_password(settings.amqp_url)
+    shown = ", ".join(without_password(url) for url in settings.amqp_urls)
     try:
         await asyncio.wait_for(hub.broker.connect(), settings.connect_timeout_s)
     except TimeoutError as exc:

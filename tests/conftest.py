@@ -169,6 +169,8 @@ SQLITE_ONLY = {
     "test_staff_sessions.py",
     "test_findings.py",
     "test_broker_users.py",
+    "test_broker_addresses.py",
+    "test_wait_queue_migration.py",
 }
 
 

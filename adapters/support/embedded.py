@@ -9,6 +9,7 @@ the reads its REST API serves.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,6 +81,37 @@ class EmbeddedWorkOrderSystem(EmbeddedStandin):
                 received_at=datetime.now(UTC),
             )
             await conn.execute(stmt)
+
+    async def append_flow_logs(self, lines: Sequence[tuple[FlowLogEntry, str]]) -> None:
+        """Several lines in one transaction (the hub's mirror commits the lines in flight
+        together); one ledger row per line, as if called once per line."""
+        await self._maybe_fail()
+        now = datetime.now(UTC)
+        async with self.storage.write() as conn:
+            await conn.execute(
+                insert(self._ledger),
+                [
+                    {
+                        "system": self.system,
+                        "operation": "append_flow_log",
+                        "idempotency_key": key,
+                        "at": now,
+                    }
+                    for _, key in lines
+                ],
+            )
+            await conn.execute(
+                self.storage.insert_ignoring_conflicts(support_flow_log),
+                [
+                    {
+                        "order_id": entry.order_id,
+                        "idempotency_key": key,
+                        "entry": entry.model_dump(mode="json"),
+                        "received_at": now,
+                    }
+                    for entry, key in lines
+                ],
+            )
 
     async def archive(self, order_id: str, *, idempotency_key: str) -> None:
         await self._maybe_fail()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -33,6 +34,12 @@ class HttpWorkOrderSystem:
             json=entry.model_dump(mode="json"),
             headers={IDEMPOTENCY_HEADER: idempotency_key},
         )
+
+    async def append_flow_logs(self, lines: Sequence[tuple[FlowLogEntry, str]]) -> None:
+        """One call per line (the system's API takes one line at a time); the first failure
+        ends it, and a retry repeats the lines already sent without effect."""
+        for entry, key in lines:
+            await self.append_flow_log(entry, idempotency_key=key)
 
     async def archive(self, order_id: str, *, idempotency_key: str) -> None:
         await self._call(

@@ -130,7 +130,7 @@ def bootstrap(
         delivery_limit=settings.delivery_limit,
         retry_delays_ms=tuple(settings.retry_delays_ms),
     )
-    db = Database(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
     sms_policy = SmsQuotaPolicy(
         limits=settings.sms_limits,
         key=hashlib.sha256(b"sms-quota\n" + signing_secret(settings)).digest(),
@@ -156,7 +156,7 @@ def bootstrap(
         topology, metrics=metrics, transient_attempts=settings.transient_attempts
     )
     broker = make_broker(
-        settings.amqp_url,
+        settings.amqp_urls,
         policy=policy,
         metrics=metrics,
         prefetch_count=settings.prefetch_count,
@@ -200,6 +200,7 @@ def bootstrap(
         publish_via(publishers),
         metrics=metrics,
         batch_size=settings.relay_batch_size,
+        lanes=settings.relay_lanes,
         poll_interval_s=settings.relay_poll_interval_s,
         clock=clock,
         redactors={message_type(SendSms): redacted_command},
@@ -243,6 +244,7 @@ def _reports(
         timeout_s=settings.report_render_timeout_s,
         memory_mb=settings.report_worker_memory_mb,
         enabled=renders,
+        max_rss_mb=settings.report_worker_max_rss_mb,
     )
     return ReportService(
         uow,

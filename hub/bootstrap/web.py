@@ -89,7 +89,7 @@ def _probes(hub: Hub, settings: Settings) -> Probes:
         return bool(await hub.broker.ping(timeout=2.0))
 
     async def depths(names: list[str]) -> dict[str, QueueDepth]:
-        return await queue_depths(settings.amqp_url, names)
+        return await queue_depths(settings.amqp_urls, names)
 
     return Probes(
         database=database, broker=broker, outbox_backlog=hub.relay.backlog, queue_depths=depths

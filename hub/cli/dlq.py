@@ -86,7 +86,7 @@ async def _peek_all(
     settings: Settings, consumers: tuple[str, ...], limit: int
 ) -> dict[str, dict[str, object]]:
     report: dict[str, dict[str, object]] = {}
-    async with amqp_connection(settings.amqp_url) as connection:
+    async with amqp_connection(settings.amqp_urls) as connection:
         parking = ParkingQueues(connection, _topology(settings))
         for consumer in consumers:
             depth = await parking.depth(consumer)
@@ -105,7 +105,7 @@ async def _replay_all(
     settings: Settings, consumers: tuple[str, ...], limit: int
 ) -> list[tuple[str, int, list[str]]]:
     results = []
-    async with amqp_connection(settings.amqp_url) as connection:
+    async with amqp_connection(settings.amqp_urls) as connection:
         parking = ParkingQueues(connection, _topology(settings))
         for consumer in consumers:
             if await parking.depth(consumer):
@@ -116,7 +116,7 @@ async def _replay_all(
 
 async def _purge_all(settings: Settings, consumers: tuple[str, ...]) -> list[tuple[str, int]]:
     results = []
-    async with amqp_connection(settings.amqp_url) as connection:
+    async with amqp_connection(settings.amqp_urls) as connection:
         parking = ParkingQueues(connection, _topology(settings))
         for consumer in consumers:
             if await parking.depth(consumer):

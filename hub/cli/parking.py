@@ -15,10 +15,12 @@ import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractIncomingMessage, AbstractQueue, DeliveryMode
 from aio_pika.exceptions import ChannelNotFoundEntity, DeliveryError
 
+from hub.messaging.cluster import connect_first
 from hub.messaging.subscriptions import ALL_CONSUMERS
 from hub.messaging.topology import Topology
 
 # Headers that describe a past failure, not the message: the replayed copy starts afresh.
+OPS_CONNECT_TIMEOUT_S = 10.0
 FAILURE_HEADER_PREFIXES = ("x-error-", "x-retry-", "x-death", "x-first-death-", "x-last-death-")
 FAILURE_HEADERS = frozenset({"x-original-queue", "x-parked-at", "x-delivery-count"})
 
@@ -48,9 +50,9 @@ class ReplayResult:
 
 
 @asynccontextmanager
-async def amqp_connection(url: str) -> AsyncIterator[AbstractConnection]:
-    """A plain connection for ops commands (not the hub's broker)."""
-    connection = await aio_pika.connect(url)
+async def amqp_connection(urls: tuple[str, ...]) -> AsyncIterator[AbstractConnection]:
+    """A plain connection for ops commands (not the hub's broker), to the first node answering."""
+    connection = await connect_first(urls, attempt_timeout_s=OPS_CONNECT_TIMEOUT_S)
     async with connection:
         yield connection
 

@@ -1,4 +1,5 @@
-"""`hub worker` and `hub web`: the two processes of a scaled-out deployment."""
+"""`hub worker` and `hub web`: the two processes of a scaled-out deployment, each in one
+process or N supervised copies (`--processes`, `--workers`; PostgreSQL only)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hub.bootstrap import Hub, bootstrap
 from hub.cli.console import fail, load_or_exit, out, run
 from hub.cli.db import current_revision, head_revision
 from hub.cli.signals import stop_on_signals
+from hub.cli.supervisor import Child, hub_argv, require_shared_database, supervise
 from hub.cli.web_app import (
     EmbeddedServer,
     browsable_url,
@@ -27,18 +29,61 @@ HostOption = Annotated[str | None, typer.Option(help="Listen address (default HU
 PortOption = Annotated[
     int | None, typer.Option(min=0, max=65535, help="Listen port (default HUB_WEB_PORT).")
 ]
+ProcessesOption = Annotated[
+    int,
+    typer.Option(
+        "--processes",
+        min=1,
+        max=64,
+        help="Worker processes sharing the queues (more than 1 needs PostgreSQL).",
+    ),
+]
+WebWorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=64,
+        help="Web processes sharing one listening socket (more than 1 needs PostgreSQL).",
+    ),
+]
+SocketFdOption = Annotated[int | None, typer.Option(hidden=True)]
 
 
-def worker_command() -> None:
+def worker_command(processes: ProcessesOption = 1) -> None:
     """Consumers + outbox relay + timer scheduler; SIGTERM/SIGINT stop it gracefully."""
     settings = load_or_exit()
-    run(_worker(settings))
+    if processes == 1:
+        run(_worker(settings))
+        return
+    require_shared_database(settings, processes, "hub worker")
+    children = [Child(index=i, argv=hub_argv("worker")) for i in range(processes)]
+    out.print(f"supervising {processes} worker processes (prefix {settings.queue_prefix})")
+    raise typer.Exit(run(supervise(children)))
 
 
-def web_command(host: HostOption = None, port: PortOption = None) -> None:
+def web_command(
+    host: HostOption = None,
+    port: PortOption = None,
+    workers: WebWorkersOption = 1,
+    socket_fd: SocketFdOption = None,
+) -> None:
     """The web app (API, pages, webhooks, /metrics); no consumers."""
     settings = load_or_exit()
-    run(_web(settings, host=host or settings.web_host, port=port_or_default(port, settings)))
+    host = host or settings.web_host
+    port = port_or_default(port, settings)
+    if workers == 1:
+        sock = socket.socket(fileno=socket_fd) if socket_fd is not None else None
+        run(_web(settings, host=host, port=port, sock=sock))
+        return
+    require_shared_database(settings, workers, "hub web")
+    sock = listen_or_exit(host, port, settings)
+    fd = sock.fileno()
+    argv = hub_argv("web", "--host", host, "--socket-fd", str(fd))
+    children = [Child(index=i, argv=argv, pass_fds=(fd,)) for i in range(workers)]
+    url = browsable_url(host, sock.getsockname()[1])
+    out.print(f"supervising {workers} web processes on {url}")
+    raise typer.Exit(run(supervise(children)))
 
 
 async def _worker(settings: Settings) -> None:
@@ -56,11 +101,14 @@ async def _worker(settings: Settings) -> None:
             await runtime.stop()
 
 
-async def _web(settings: Settings, *, host: str, port: int) -> None:
+async def _web(
+    settings: Settings, *, host: str, port: int, sock: socket.socket | None = None
+) -> None:
+    """One web process; `sock`: a listening socket a supervisor handed down (shared)."""
     hub = bootstrap(settings, consumers=False)
     await require_migrated(hub)
     app = build_web_app(hub, manage_lifecycle=True)
-    sock = listen_or_exit(host, port, settings)
+    sock = sock or listen_or_exit(host, port, settings)
     url = browsable_url(host, sock.getsockname()[1])
     # Signals are ours (not uvicorn's, which re-raises SIGINT after a clean stop: exit 130).
     config = uvicorn_config(

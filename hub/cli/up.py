@@ -135,7 +135,7 @@ async def _print_banner(hub: Hub, *, url: str, revision: str, standins: dict[str
 
 async def _management_ui(settings: Settings) -> str | None:
     """The RabbitMQ management URL, if something listens on its port."""
-    host = urlparse(settings.amqp_url).hostname or "127.0.0.1"
+    host = urlparse(settings.amqp_urls[0]).hostname or "127.0.0.1"
     try:
         _, writer = await asyncio.wait_for(
             asyncio.open_connection(host, RABBITMQ_MANAGEMENT_PORT), timeout=0.5

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import case, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import appointment_history, appointment_visits
@@ -13,7 +14,7 @@ from hub.ports import Grouping
 from schemas.v1 import BookingChannel, Contact, Punctuality, Requester, RescheduleReason
 
 _INSERT_CHANGE = insert(appointment_history)
-_INSERT_VISIT = insert(appointment_visits)
+_VISIT_KEY = ["order_id", "window_version"]
 
 
 class AppointmentRepository:
@@ -34,26 +35,24 @@ class AppointmentRepository:
         return [_change(row) for row in rows.mappings()]
 
     async def record_visit(self, visit: Visit) -> None:
-        # delete + insert in the caller's transaction: portable, and the writer holds the order
+        """The visit's fact, replacing the one of the same window (one upsert)."""
+        row = {
+            "order_id": visit.order_id,
+            "window_version": visit.window_version,
+            "technician_id": visit.technician_id,
+            "team": visit.team,
+            "month": visit.month,
+            "window_start": visit.window_start,
+            "window_end": visit.window_end,
+            "outcome": visit.outcome.value,
+            "minutes_late": visit.minutes_late,
+            "checked_in_at": visit.checked_in_at,
+        }
+        dialect = sqlite if self._conn.dialect.name == "sqlite" else postgresql
+        stmt = dialect.insert(appointment_visits)
+        replace = {k: getattr(stmt.excluded, k) for k in row if k not in _VISIT_KEY}
         await self._conn.execute(
-            delete(appointment_visits)
-            .where(appointment_visits.c.order_id == visit.order_id)
-            .where(appointment_visits.c.window_version == visit.window_version)
-        )
-        await self._conn.execute(
-            _INSERT_VISIT,
-            {
-                "order_id": visit.order_id,
-                "window_version": visit.window_version,
-                "technician_id": visit.technician_id,
-                "team": visit.team,
-                "month": visit.month,
-                "window_start": visit.window_start,
-                "window_end": visit.window_end,
-                "outcome": visit.outcome.value,
-                "minutes_late": visit.minutes_late,
-                "checked_in_at": visit.checked_in_at,
-            },
+            stmt.on_conflict_do_update(index_elements=_VISIT_KEY, set_=replace), row
         )
 
     async def punctuality(self, *, month: str, by: Grouping) -> list[PunctualityFigure]:

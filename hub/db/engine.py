@@ -35,6 +35,7 @@ class Database:
             self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
         # One writer at a time per process on SQLite: waiting on a lock beats busy-looping.
         self.write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
+        self._ignoring_conflicts: dict[str, Insert] = {}
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -55,15 +56,23 @@ class Database:
                 yield conn
 
     def insert_ignoring_conflicts(self, table: Table) -> Insert:
-        """INSERT ... ON CONFLICT DO NOTHING for this dialect."""
-        if self.is_sqlite:
-            return sqlite.insert(table).on_conflict_do_nothing()
-        if self.engine.dialect.name == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
-        return insert(table)  # pragma: no cover
+        """INSERT ... ON CONFLICT DO NOTHING for this dialect (built once per table: give the
+        values as parameters of `execute`, not with `.values()`, to keep that)."""
+        stmt = self._ignoring_conflicts.get(table.name)
+        if stmt is None:
+            stmt = self._ignoring_conflicts[table.name] = _insert_ignoring(self, table)
+        return stmt
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _insert_ignoring(db: Database, table: Table) -> Insert:
+    if db.is_sqlite:
+        return sqlite.insert(table).on_conflict_do_nothing()
+    if db.engine.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return insert(table)  # pragma: no cover
 
 
 def _ensure_sqlite_dir(url: str) -> None:

@@ -24,8 +24,8 @@ class Inbox:
         Done first in the transaction: on PostgreSQL a concurrent duplicate waits on the unique
         index until the first commits, so the handler body runs at most once per key.
         """
-        stmt = self._db.insert_ignoring_conflicts(inbox).values(
-            consumer=consumer, message_id=message_id, received_at=self._now
+        result = await self._conn.execute(
+            self._db.insert_ignoring_conflicts(inbox),
+            {"consumer": consumer, "message_id": message_id, "received_at": self._now},
         )
-        result = await self._conn.execute(stmt)
         return result.rowcount == 1

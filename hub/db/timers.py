@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
@@ -16,40 +16,59 @@ from hub.errors import IllegalTransition, NotFound
 from hub.ports.records import Timer, TimerStatus
 from schemas.v1.routing import MESSAGE_TYPES, message_type
 
+_INSERT = timers.insert()
+_CANCEL_PENDING = (
+    update(timers)
+    .where(timers.c.order_id == bindparam("for_order"))
+    .where(timers.c.kind.in_(bindparam("kinds", expanding=True)))
+    .where(timers.c.status == TimerStatus.PENDING.value)
+    .values(status=TimerStatus.CANCELLED.value)
+)
+
 
 class TimerRepository:
-    """Create, list, move and cancel timers; claim the due ones."""
+    """Create, list, move and cancel timers; claim the due ones.
+
+    New timers are written together, in one statement, by the next other call or `flush()`
+    (the unit of work flushes before it commits): a dispatch sets three at once.
+    """
 
     def __init__(self, conn: AsyncConnection, db: Database, *, now: datetime) -> None:
         self._conn = conn
         self._db = db
         self._now = now
+        self._unwritten: builtins.list[dict[str, object]] = []
+
+    async def flush(self) -> None:
+        """Write the timers scheduled since the last flush."""
+        if self._unwritten:
+            rows, self._unwritten = self._unwritten, []
+            await self._conn.execute(_INSERT, rows)
 
     async def schedule(
         self, *, kind: str, due_at: datetime, message: BaseModel, order_id: str | None = None
     ) -> str:
         timer_id = uuid.uuid4().hex
-        await self._conn.execute(
-            timers.insert().values(
-                id=timer_id,
-                kind=kind,
-                order_id=order_id,
-                due_at=due_at,
-                status=TimerStatus.PENDING.value,
-                message_type=message_type(type(message)),
-                body=message.model_dump_json(),
-                created_at=self._now,
-            )
+        self._unwritten.append(
+            {
+                "id": timer_id,
+                "kind": kind,
+                "order_id": order_id,
+                "due_at": due_at,
+                "status": TimerStatus.PENDING.value,
+                "message_type": message_type(type(message)),
+                "body": message.model_dump_json(),
+                "created_at": self._now,
+            }
         )
         return timer_id
 
-    async def cancel_pending(self, *, kind: str, order_id: str) -> int:
-        """Cancel every pending timer of `kind` for an order; returns how many."""
+    async def cancel_pending(self, *kinds: str, order_id: str) -> int:
+        """Cancel every pending timer of these kinds for an order (one statement); returns how
+        many."""
+        await self.flush()
         result = await self._conn.execute(
-            update(timers)
-            .where(timers.c.kind == kind, timers.c.order_id == order_id)
-            .where(timers.c.status == TimerStatus.PENDING.value)
-            .values(status=TimerStatus.CANCELLED.value)
+            _CANCEL_PENDING, {"for_order": order_id, "kinds": list(kinds)}
         )
         return result.rowcount
 
@@ -63,12 +82,14 @@ class TimerRepository:
         return (await self._conn.execute(query)).first() is not None
 
     async def list(self, *, status: TimerStatus | None = None, limit: int = 100) -> list[Timer]:
+        await self.flush()
         query = select(timers).order_by(timers.c.due_at).limit(limit)
         if status is not None:
             query = query.where(timers.c.status == status.value)
         return [_to_timer(row) for row in (await self._conn.execute(query)).mappings()]
 
     async def get(self, timer_id: str) -> Timer:
+        await self.flush()
         row = (
             (await self._conn.execute(select(timers).where(timers.c.id == timer_id)))
             .mappings()
@@ -94,6 +115,7 @@ class TimerRepository:
 
     async def claim_due(self, limit: int) -> builtins.list[Timer]:
         """Pending timers due by now, marked fired (locked against other schedulers on PG)."""
+        await self.flush()
         query = (
             select(timers)
             .where(timers.c.status == TimerStatus.PENDING.value, timers.c.due_at <= self._now)

@@ -116,6 +116,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit() outside `async with`"
+        await self.timers.flush()
         await self.outbox.flush()
         await self._conn.commit()
         self._committed = True

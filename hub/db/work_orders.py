@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import flow_log, work_orders
@@ -26,26 +26,37 @@ from schemas.v1 import (
     WorkOrderEvent,
 )
 
+# Built once: a statement built per call costs about as much CPU as running it (coercing every
+# column), and these run several times per order.
 _INSERT_ORDER = insert(work_orders)
+_SELECT_ORDER = select(work_orders).where(work_orders.c.order_id == bindparam("id"))
+_UPDATE_ORDER = (
+    update(work_orders)
+    .where(work_orders.c.order_id == bindparam("id"))
+    .where(work_orders.c.version == bindparam("expected_version"))
+)
 
 
 class WorkOrderRepository:
-    """Loads and saves `WorkOrder`s; a save whose version moved raises `ConcurrencyConflict`."""
+    """Loads and saves `WorkOrder`s; a save whose version moved raises `ConcurrencyConflict`.
+
+    One repository lives for one transaction and remembers the orders it read or wrote, so the
+    reactions to an event read the order the handler just saved without another SELECT (orders
+    are immutable, and every write to `work_orders` goes through this repository).
+    """
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._known: dict[str, WorkOrder] = {}
 
     async def find(self, order_id: str) -> WorkOrder | None:
-        row = (
-            (
-                await self._conn.execute(
-                    select(work_orders).where(work_orders.c.order_id == order_id)
-                )
-            )
-            .mappings()
-            .first()
-        )
-        return _to_domain(row) if row else None
+        if (known := self._known.get(order_id)) is not None:
+            return known
+        row = (await self._conn.execute(_SELECT_ORDER, {"id": order_id})).mappings().first()
+        if row is None:
+            return None
+        order = self._known[order_id] = _to_domain(row)
+        return order
 
     async def get(self, order_id: str) -> WorkOrder:
         order = await self.find(order_id)
@@ -57,18 +68,24 @@ class WorkOrderRepository:
         await self._conn.execute(
             _INSERT_ORDER, {**_to_row(order), "created_at": now, "updated_at": now}
         )
+        self._known[order.order_id] = order
 
     async def save(self, order: WorkOrder, *, expected_version: int, now: datetime) -> None:
         result = await self._conn.execute(
-            update(work_orders)
-            .where(work_orders.c.order_id == order.order_id)
-            .where(work_orders.c.version == expected_version)
-            .values(**_to_row(order), updated_at=now)
+            _UPDATE_ORDER,
+            {
+                **_to_row(order),
+                "updated_at": now,
+                "id": order.order_id,
+                "expected_version": expected_version,
+            },
         )
         if result.rowcount != 1:
+            self._known.pop(order.order_id, None)
             raise ConcurrencyConflict(
                 f"work order {order.order_id} changed since version {expected_version}"
             )
+        self._known[order.order_id] = order
 
     async def list_for_technician(
         self, technician_id: str, *, statuses: Collection[Status], page: Page = FIRST_PAGE

@@ -1,7 +1,7 @@
 """In-transaction reactions to the appointment side of an order (called from
-`reactions.record_events`): the history line (预约留痕), the acceptance deadline, the
-confirmation reminder, the check-in deadline re-armed on every move, and the visit facts
-behind 履约率."""
+`reactions.record_events`): the history line (预约留痕), the visit's timers (check-in
+deadline, acceptance deadline, confirmation reminder: set on dispatch, re-armed on every move,
+ended by the check-in, each change in one statement), and the visit facts behind 履约率."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ from schemas.v1 import (
     WorkOrderEvent,
 )
 
+# The timers of one visit: each dispatch or move replaces them, the check-in ends them.
+_VISIT_TIMERS = (CHECK_IN_DEADLINE, CONFIRMATION_REMINDER, ACCEPTANCE_DEADLINE)
+
 _KINDS = {
     AppointmentBooked: ChangeKind.BOOKED,
     WorkOrderDispatched: ChangeKind.DISPATCHED,
@@ -47,13 +50,14 @@ async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
             await _text_the_customer(uow, event)
         case AppointmentConfirmed():
             await _record_change(uow, event)
-            await uow.timers.cancel_pending(kind=CONFIRMATION_REMINDER, order_id=event.order_id)
+            await uow.timers.cancel_pending(CONFIRMATION_REMINDER, order_id=event.order_id)
         case WorkOrderDispatched():
             order = await uow.orders.get(event.order_id)
             await _record_change(uow, event, order)
-            await _arm_reminder(uow, order)
+            await uow.timers.cancel_pending(*_VISIT_TIMERS, order_id=event.order_id)
+            await _schedule_check_in_deadline(uow, order)
+            await _schedule_reminder(uow, order)
             if order.accepted_at is None:
-                await uow.timers.cancel_pending(kind=ACCEPTANCE_DEADLINE, order_id=event.order_id)
                 await uow.timers.schedule(
                     kind=ACCEPTANCE_DEADLINE,
                     order_id=event.order_id,
@@ -63,18 +67,21 @@ async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
                     ),
                 )
         case WorkOrderAccepted():
-            await uow.timers.cancel_pending(kind=ACCEPTANCE_DEADLINE, order_id=event.order_id)
+            await uow.timers.cancel_pending(ACCEPTANCE_DEADLINE, order_id=event.order_id)
         case AppointmentRescheduled():
             order = await uow.orders.get(event.order_id)
             await _record_change(uow, event, order)
             await _text_the_customer(uow, event)
             if order.status is Status.DISPATCHED:
-                await _rearm_check_in_deadline(uow, order)
-                await _arm_reminder(uow, order)
+                # The check-in deadline and the reminder follow the window.
+                await uow.timers.cancel_pending(
+                    CHECK_IN_DEADLINE, CONFIRMATION_REMINDER, order_id=order.order_id
+                )
+                await _schedule_check_in_deadline(uow, order)
+                await _schedule_reminder(uow, order)
                 await _tell_technician(uow, order, event)
         case TechnicianCheckedIn():
-            await uow.timers.cancel_pending(kind=CONFIRMATION_REMINDER, order_id=event.order_id)
-            await uow.timers.cancel_pending(kind=ACCEPTANCE_DEADLINE, order_id=event.order_id)
+            await uow.timers.cancel_pending(*_VISIT_TIMERS, order_id=event.order_id)
             if event.punctuality is not None:
                 await _record_visit(uow, await uow.orders.get(event.order_id))
         case CheckInOverdue():
@@ -144,10 +151,10 @@ async def _text_the_customer(uow: UnitOfWork, event: WorkOrderEvent) -> None:
     )
 
 
-async def _arm_reminder(uow: UnitOfWork, order: WorkOrder) -> None:
-    """Remind the technician on the day unless he confirms first (one reminder per window);
-    a visit too close for a reminder has none (the dispatch notice has just told him)."""
-    await uow.timers.cancel_pending(kind=CONFIRMATION_REMINDER, order_id=order.order_id)
+async def _schedule_reminder(uow: UnitOfWork, order: WorkOrder) -> None:
+    """Remind the technician on the day unless he confirms first (one reminder per window;
+    the caller cancelled the last one); a visit too close for a reminder has none (the
+    dispatch notice has just told him)."""
     booked, start = order.appointment, order.appointment_start
     if booked is None or start is None or booked.confirmed_at is not None:
         return
@@ -162,10 +169,9 @@ async def _arm_reminder(uow: UnitOfWork, order: WorkOrder) -> None:
     )
 
 
-async def _rearm_check_in_deadline(uow: UnitOfWork, order: WorkOrder) -> None:
-    """The check-in deadline follows the window: the old timer goes, one at the new end."""
+async def _schedule_check_in_deadline(uow: UnitOfWork, order: WorkOrder) -> None:
+    """The check-in deadline at the window's end (the caller cancelled the last one)."""
     assert order.appointment_end is not None
-    await uow.timers.cancel_pending(kind=CHECK_IN_DEADLINE, order_id=order.order_id)
     await uow.timers.schedule(
         kind=CHECK_IN_DEADLINE,
         order_id=order.order_id,

@@ -21,7 +21,7 @@ async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
     match event:
         case WorkOrderReissued() | WorkOrderReturned():
             # The old visit is over: its check-in deadline must not flag anyone.
-            await uow.timers.cancel_pending(kind=CHECK_IN_DEADLINE, order_id=event.order_id)
+            await uow.timers.cancel_pending(CHECK_IN_DEADLINE, order_id=event.order_id)
         case ExceptionResolved():
             report = await uow.exceptions.get(event.report_id)
             notice = resolution_notice(event, to=report.technician_phone)

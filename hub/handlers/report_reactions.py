@@ -36,7 +36,7 @@ async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
     oid = event.order_id
     match event:
         case PingResultRecorded() | SpeedTestRecorded():
-            await uow.timers.cancel_pending(kind=REPORT_RENDER, order_id=oid)
+            await uow.timers.cancel_pending(REPORT_RENDER, order_id=oid)
             await uow.timers.schedule(
                 kind=REPORT_RENDER,
                 order_id=oid,

@@ -223,7 +223,7 @@ class ResourceChangeService:
         for event in events:
             await uow.outbox.add(event, correlation_id=new.order_id)
         if new.finished:
-            await uow.timers.cancel_pending(kind=WATCHDOG, order_id=new.order_id)
+            await uow.timers.cancel_pending(WATCHDOG, order_id=new.order_id)
         notice = refusal_notice(new, order)
         if notice is not None:
             await queue_sms(uow, notice)
@@ -253,7 +253,7 @@ class ResourceChangeService:
                 return current
             new, _ = saga.decide(current, StepFailed(f"{type(exc).__name__}: {exc}"), now=uow.now)
             await uow.changes.save(new, expected_version=current.version)
-            await uow.timers.cancel_pending(kind=WATCHDOG, order_id=new.order_id)
+            await uow.timers.cancel_pending(WATCHDOG, order_id=new.order_id)
             await uow.outbox.add(
                 cmd,
                 correlation_id=new.order_id,

@@ -1,5 +1,5 @@
-"""In-transaction reactions to the work-order lifecycle events: the dispatch SMS and the
-check-in deadline timer (called from `reactions.record_events`)."""
+"""In-transaction reactions to the work-order lifecycle events: the dispatch SMS (called from
+`reactions.record_events`; the visit's timers are `appointment_reactions`')."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ from datetime import tzinfo
 
 from hub.domain.appointment_log import short_window_text
 from hub.handlers.notifications import queue_sms
-from hub.handlers.timer_kinds import CHECK_IN_DEADLINE
 from hub.ports import UnitOfWork
 from schemas.v1 import (
     SendSms,
-    TechnicianCheckedIn,
-    VerifyCheckIn,
     WorkOrderDispatched,
     WorkOrderEvent,
 )
@@ -22,15 +19,6 @@ async def react(uow: UnitOfWork, event: WorkOrderEvent) -> None:
     match event:
         case WorkOrderDispatched():
             await queue_sms(uow, dispatch_notice(event, zone=uow.appointment_policy.zone))
-            await uow.timers.cancel_pending(kind=CHECK_IN_DEADLINE, order_id=event.order_id)
-            await uow.timers.schedule(
-                kind=CHECK_IN_DEADLINE,
-                order_id=event.order_id,
-                due_at=event.appointment_end,
-                message=VerifyCheckIn(order_id=event.order_id),
-            )
-        case TechnicianCheckedIn():
-            await uow.timers.cancel_pending(kind=CHECK_IN_DEADLINE, order_id=event.order_id)
 
 
 def dispatch_notice(event: WorkOrderDispatched, *, zone: tzinfo) -> SendSms:

@@ -7,11 +7,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
-from aio_pika import IncomingMessage
+from aio_pika import IncomingMessage, RobustConnection
+from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from faststream.message import StreamMessage
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 
+from hub.messaging.addresses import AddressRing, shown
+from hub.messaging.cluster import cluster_connection_class
 from hub.messaging.failures import FailurePolicy, failure_middleware
 from hub.metrics import Metrics
 
@@ -29,8 +32,39 @@ async def keep_amqp_message_id(
     return parsed
 
 
+class ClusterRabbitBroker(RabbitBroker):
+    """A RabbitBroker over several addresses: the first that answers, the next when one is lost.
+
+    With one address it behaves as a plain RabbitBroker (aio-pika reconnects to that one).
+    """
+
+    def __init__(self, urls: tuple[str, ...], **kwargs: Any) -> None:
+        self.addresses = AddressRing(urls)
+        super().__init__(self.addresses.current, **kwargs)
+
+    async def _connect(self) -> RobustConnection:
+        # fail_fast: each address gets one attempt here; once connected, aio-pika's robust
+        # connection retries for ever, moving along the ring (`ClusterConnection`).
+        failures: list[str] = []
+        for url in self.addresses.from_current():
+            self.addresses.select(url)
+            self._connection_kwargs.update(
+                url=url, connection_class=cluster_connection_class(self.addresses)
+            )
+            try:
+                return await super()._connect()
+            except CONNECTION_EXCEPTIONS as exc:
+                failures.append(f"{shown(url)}: {exc or type(exc).__name__}")
+        raise ConnectionError("no broker address answered: " + "; ".join(failures))
+
+    @property
+    def connected_url(self) -> str:
+        """The address in use (while reconnecting: the one tried next)."""
+        return self.addresses.current
+
+
 def make_broker(
-    url: str,
+    urls: tuple[str, ...],
     *,
     policy: FailurePolicy,
     metrics: Metrics,
@@ -38,8 +72,8 @@ def make_broker(
     graceful_timeout_s: float,
 ) -> RabbitBroker:
     """A broker whose publishes are confirmed and whose failed handlers the policy settles."""
-    broker = RabbitBroker(
-        url,
+    broker = ClusterRabbitBroker(
+        urls,
         default_channel=Channel(
             prefetch_count=prefetch_count,
             publisher_confirms=True,

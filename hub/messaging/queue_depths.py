@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection
+from aio_pika.abc import AbstractChannel
 
+from hub.messaging.cluster import connect_first
 from hub.ports.records import QueueDepth
 
 PROBE_TIMEOUT_S = 2.0
 
 
-async def queue_depths(url: str, names: list[str]) -> dict[str, QueueDepth]:
+async def queue_depths(urls: tuple[str, ...], names: list[str]) -> dict[str, QueueDepth]:
     """Depth of each existing queue; missing queues are left out of the result.
 
     A passive declare of a missing queue closes its channel, so a fresh one is opened then.
     The hub's own channels are never touched.
     """
     depths: dict[str, QueueDepth] = {}
-    connection: AbstractConnection = await aio_pika.connect(url, timeout=PROBE_TIMEOUT_S)
+    connection = await connect_first(urls, attempt_timeout_s=PROBE_TIMEOUT_S)
     async with connection:
         channel: AbstractChannel = await connection.channel()
         for name in names:

@@ -57,6 +57,7 @@ class OutboxRelay:
         *,
         metrics: Metrics,
         batch_size: int = 200,
+        lanes: int = 1,
         poll_interval_s: float = 0.25,
         clock: Clock = utc_now,
         redactors: Mapping[str, Redactor] | None = None,
@@ -66,6 +67,7 @@ class OutboxRelay:
         self._publish = publish
         self._metrics = metrics
         self._batch_size = batch_size
+        self._lanes = lanes
         self._poll_interval_s = poll_interval_s
         self._clock = clock
         self._wake = asyncio.Event()
@@ -75,7 +77,16 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Relay until `stop` is set; errors are logged and retried, never fatal."""
+        """Relay until `stop` is set; errors are logged and retried, never fatal.
+
+        On PostgreSQL `lanes` batches are in flight at once (each locks its rows with SKIP
+        LOCKED, so no row goes out twice): while one waits for the broker's confirms, the next
+        is read and published. SQLite relays one batch at a time.
+        """
+        lanes = 1 if self._db.is_sqlite else self._lanes
+        await asyncio.gather(*(self._lane(stop) for _ in range(lanes)))
+
+    async def _lane(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             # Cleared before the rows are read, not after: a commit that lands while this
             # round publishes (its rows not read) wakes the next round at once. Cleared after,

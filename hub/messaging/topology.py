@@ -5,7 +5,7 @@ publishers ──▶ {p}bus (topic) ──cmd.*/evt.*──▶ {p}<consumer>   (
                {p}dlx (direct) ◀── delivery limit ──┘
                     └──{p}<consumer>──▶ {p}<consumer>.parking  (quorum; also written
                                                                  directly, with x-error-*)
-               {p}retry (headers, hub-retry-tier) ──▶ {p}retry.<ms>ms  (TTL wait queue,
+               {p}retry (headers, hub-retry-tier) ──▶ {p}retry.<ms>ms  (quorum TTL wait queue,
                     dead-letters to "" with the consumer queue's name as routing key)
 """
 
@@ -73,12 +73,22 @@ class Topology:
         )
 
     def retry_queue(self, delay_ms: int) -> RabbitQueue:
-        """A wait queue: messages sit `delay_ms`, then return to the queue named by their key."""
+        """A wait queue: messages sit `delay_ms`, then return to the queue named by their key.
+
+        A quorum queue (TTL needs RabbitMQ 3.10+), so a retry survives losing a cluster node;
+        hubs before the cluster work made them classic (`declare.replace_classic_wait_queues`).
+        """
         return RabbitQueue(
             f"{self.prefix}retry.{delay_ms}ms",
+            queue_type=QueueType.QUORUM,
             durable=True,
             bind_arguments={"x-match": "all", RETRY_TIER_HEADER: str(delay_ms)},
-            arguments={"x-message-ttl": delay_ms, "x-dead-letter-exchange": ""},
+            arguments={
+                "x-message-ttl": delay_ms,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
+            },
         )
 
     def route(self, model: type[BaseModel]) -> str:

@@ -177,7 +177,9 @@ class Timers(Protocol):
     async def schedule(
         self, *, kind: str, due_at: datetime, message: BaseModel, order_id: str | None = None
     ) -> str: ...
-    async def cancel_pending(self, *, kind: str, order_id: str) -> int: ...
+    async def cancel_pending(self, *kinds: str, order_id: str) -> int:
+        """Cancel the order's pending timers of these kinds; how many were pending."""
+
     async def has_pending(self, *, kind: str, order_id: str) -> bool:
         """Whether a timer of `kind` waits for the order."""
         ...

@@ -6,6 +6,7 @@ errors of its library to `TransientAdapterError` / `PermanentAdapterError` (see 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -37,6 +38,11 @@ class WorkOrderSystem(Protocol):
 
     async def append_flow_log(self, entry: FlowLogEntry, *, idempotency_key: str) -> None:
         """Add one flow-log line to the order; a repeated key is accepted without effect."""
+        ...
+
+    async def append_flow_logs(self, lines: Sequence[tuple[FlowLogEntry, str]]) -> None:
+        """Add several lines (each with its idempotency key) at once; all or none on failure
+        (a retry is safe: repeated keys have no effect)."""
         ...
 
     async def archive(self, order_id: str, *, idempotency_key: str) -> None:

@@ -32,9 +32,10 @@ Contract for the signing pages (keep these names and signatures stable):
 
 Rendering runs in a pool of worker processes (`HUB_REPORT_WORKERS`) with a time limit
 (`HUB_REPORT_RENDER_TIMEOUT_S`, at most 20 s): a render past it is killed and raises
-`ReportRenderFailed`. WeasyPrint only ever sees HTML from autoescaped templates and a URL
-fetcher that serves `data:` URLs and the packaged assets and refuses everything else; every
-request is written to `ReportService.fetch_ledger`.
+`ReportRenderFailed`. A worker gives its memory back after each render, and one whose render
+peaked past `HUB_REPORT_WORKER_MAX_RSS_MB` (300) is replaced. WeasyPrint only ever sees HTML
+from autoescaped templates and a URL fetcher that serves `data:` URLs and the packaged assets
+and refuses everything else; every request is written to `ReportService.fetch_ledger`.
 """
 
 from hub.reports.model import (

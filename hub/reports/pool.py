@@ -1,12 +1,18 @@
 """A small pool of render processes with a hard time limit per render.
 
     render(html) ─▶ idle worker ─▶ answer within the limit ─▶ worker back to the pool
-                                └─ no answer in time ──────▶ worker killed, replaced; the
-                                                             render raises ReportRenderFailed
+                                ├─ no answer in time ──────▶ worker killed, replaced; the
+                                │                            render raises ReportRenderFailed
+                                └─ its memory peaked past max_rss_mb ─▶ answer kept, worker
+                                                             ended; a fresh one replaces it
 
 `concurrent.futures.ProcessPoolExecutor` cannot kill one task, so the pool owns its processes
 (`python -m hub.reports.worker`, no fork of the event loop's process, no re-import of the
 caller's main module) and talks to each over its stdin and stdout.
+
+Memory: a worker gives back what each render left (see `hub.reports.worker_memory`) and
+reports its peak resident memory with every answer. One that went past `max_rss_mb` (a
+report far larger than usual) is not reused, so nothing it grew to stays with the process.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from hub.reports.model import FetchRecord
 log = structlog.get_logger(__name__)
 
 STARTUP_TIMEOUT_S = 60.0
+MAX_RSS_MB = 300  # issue 11: every hub process, render workers included, at most 300 MB RSS
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +41,15 @@ class RenderResult:
     pdf: bytes
     fetches: list[FetchRecord]
     seconds: float
+    peak_rss_mb: int  # the worker's most resident memory during this render
 
 
 class _WorkerError(ReportRenderFailed):
     """The worker answered with an error (bad input); the worker itself is fine."""
+
+    def __init__(self, message: str, *, peak_rss_mb: int) -> None:
+        super().__init__(message)
+        self.peak_rss_mb = peak_rss_mb
 
 
 class _Worker:
@@ -93,16 +105,28 @@ class _Worker:
 
 
 class RenderPool:
-    """`await pool.render(html)`; at most `workers` renders run at once."""
+    """`await pool.render(html)`; at most `workers` renders run at once.
+
+    `memory_mb` is each worker's address-space limit (a render past it fails);
+    `max_rss_mb` the resident memory past which a worker is replaced after its render.
+    """
 
     def __init__(
-        self, *, workers: int, timeout_s: float, memory_mb: int, enabled: bool = True
+        self,
+        *,
+        workers: int,
+        timeout_s: float,
+        memory_mb: int,
+        max_rss_mb: int = MAX_RSS_MB,
+        enabled: bool = True,
     ) -> None:
         self.enabled = enabled  # False in `hub web`: it never renders, so never spawns
         self.workers = workers
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
+        self.max_rss_mb = max_rss_mb
         self.killed = 0
+        self.retired = 0
         self._slots = asyncio.Semaphore(workers)
         self._idle: list[_Worker] = []
 
@@ -120,14 +144,22 @@ class RenderPool:
             worker = self._idle.pop() if self._idle else await _Worker.spawn(self.memory_mb)
             try:
                 result = await self._run(worker, html)
-            except _WorkerError:
-                self._idle.append(worker)  # it answered: still healthy
+            except _WorkerError as exc:
+                await self._keep_or_retire(worker, exc.peak_rss_mb)  # it answered: healthy
                 raise
             except BaseException:
                 await asyncio.shield(worker.kill())  # timed out, died or cancelled mid-render
                 raise
-            self._idle.append(worker)
+            await self._keep_or_retire(worker, result.peak_rss_mb)
             return result
+
+    async def _keep_or_retire(self, worker: _Worker, peak_rss_mb: int) -> None:
+        if peak_rss_mb <= self.max_rss_mb:
+            self._idle.append(worker)
+            return
+        self.retired += 1
+        log.info("report worker replaced", peak_rss_mb=peak_rss_mb, limit_mb=self.max_rss_mb)
+        await asyncio.shield(worker.kill())  # it holds nothing; the next render starts a fresh one
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
@@ -147,7 +179,9 @@ class RenderPool:
         except ConnectionError as exc:
             raise ReportRenderFailed("the report worker is gone") from exc
         if answer[0] == "ok":
-            _, pdf, fetches, seconds = answer
-            return RenderResult(pdf=pdf, fetches=fetches, seconds=seconds)
-        _, error_type, message = answer
-        raise _WorkerError(f"report render failed: {error_type}: {message}")
+            _, pdf, fetches, seconds, peak_rss_mb = answer
+            return RenderResult(pdf=pdf, fetches=fetches, seconds=seconds, peak_rss_mb=peak_rss_mb)
+        _, error_type, message, peak_rss_mb = answer
+        raise _WorkerError(
+            f"report render failed: {error_type}: {message}", peak_rss_mb=peak_rss_mb
+        )

@@ -3,8 +3,11 @@
 Started by `hub.reports.pool` as `python -m hub.reports.worker <memory_mb>`. Only this module
 and `fetcher` import WeasyPrint, so the hub's own processes never load it. Frames on stdin and
 stdout are `hub.reports.frames`: a job is the HTML string (None ends the
-worker); an answer is `("ok", pdf, fetches, seconds)` or `("error", error_type, message)`.
-The first frame a worker writes is `"ready"`, after a warm-up render.
+worker); an answer is `("ok", pdf, fetches, seconds, peak_mb)` or
+`("error", error_type, message, peak_mb)`, where `peak_mb` is the most resident memory the
+worker held during that job. The first frame a worker writes is `"ready"`, after a warm-up
+render. After each answer, while it waits for the next job, the worker gives back what the
+render left behind (`worker_memory.release`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import signal
 import sys
 import time
 
+from hub.reports import worker_memory
 from hub.reports.frames import read_frame, write_frame
 from hub.reports.model import FetchRecord
 
@@ -47,6 +51,7 @@ def serve(memory_mb: int) -> None:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # refusals are in the ledger
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     render_html("<p>warm-up 预热</p>")  # imports and the font scan, paid before the first job
+    worker_memory.settle()
     write_frame(answers, "ready")
     while True:
         try:
@@ -55,13 +60,20 @@ def serve(memory_mb: int) -> None:
             return
         if html is None:
             return
-        try:
-            pdf, fetches, seconds = render_html(html)
-            write_frame(answers, ("ok", pdf, fetches, seconds))
-        except MemoryError:
-            write_frame(answers, ("error", "MemoryError", f"render exceeded {memory_mb} MB"))
-        except Exception as exc:
-            write_frame(answers, ("error", type(exc).__name__, str(exc)[:300]))
+        write_frame(answers, _answer(html, memory_mb))
+        worker_memory.release()  # between jobs: the caller already has its answer
+
+
+def _answer(html: str, memory_mb: int) -> tuple[object, ...]:
+    """One job's answer frame; the peak is this render's (the high-water mark is reset)."""
+    worker_memory.reset_peak()
+    try:
+        pdf, fetches, seconds = render_html(html)
+    except MemoryError:
+        return ("error", "MemoryError", f"render exceeded {memory_mb} MB", worker_memory.peak_mb())
+    except Exception as exc:
+        return ("error", type(exc).__name__, str(exc)[:300], worker_memory.peak_mb())
+    return ("ok", pdf, fetches, seconds, worker_memory.peak_mb())
 
 
 if __name__ == "__main__":

@@ -196,7 +196,7 @@ class LinkIssuer:
     ) -> None:
         """The next reminder, if under the cap and before expiry; `replaces` an earlier one."""
         if replaces:
-            await uow.timers.cancel_pending(kind=REMINDER_TIMER, order_id=link.order_id)
+            await uow.timers.cancel_pending(REMINDER_TIMER, order_id=link.order_id)
         due = uow.now + self._policy.reminder_after
         if reminder_no > self._policy.max_reminders or due >= link.expires_at:
             return

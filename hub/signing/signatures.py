@@ -190,7 +190,7 @@ async def _close_links(uow: UnitOfWork, order_id: str) -> None:
                 keep_open = channel is Channel.REMOTE
                 expiry = after_signing(link, uow.now) if keep_open else link.expires_at
                 await uow.signing.mark_signed(link, expires_at=expiry)
-    await uow.timers.cancel_pending(kind=REMINDER_TIMER, order_id=order_id)
+    await uow.timers.cancel_pending(REMINDER_TIMER, order_id=order_id)
 
 
 async def _require_signable_order(uow: UnitOfWork, order_id: str) -> None:

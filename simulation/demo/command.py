@@ -149,7 +149,7 @@ async def _demo(
     finally:
         await runtime.stop()
         if own_queues:
-            await delete_topology(settings.amqp_url, hub.topology)
+            await delete_topology(settings.amqp_urls, hub.topology)
 
 
 @asynccontextmanager

@@ -85,7 +85,7 @@ async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
     delivery = (
         delivery_counts(counts, billed, run.delivery.stats) if run.delivery is not None else {}
     )
-    async with amqp_connection(hub.settings.amqp_url) as connection:
+    async with amqp_connection(hub.settings.amqp_urls) as connection:
         depths = await ParkingQueues(connection, hub.topology).depths()
     final = sum(states.values()) - counts.orders.not_final
     latencies = sorted(run.field.stats.step_latencies_s)

@@ -20,7 +20,6 @@ from functools import cached_property
 
 import httpx
 import structlog
-from faststream.rabbit import RabbitBroker
 
 from hub.bootstrap import Hub
 from hub.cli.parking import amqp_connection
@@ -28,6 +27,7 @@ from hub.domain.work_order import Status
 from hub.identity.client import Issue, TokensByCaller
 from hub.identity.issue import DEMO_TTL, issue_token
 from hub.identity.roles import Role
+from hub.messaging.broker import ClusterRabbitBroker
 from simulation.customers import PlatformPhones
 from simulation.delivery import SimulatedDelivery
 from simulation.demo.hub_counts import hub_counts, ops_client
@@ -98,8 +98,8 @@ class DemoRun:
             delivery=self.delivery,
         )
         self.order_prefix = self.field.order(0).order_id.rsplit("-", 1)[0] + "-"
-        self._broker = RabbitBroker(
-            hub.settings.amqp_url,
+        self._broker = ClusterRabbitBroker(
+            hub.settings.amqp_urls,
             logger=structlog.get_logger("faststream.field"),
             log_level=logging.DEBUG,
         )
@@ -126,7 +126,7 @@ class DemoRun:
         if self.standins is not None:
             await self.standins.aclose()
         await self.ops.aclose()
-        async with amqp_connection(self.hub.settings.amqp_url) as connection:
+        async with amqp_connection(self.hub.settings.amqp_urls) as connection:
             channel = await connection.channel()
             for name in self.field.queue_names():
                 await channel.queue_delete(name)

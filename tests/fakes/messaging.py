@@ -97,11 +97,11 @@ class FakeTimers:
         )
         return timer_id
 
-    async def cancel_pending(self, *, kind: str, order_id: str) -> int:
+    async def cancel_pending(self, *kinds: str, order_id: str) -> int:
         hits = [
             t
             for t in self._t.timers.values()
-            if t.kind == kind and t.order_id == order_id and t.status is TimerStatus.PENDING
+            if t.kind in kinds and t.order_id == order_id and t.status is TimerStatus.PENDING
         ]
         for timer in hits:
             self._t.timers[timer.id] = replace(timer, status=TimerStatus.CANCELLED)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -120,6 +121,13 @@ class FakeWorkOrderSystem(Faults):
         await self.before_call()
         self.calls.append(("append_flow_log", idempotency_key))
         self.flow_log.setdefault(idempotency_key, entry)
+        self.after_call()
+
+    async def append_flow_logs(self, lines: Sequence[tuple[FlowLogEntry, str]]) -> None:
+        await self.before_call()
+        for entry, key in lines:
+            self.calls.append(("append_flow_log", key))
+            self.flow_log.setdefault(key, entry)
         self.after_call()
 
     async def archive(self, order_id: str, *, idempotency_key: str) -> None:

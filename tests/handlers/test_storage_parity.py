@@ -131,10 +131,22 @@ async def test_pending_timers_of_a_kind_are_cancelled_together(storage: Storage)
             await uow.timers.schedule(
                 kind="k", order_id=order_id, due_at=now, message=VerifyCheckIn(order_id=order_id)
             )
-        assert await uow.timers.cancel_pending(kind="k", order_id="A") == 2
-        assert await uow.timers.cancel_pending(kind="k", order_id="A") == 0
+        assert await uow.timers.cancel_pending("k", order_id="A") == 2
+        assert await uow.timers.cancel_pending("k", order_id="A") == 0
         statuses = sorted(t.status for t in await uow.timers.list())
     assert statuses == [TimerStatus.CANCELLED, TimerStatus.CANCELLED, TimerStatus.PENDING]
+
+
+async def test_one_cancel_takes_several_kinds_of_one_order_only(storage: Storage) -> None:
+    now = storage.clock()
+    async with storage.uow() as uow:
+        for kind, order_id in (("a", "A"), ("b", "A"), ("c", "A"), ("a", "B")):
+            await uow.timers.schedule(
+                kind=kind, order_id=order_id, due_at=now, message=VerifyCheckIn(order_id=order_id)
+            )
+        assert await uow.timers.cancel_pending("a", "b", order_id="A") == 2
+        pending = {(t.kind, t.order_id) for t in await uow.timers.list(status=TimerStatus.PENDING)}
+    assert pending == {("c", "A"), ("a", "B")}
 
 
 @pytest.mark.parametrize("table", ["emails", "billing"])

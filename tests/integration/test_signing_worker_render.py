@@ -49,7 +49,12 @@ class KillingPool(RenderPool):
     halfway (as the OOM killer or an operator would do it)."""
 
     def __init__(self, pool: RenderPool) -> None:
-        super().__init__(workers=pool.workers, timeout_s=pool.timeout_s, memory_mb=pool.memory_mb)
+        super().__init__(
+            workers=pool.workers,
+            timeout_s=pool.timeout_s,
+            memory_mb=pool.memory_mb,
+            max_rss_mb=pool.max_rss_mb,
+        )
         self.kills = 0
         self.killed_renders = 0
         self.renders = 0

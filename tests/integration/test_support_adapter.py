@@ -119,6 +119,21 @@ async def test_a_repeated_flow_log_key_keeps_one_entry_but_records_two_calls(
     assert await stand_in.calls("append_flow_log") == [("append_flow_log", key)] * 2
 
 
+async def test_lines_sent_together_land_once_each_with_a_ledger_row_per_line(
+    stand_in: StandIn, support: HttpWorkOrderSystem
+) -> None:
+    lines = [(entry(seq), f"flow-log:{ORDER_ID}:{seq}") for seq in (1, 2, 3)]
+    await stand_in.system.append_flow_logs(lines)  # embedded: one transaction
+    await stand_in.system.append_flow_logs(lines[1:])  # a retry of part of it
+    await support.append_flow_logs([(entry(4), f"flow-log:{ORDER_ID}:4")])  # over HTTP
+
+    assert [e["seq"] for e in await stand_in.entries()] == [1, 2, 3, 4]
+    keys = [key for _, key in await stand_in.calls("append_flow_log")]
+    assert sorted(keys) == sorted(
+        [key for _, key in lines] + [key for _, key in lines[1:]] + [f"flow-log:{ORDER_ID}:4"]
+    )
+
+
 async def test_flow_log_entries_come_back_ordered_by_seq(
     stand_in: StandIn, support: HttpWorkOrderSystem
 ) -> None:

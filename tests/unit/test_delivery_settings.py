@@ -6,6 +6,7 @@ import pytest
 
 from hub.bootstrap import acceptance_policy
 from hub.config import SettingsError, load_settings
+from hub.reports.pool import MAX_RSS_MB
 
 
 def test_defaults_ask_ninety_percent_of_the_bandwidth_and_one_percent_loss() -> None:
@@ -32,3 +33,11 @@ def test_an_unknown_report_language_is_refused(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("HUB_REPORT_LANG", "fr")
     with pytest.raises(SettingsError, match="HUB_REPORT_LANG"):
         load_settings()
+
+
+def test_render_workers_are_replaced_past_300_mb_unless_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().report_worker_max_rss_mb == MAX_RSS_MB == 300
+    monkeypatch.setenv("HUB_REPORT_WORKER_MAX_RSS_MB", "250")
+    assert load_settings().report_worker_max_rss_mb == 250
