@@ -117,26 +117,28 @@ BENCH_VHOST = "hub-bench"
 
 
 @contextlib.asynccontextmanager
-async def private_vhost(base_url: str) -> AsyncIterator[str]:
+async def private_vhost(base_url: str, vhost: str = BENCH_VHOST) -> AsyncIterator[str]:
     """The benchmark's own vhost, emptied after the run (queues and exchanges deleted).
 
-    The vhost itself is kept: on RabbitMQ 3.10, deleting vhosts that hold quorum queues
-    has hung the broker's vhost machinery, so runs clean up what they declared instead.
+    Benchmarks that may run at the same time as others (another session's) pass a `vhost` of
+    their own: emptying a shared one deletes the other run's queues. The vhost itself is
+    kept: on RabbitMQ 3.10, deleting vhosts that hold quorum queues has hung the broker's
+    vhost machinery, so runs clean up what they declared instead.
     """
     user = urlsplit(base_url).username or "guest"
-    if BENCH_VHOST not in rabbitmqctl("list_vhosts", "-q", "--no-table-headers").split():
-        rabbitmqctl("add_vhost", BENCH_VHOST)
-    rabbitmqctl("set_permissions", "-p", BENCH_VHOST, user, ".*", ".*", ".*")
-    url = f"{base_url.rstrip('/')}/{BENCH_VHOST}"
+    if vhost not in rabbitmqctl("list_vhosts", "-q", "--no-table-headers").split():
+        rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+    url = f"{base_url.rstrip('/')}/{vhost}"
     try:
         yield url
     finally:
-        await _empty_vhost(url)
+        await _empty_vhost(url, vhost)
 
 
-async def _empty_vhost(url: str) -> None:
-    queues = rabbitmqctl("list_queues", "-q", "--no-table-headers", "-p", BENCH_VHOST, "name")
-    exchanges = rabbitmqctl("list_exchanges", "-q", "--no-table-headers", "-p", BENCH_VHOST, "name")
+async def _empty_vhost(url: str, vhost: str) -> None:
+    queues = rabbitmqctl("list_queues", "-q", "--no-table-headers", "-p", vhost, "name")
+    exchanges = rabbitmqctl("list_exchanges", "-q", "--no-table-headers", "-p", vhost, "name")
     connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel()

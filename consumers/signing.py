@@ -1,4 +1,5 @@
-"""Signing: send the SMS link, remind the customer, accept the signed report."""
+"""Signing: send the SMS link, remind the customer, render an accepted signature's PDF, accept
+the signed report."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hub.messaging.topology import Topology
 CONSUMERS = (
     "signing.send_link",
     "signing.remind",
+    "signing.render_signed",
     "delivery.report_signed",
 )
 

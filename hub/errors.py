@@ -13,7 +13,10 @@ HubError
 │   └── PermanentAdapterError   4xx, refused by the other side: parked at once
 │       └── ResourceRefused     the inventory refused a change (code + reason): a business outcome
 ├── InvalidMessage              a message that cannot be decoded or validated; parked
-└── ReportRenderFailed          a report render crashed or ran past its time limit; parked
+├── ReportRenderFailed          a report render crashed or ran past its time limit; parked
+├── ReportPreparing             a report a person asked for is being rendered (HTTP 202)
+└── RenderInterrupted           the same, for a render a durable command owes (the signed PDF
+                                of an accepted signature): retried with delays
 """
 
 from __future__ import annotations
@@ -71,6 +74,16 @@ class ReportRenderFailed(HubError):
     """The report renderer crashed or exceeded its time limit (the worker was killed)."""
 
 
+class ReportPreparing(HubError):
+    """The report a person asked for is being rendered by a worker; ask again shortly."""
+
+    retry_after_s = 2
+
+
+class RenderInterrupted(HubError):
+    """A render that must happen (an accepted signature's PDF) crashed or timed out: retry it."""
+
+
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (
     DomainError,
     NotFound,
@@ -78,7 +91,11 @@ PERMANENT_ERRORS: tuple[type[Exception], ...] = (
     InvalidMessage,
     ReportRenderFailed,
 )
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (TransientAdapterError, ConcurrencyConflict)
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    TransientAdapterError,
+    ConcurrencyConflict,
+    RenderInterrupted,
+)
 
 
 __all__ = [
@@ -94,6 +111,8 @@ __all__ = [
     "NotAssigned",
     "NotFound",
     "PermanentAdapterError",
+    "RenderInterrupted",
+    "ReportPreparing",
     "ReportRenderFailed",
     "ResourceRefused",
     "StaleReport",

@@ -45,6 +45,8 @@ class Runtime:
         self._tasks = [
             asyncio.create_task(hub.relay.run(self._stop), name="outbox-relay"),
             asyncio.create_task(hub.scheduler.run(self._stop), name="timer-scheduler"),
+            # Audit lines of page reads, written in batches off the request path.
+            asyncio.create_task(hub.signing.audit_buffer.run(self._stop), name="audit-buffer"),
         ]
         self.running = True
         log.info("hub started", consumers=hub.consumers, prefix=hub.topology.prefix)

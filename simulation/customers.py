@@ -149,7 +149,7 @@ class Browser:
             "signature": signature,
         }
         signed = await self._client.post(f"{self.base}/sign", data=form)
-        if signed.status_code != 200:
+        if signed.status_code not in (200, 202):  # 202: accepted, the signed PDF is rendering
             raise SigningFailed(f"signing refused: {signed.status_code} {signed.text[:120]!r}")
 
 

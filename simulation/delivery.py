@@ -50,6 +50,7 @@ TEXT_TIMEOUT_S = 120.0  # a text waits for the relay and the SMS consumer, resta
 CODE_REQUESTS = 3  # a customer whose code does not come asks again (the hub allows 3 resends)
 CUSTOMERS_AT_ONCE = 16
 HTTP_TIMEOUT_S = 60.0
+PREPARING_TRIES = 60  # on-site: the app asks again while the worker renders the report
 SIGNERS = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊")
 
 
@@ -202,9 +203,13 @@ class SimulatedDelivery:
             self.stats.failures.append(f"{order_id} ({way}): {type(exc).__name__}: {exc}")
 
     async def _sign_on_site(self, order_id: str, technician_id: str) -> None:
-        opened = await self._field_app.post(
-            f"/api/v1/technicians/{technician_id}/orders/{order_id}/on-site-signing"
-        )
+        path = f"/api/v1/technicians/{technician_id}/orders/{order_id}/on-site-signing"
+        opened = await self._field_app.post(path)
+        for _ in range(PREPARING_TRIES):  # 202: the worker renders the report; ask again
+            if opened.status_code != 202:
+                break
+            await asyncio.sleep(float(opened.headers.get("retry-after", "1")))
+            opened = await self._field_app.post(path)
         if opened.status_code != 200:
             raise SigningFailed(f"on-site signing not opened: {opened.status_code}")
         # The technician's phone shows the page; the customer confirms with the texted code.

@@ -165,7 +165,7 @@ def bootstrap(
     processor = MessageProcessor(uow, metrics=metrics)
     # An attempt may make two calls (a lookup, then the real one) before it records its result.
     lease = timedelta(seconds=2 * settings.http_timeout_s + 5)
-    reports = _reports(settings, uow, clock)
+    reports = _reports(settings, uow, clock, renders=consumers)
     signing = SigningService(settings, uow=uow, processor=processor, reports=reports)
     changes = ResourceChangeService(uow, adapters.inventory, watchdog=lease)
     acceptance = acceptance_policy(settings)
@@ -234,11 +234,16 @@ def bootstrap(
     )
 
 
-def _reports(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> ReportService:
+def _reports(
+    settings: Settings, uow: UnitOfWorkFactory, clock: Clock, *, renders: bool
+) -> ReportService:
+    """The report service; its render pool only where consumers run (workers spawn lazily, on
+    the first render). Without consumers (`hub web`) nothing renders: no render process."""
     pool = RenderPool(
         workers=settings.report_workers,
         timeout_s=settings.report_render_timeout_s,
         memory_mb=settings.report_worker_memory_mb,
+        enabled=renders,
         max_rss_mb=settings.report_worker_max_rss_mb,
     )
     return ReportService(

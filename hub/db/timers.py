@@ -72,6 +72,15 @@ class TimerRepository:
         )
         return result.rowcount
 
+    async def has_pending(self, *, kind: str, order_id: str) -> bool:
+        query = (
+            select(timers.c.id)
+            .where(timers.c.kind == kind, timers.c.order_id == order_id)
+            .where(timers.c.status == TimerStatus.PENDING.value)
+            .limit(1)
+        )
+        return (await self._conn.execute(query)).first() is not None
+
     async def list(self, *, status: TimerStatus | None = None, limit: int = 100) -> list[Timer]:
         await self.flush()
         query = select(timers).order_by(timers.c.due_at).limit(limit)

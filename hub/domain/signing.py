@@ -58,6 +58,7 @@ class AuditKind(StrEnum):
     OTP_FAILED = "otp_failed"
     REPORT_VIEWED = "report_viewed"
     SIGNED = "signed"
+    SIGNED_PDF_STORED = "signed_pdf_stored"  # the worker rendered the signed PDF (its SHA-256)
     LINK_REVOKED = "link_revoked"
     REMINDER_SENT = "reminder_sent"
     DOWNLOADED = "downloaded"

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import structlog
 from pydantic import BaseModel
 
 from hub.content_store import ContentStore
 from hub.domain.acceptance import AcceptancePolicy
 from hub.domain.clock import ClockWindow
+from hub.errors import HubError
 from hub.handlers.appointments import apply_appointment, remind_confirmation
 from hub.handlers.billing import BillingService
 from hub.handlers.calls import check_transcript
@@ -35,6 +37,10 @@ from hub.messaging.processing import Handler, MessageProcessor
 from hub.messaging.subscriptions import ALL_CONSUMERS, consumer_of
 from hub.signing.reports import ReportSource
 from hub.signing.service import SigningService
+from hub.signing.signatures import report_signed_id
+from schemas.v1 import RenderSignedReport
+
+log = structlog.get_logger(__name__)
 
 Handle = Callable[[Any, str | None], Awaitable[object]]
 """What a consumer does with one message (the message, its AMQP message id)."""
@@ -110,6 +116,22 @@ class UseCases:
     call_sample_pct: int = 10
 
 
+async def render_signed(u: UseCases, cmd: RenderSignedReport, _: str | None) -> bool:
+    """Render and record an accepted signature's PDF, then take the close-out's first step
+    (`delivery.report_signed`) at once in this process: one broker hop fewer between the
+    signature and billing. The broker's copy of `ReportSigned` then finds that consumer's
+    inbox holding its message id and does nothing; if the step fails here, that copy does it."""
+    signed = await u.signing.complete_signature(cmd)
+    if signed is None:
+        return False
+    accept = partial(accept_signed_report, store=u.store)
+    try:
+        await u.processor.run("delivery.report_signed", report_signed_id(signed), signed, accept)
+    except HubError as exc:  # not lost: the published ReportSigned retries it
+        log.warning("close-out deferred to the ReportSigned delivery", error=type(exc).__name__)
+    return True
+
+
 def command_table(u: UseCases) -> CommandTable:
     """The hub's command table: every consumer and what it does."""
     apply = InTransaction(partial(apply_command, radius_m=u.radius_m, clock=u.clock))
@@ -147,6 +169,7 @@ def command_table(u: UseCases) -> CommandTable:
                 )
             ),
             "signing.remind": OnItsOwn(lambda cmd, mid: u.signing.remind(cmd, message_id=mid)),
+            "signing.render_signed": OnItsOwn(partial(render_signed, u)),
             "delivery.report_signed": InTransaction(partial(accept_signed_report, store=u.store)),
             "delivery.attach_report": OnItsOwn(
                 lambda cmd, mid: u.close_out.attach_and_archive(cmd, message_id=mid)

@@ -88,6 +88,10 @@ class OutboxRelay:
 
     async def _lane(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before the rows are read, not after: a commit that lands while this
+            # round publishes (its rows not read) wakes the next round at once. Cleared after,
+            # that wake was lost and its rows waited for the poll interval (~250 ms a hop).
+            self._wake.clear()
             try:
                 sent = await self.relay_once()
             except Exception:
@@ -95,7 +99,6 @@ class OutboxRelay:
                 sent = 0
             if sent >= self._batch_size:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
 

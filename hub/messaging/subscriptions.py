@@ -57,6 +57,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # signing, close-out, e-mail, billing
     Subscription("signing.send_link", v1.SendSigningLink),
     Subscription("signing.remind", v1.RemindSigner),
+    Subscription("signing.render_signed", v1.RenderSignedReport),
     Subscription("delivery.report_signed", v1.ReportSigned),
     Subscription("delivery.attach_report", v1.AttachSignedReport),
     Subscription("email.send", v1.SendReportEmail),

@@ -112,6 +112,7 @@ class SignatureRecord:
     signer_name: str | None
     signed_at: datetime | None
     link_id: str | None
+    claim_id: str | None = None  # the claim a `RenderSignedReport` completes
 
 
 class TimerStatus(StrEnum):

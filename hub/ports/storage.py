@@ -10,7 +10,7 @@ insert of the same key is `ConcurrencyConflict`, never a driver exception.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -179,6 +179,9 @@ class Timers(Protocol):
     ) -> str: ...
     async def cancel_pending(self, *kinds: str, order_id: str) -> int:
         """Cancel the order's pending timers of these kinds; how many were pending."""
+
+    async def has_pending(self, *, kind: str, order_id: str) -> bool:
+        """Whether a timer of `kind` waits for the order."""
         ...
 
     async def list(self, *, status: TimerStatus | None = None, limit: int = 100) -> list[Timer]: ...
@@ -318,18 +321,33 @@ class SigningStore(Protocol):
     ) -> None: ...
     async def session_valid(self, session_sha256: str, link_id: str) -> bool: ...
     async def claim_signature(
-        self, record: SignatureRecord, *, claim_id: str, until: datetime
+        self, record: SignatureRecord, *, claim_id: str, until: datetime | None
     ) -> str:
-        """`claimed`, `busy` (another claim holds it) or `signed` (already signed)."""
+        """`claimed`, `busy` (another claim holds it) or `signed` (already signed).
+
+        A claim `until` None never expires: its render is a durable outbox command."""
         ...
 
     async def release_signature(self, order_id: str, claim_id: str) -> None: ...
     async def finish_signature(
-        self, order_id: str, claim_id: str, *, signed_sha256: str, signed_path: str
-    ) -> bool: ...
+        self,
+        order_id: str,
+        claim_id: str,
+        *,
+        signed_sha256: str,
+        signed_path: str,
+        signed_at: datetime | None = None,
+    ) -> bool:
+        """Turn the claim into the signature (signed at `signed_at`, default now)."""
+        ...
+
     async def signature(self, order_id: str) -> SignatureRecord | None: ...
     async def signature_by_hash(self, signed_sha256: str) -> SignatureRecord | None: ...
     async def audit(self, order_id: str, entry: AuditEntry) -> None: ...
+    async def audit_lines(self, lines: Sequence[tuple[str, AuditEntry]]) -> None:
+        """Several audit lines (order id, entry) in one statement."""
+        ...
+
     async def audit_trail(self, order_id: str) -> list[AuditEntry]: ...
 
 

@@ -6,10 +6,18 @@ Contract for the signing pages (keep these names and signatures stable):
   its data changed since the last version (new test results, a new check-in, ...) and returns
   the latest version: `ReportVersion(order_id, version, sha256, path, created_at)`. Versions
   count up from 1; only the latest can be signed.
-* `ReportService.render_signed(report, *, signature_png, signer_name, audit) -> SignedReport`
+* `ReportService.current_version(order_id) -> ReportVersion | None` never renders: the latest
+  version if the order's data is unchanged since, else None (a render is due). Web requests
+  use it; only workers render (`hub web` has no render pool). `recorded(order_id, version)`
+  is a recorded version, latest or not.
+* `ReportService.render_signed(report, *, signature_png, signer_name, audit, signed_at=None,
+  latest_only=True) -> SignedReport`
   re-renders exactly the data of `report` with the signature image in its signature block and
   an audit page (`AuditEvent`s with UTC time, IP, user agent, and the SHA-256 of the viewed
-  report). Raises `StaleReport` if `report` is no longer the latest (or its data changed),
+  report); `signed_at` is the time printed (the acceptance of the signature), and
+  `latest_only=False` skips the staleness checks below (the worker rendering a signature
+  accepted while its version was the latest). Raises `StaleReport` if `report` is no longer
+  the latest (or its data changed),
   `TamperedReport` if its stored file no longer matches its hash, `InvalidSignature` if the
   image is empty or not a PNG. Returns `SignedReport(order_id, version, sha256, path)`.
 * `verify(pdf_bytes, expected_sha256) -> bool` compares in constant time.

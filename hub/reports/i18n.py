@@ -138,6 +138,7 @@ AUDIT_KINDS: dict[str, dict[str, str]] = {
         "otp_failed": "验证码错误",
         "report_viewed": "客户查看报告",
         "signed": "客户签字",
+        "signed_pdf_stored": "已签署报告已生成",
         "on_site_opened": "现场签字页打开",
     },
     "en": {},

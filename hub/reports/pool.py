@@ -112,8 +112,15 @@ class RenderPool:
     """
 
     def __init__(
-        self, *, workers: int, timeout_s: float, memory_mb: int, max_rss_mb: int = MAX_RSS_MB
+        self,
+        *,
+        workers: int,
+        timeout_s: float,
+        memory_mb: int,
+        max_rss_mb: int = MAX_RSS_MB,
+        enabled: bool = True,
     ) -> None:
+        self.enabled = enabled  # False in `hub web`: it never renders, so never spawns
         self.workers = workers
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
@@ -125,10 +132,14 @@ class RenderPool:
 
     async def start(self) -> None:
         """Spawn and warm every worker now (otherwise the first renders do it)."""
+        if not self.enabled:
+            return
         missing = self.workers - len(self._idle)
         self._idle += await asyncio.gather(*(_Worker.spawn(self.memory_mb) for _ in range(missing)))
 
     async def render(self, html: str) -> RenderResult:
+        if not self.enabled:
+            raise ReportRenderFailed("this process does not render reports; a worker does")
         async with self._slots:
             worker = self._idle.pop() if self._idle else await _Worker.spawn(self.memory_mb)
             try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import weakref
 from collections import deque
 from collections.abc import Callable
@@ -21,35 +20,28 @@ from hub.reports.html import SignatureBlock, build_html
 from hub.reports.model import (
     AuditEvent,
     FetchRecord,
-    InvalidSignature,
     ReportVersion,
     SignedReport,
     verify,
 )
 from hub.reports.pool import RenderPool
-from hub.reports.signature import check_signature_png
+from hub.reports.signature import check_signature_png, check_signer_name
 from schemas.v1 import ReportRendered
-from schemas.v1.common import single_line
 
 log = structlog.get_logger(__name__)
 
 LEDGER_SIZE = 2000
 VERSION_RACES = 3
-_SIGNER = re.compile(r"^[^\x00-\x1f\x7f]{1,100}$")
-
-
-def _visible(text: str) -> bool:
-    """No control, bidi or zero-width characters (they would change how the name reads)."""
-    try:
-        single_line(text)
-    except ValueError:
-        return False
-    return True
 
 
 def report_store(data_dir: Path) -> ContentStore:
     """Where report PDFs (plain and signed) live."""
     return ContentStore(data_dir / "reports", suffix=".pdf")
+
+
+def signature_store(data_dir: Path) -> ContentStore:
+    """Where accepted signatures (re-encoded PNGs) wait for, and stay after, their render."""
+    return ContentStore(data_dir / "signatures", suffix=".png")
 
 
 def screenshot_store(data_dir: Path) -> ContentStore:
@@ -104,6 +96,20 @@ class ReportService:
                     return self._version(row)
         raise ConcurrencyConflict(f"report of {order_id} kept changing while it was rendered")
 
+    async def current_version(self, order_id: str) -> ReportVersion | None:
+        """The latest recorded version if the order's data has not changed since; None if a
+        render is due. Never renders (a read and a hash: fit for a request)."""
+        data, current = await self._current(order_id, self.lang)
+        if current and current.data_hash == data_hash(data) and self.store.exists(current.sha256):
+            return self._version(current)
+        return None
+
+    async def recorded(self, order_id: str, version: int) -> ReportVersion | None:
+        """A recorded version of the order's report (whether or not it is the latest)."""
+        async with self._uow.read() as uow:
+            row = await uow.reports.find(order_id, version)
+        return self._version(row) if row else None
+
     async def render_signed(
         self,
         report: ReportVersion,
@@ -111,20 +117,24 @@ class ReportService:
         signature_png: bytes,
         signer_name: str,
         audit: list[AuditEvent],
+        signed_at: datetime | None = None,
+        latest_only: bool = True,
     ) -> SignedReport:
-        """A signed copy of `report`: signature image in its block, plus an audit page."""
-        signer_name = signer_name.strip()
-        if not _SIGNER.match(signer_name) or not _visible(signer_name):
-            raise InvalidSignature("the signer's name must be 1–100 printable characters")
+        """A signed copy of `report`: signature image in its block, plus an audit page.
+
+        `signed_at` is the time printed in the block (default: now); `latest_only=False`
+        renders a version that was the latest when its signature was accepted, even if data
+        arrived since (the signature is for what the customer viewed)."""
+        signer_name = check_signer_name(signer_name)
         await asyncio.to_thread(check_signature_png, signature_png)
-        row = await self._signable(report)
+        row = await (self._signable(report) if latest_only else self._recorded_row(report))
         await self.store.read_verified(report.sha256)
         html = build_html(
             row.data,
             version=row.version,
             generated_at=row.created_at,
             pictures=await self._pictures_of(row.data),
-            signature=SignatureBlock(signer_name, self._clock(), signature_png),
+            signature=SignatureBlock(signer_name, signed_at or self._clock(), signature_png),
             audit=(report.sha256, sorted(audit, key=lambda e: e.at)),
         )
         sha256, path = await self.store.put(await self._render(html))
@@ -173,6 +183,15 @@ class ReportService:
             )
             await uow.commit()
         log.info("report rendered", order_id=order_id, version=version, bytes=len(pdf))
+        return row
+
+    async def _recorded_row(self, report: ReportVersion) -> ReportRecord:
+        async with self._uow.read() as uow:
+            row = await uow.reports.find(report.order_id, report.version)
+        if row is None:
+            raise NotFound(f"order {report.order_id} has no report v{report.version}")
+        if row.sha256 != report.sha256:
+            raise TamperedReport(f"report v{report.version} of {report.order_id} has another hash")
         return row
 
     async def _signable(self, report: ReportVersion) -> ReportRecord:

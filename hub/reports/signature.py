@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 from PIL import Image, UnidentifiedImageError
 
 from hub.reports.model import InvalidSignature
+from schemas.v1.common import single_line
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_BYTES = 2_000_000
 MAX_SIDE = 4000
 MIN_INK_PIXELS = 30
 INK_BELOW = 200  # grey level: darker than this (on white) counts as ink
+_SIGNER = re.compile(r"^[^\x00-\x1f\x7f]{1,100}$")
+
+
+def check_signer_name(name: str) -> str:
+    """The signer's name, stripped; `InvalidSignature` unless 1–100 visible characters (no
+    control, bidi or zero-width characters: they would change how the name reads)."""
+    name = name.strip()
+    try:
+        single_line(name)
+    except ValueError:
+        raise InvalidSignature("the signer's name must be 1–100 printable characters") from None
+    if not _SIGNER.match(name):
+        raise InvalidSignature("the signer's name must be 1–100 printable characters")
+    return name
 
 
 def check_signature_png(png: bytes) -> None:

@@ -138,6 +138,10 @@ class LinkIssuer:
         await self._schedule_reminder(uow, link, reminder_no=1, replaces=bool(links))
         return _issued(link, uow.now, sent=True)
 
+    async def require_signable(self, uow: UnitOfWork, order_id: str) -> None:
+        """`AlreadySigned` / `IllegalTransition` if no link can be sent for the order now."""
+        await _signable_order(uow, order_id)
+
     async def issue_on_site(self, uow: UnitOfWork, order_id: str, report: ReportRef) -> LinkIssued:
         """A short-lived link the technician's phone opens for the customer to sign there."""
         order = await _signable_order(uow, order_id)
@@ -219,8 +223,8 @@ async def _signable_order(uow: UnitOfWork, order_id: str) -> WorkOrder:
 
 
 async def _signed(uow: UnitOfWork, order_id: str) -> bool:
-    record = await uow.signing.signature(order_id)
-    return record is not None and record.status == "signed"
+    """Signed, or a signature accepted whose PDF is being rendered."""
+    return await uow.signing.signature(order_id) is not None
 
 
 def _new_link(

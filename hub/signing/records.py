@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,12 +35,50 @@ class Picture:
     path: Path
 
 
+RECENT_TTL_S = 1.0
+RECENT_MAX = 10_000
+
+
+class RecentLinks:
+    """Links the link page looked up in the last second, in this process, by token digest.
+
+    A link is fetched in bursts (the SMS app's previews, the customer's reloads); the page
+    changes nothing and shows nothing but the masked phone, so it may show a state up to
+    `RECENT_TTL_S` old (changes made by this process forget it at once; another process's
+    show within that second). Every step that acts (a code, a view, a signature) reads the row.
+    """
+
+    def __init__(
+        self, *, ttl_s: float = RECENT_TTL_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._links: OrderedDict[str, tuple[float, SigningLink]] = OrderedDict()
+
+    def get(self, digest: str) -> SigningLink | None:
+        found = self._links.get(digest)
+        if found is None or self._clock() - found[0] >= self._ttl_s:
+            return None
+        return found[1]
+
+    def forget(self) -> None:
+        """This process changed links (sent, revoked, signed): look them up afresh."""
+        self._links.clear()
+
+    def put(self, digest: str, link: SigningLink) -> None:
+        self._links[digest] = (self._clock(), link)
+        self._links.move_to_end(digest)
+        while len(self._links) > RECENT_MAX:
+            self._links.popitem(last=False)
+
+
 class SigningRecords:
     """Read-only queries (no write lock taken)."""
 
     def __init__(self, uow: UnitOfWorkFactory, *, data_dir: Path) -> None:
         self._uow = uow
         self._pictures = screenshot_store(data_dir)
+        self.recent = RecentLinks()
 
     async def resolve(self, token: str) -> SigningLink | None:
         """The link a token opens, or None (malformed and unknown tokens alike)."""
@@ -45,6 +86,20 @@ class SigningRecords:
             return None
         async with self._uow.read() as uow:
             return await uow.signing.link_by_token(token_digest(token))
+
+    async def resolve_recent(self, token: str) -> SigningLink | None:
+        """As `resolve`, from `recent` if this process looked the token up within a second
+        (for the link page only)."""
+        if not looks_like_token(token):
+            return None
+        digest = token_digest(token)
+        link = self.recent.get(digest)
+        if link is None:
+            async with self._uow.read() as uow:
+                link = await uow.signing.link_by_token(digest)
+            if link is not None:
+                self.recent.put(digest, link)
+        return link
 
     async def link(self, link_id: str) -> SigningLink | None:
         """A link by its id (the hub's own reference, never a customer's token)."""

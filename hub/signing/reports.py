@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from hub.reports import AuditEvent, ReportVersion, SignedReport
@@ -14,6 +15,14 @@ class ReportSource(Protocol):
         """The order's current report version (rendered first if its data changed)."""
         ...
 
+    async def current_version(self, order_id: str) -> ReportVersion | None:
+        """The latest version if still current, None if a render is due; never renders."""
+        ...
+
+    async def recorded(self, order_id: str, version: int) -> ReportVersion | None:
+        """A recorded version, latest or not."""
+        ...
+
     async def render_signed(
         self,
         report: ReportVersion,
@@ -21,6 +30,8 @@ class ReportSource(Protocol):
         signature_png: bytes,
         signer_name: str,
         audit: list[AuditEvent],
+        signed_at: datetime | None = None,
+        latest_only: bool = True,
     ) -> SignedReport:
         """The report with the signature and an audit page, stored by its SHA-256."""
         ...

@@ -3,6 +3,13 @@
 Each write runs in its own unit of work; SMS texts and `ReportSigned` go through the outbox in
 the transaction that decided them. The web pages (`hub.web.signing`) and the consumers
 (`consumers.signing`) are thin layers over these methods.
+
+Nothing a person waits for renders a PDF: a request uses the latest recorded report version if
+the order's data has not changed since, and otherwise queues the render (`RenderReport`, or
+`SendSigningLink` for the technician's "send for signing") and answers "being prepared"
+(`ReportPreparing`). A signature is accepted in the request and its signed PDF is rendered by
+the worker (`RenderSignedReport`). Page reads (GET) write no row: their audit lines are
+buffered (`hub.signing.audit_buffer`).
 """
 
 from __future__ import annotations
@@ -27,12 +34,17 @@ from hub.domain.signing import (
     require_open,
     require_signable,
 )
+from hub.errors import ReportPreparing
 from hub.handlers.notifications import record_withheld
+from hub.handlers.timer_kinds import REPORT_RENDER
 from hub.messaging.processing import MessageProcessor
 from hub.messaging.subscriptions import consumer_of
 from hub.ports import SignatureRecord, UnitOfWork, UnitOfWorkFactory
 from hub.reports import ReportVersion
+from hub.reports.service import signature_store
+from hub.reports.signature import check_signer_name
 from hub.sealing import Sealer
+from hub.signing.audit_buffer import AuditBuffer
 from hub.signing.codes import CodeGate
 from hub.signing.context import SYSTEM, RequestContext
 from hub.signing.images import page_images, signature_png
@@ -49,7 +61,13 @@ from hub.signing.records import SigningRecords
 from hub.signing.reports import ReportSource
 from hub.signing.secret import signing_secret
 from hub.signing.signatures import SignatureDesk, SignRequest
-from schemas.v1 import RemindSigner, SendSigningLink
+from schemas.v1 import (
+    RemindSigner,
+    RenderReport,
+    RenderSignedReport,
+    ReportSigned,
+    SendSigningLink,
+)
 
 
 class SigningService:
@@ -83,7 +101,10 @@ class SigningService:
         )
         self._codes = CodeGate(self.secret, self.sealer)
         self.records = SigningRecords(uow, data_dir=Path(settings.data_dir))
-        self._desk = SignatureDesk(uow, reports)
+        self.audit_buffer = AuditBuffer(uow)
+        self._desk = SignatureDesk(
+            uow, reports, signatures=signature_store(Path(settings.data_dir))
+        )
 
     # --- technician and timers ------------------------------------------------------------
     async def send_link(
@@ -94,8 +115,19 @@ class SigningService:
         ctx: RequestContext = SYSTEM,
         message_id: str | None = None,
     ) -> LinkIssued | None:
-        """Text the contact a link to the latest report; None if `message_id` was seen before."""
+        """Text the contact a link to the latest report, rendered first if the data changed
+        (the worker's `signing.send_link`); None if `message_id` was seen before."""
         report = await self._reports.render_if_changed(order_id)
+        return await self._issue_remote(order_id, report, reissue, ctx, message_id)
+
+    async def _issue_remote(
+        self,
+        order_id: str,
+        report: ReportVersion,
+        reissue: bool,
+        ctx: RequestContext,
+        message_id: str | None,
+    ) -> LinkIssued | None:
         ref = ReportRef(version=report.version, sha256=report.sha256)
         issued: list[LinkIssued] = []
 
@@ -112,7 +144,30 @@ class SigningService:
         except SmsLimitReached as refused:
             await record_withheld(self._uow, refused)
             raise
+        finally:
+            self.records.recent.forget()  # older links were revoked
         return issued[-1] if issued else None
+
+    async def request_link(
+        self, order_id: str, *, reissue: bool = False, ctx: RequestContext = SYSTEM
+    ) -> LinkIssued | None:
+        """The technician's "send for signing": at once if the report is current, else the
+        worker renders it and sends the link (`SendSigningLink` queued); None then."""
+        report = await self._reports.current_version(order_id)
+        if report is not None:
+            return await self._issue_remote(order_id, report, reissue, ctx, None)
+        async with self._uow() as uow:
+            await self._links.require_signable(uow, order_id)
+            await uow.outbox.add(
+                SendSigningLink(order_id=order_id, reissue=reissue), correlation_id=order_id
+            )
+            await uow.commit()
+        return None
+
+    async def complete_signature(self, cmd: RenderSignedReport) -> ReportSigned | None:
+        """The worker's half of a signature: render the signed PDF, record it, `ReportSigned`
+        (returned; None if there was nothing to do)."""
+        return await self._desk.complete(cmd)
 
     async def remind(self, cmd: RemindSigner, *, message_id: str | None) -> None:
         async def handle(cmd: RemindSigner, uow: UnitOfWork) -> None:
@@ -122,23 +177,25 @@ class SigningService:
 
     async def open_on_site(self, order_id: str) -> LinkIssued:
         """A link for the technician's phone: the customer views and signs there."""
-        report = await self._reports.render_if_changed(order_id)
+        report = await self.report_to_sign(order_id)
         async with self._uow() as uow:
             issued = await self._links.issue_on_site(
                 uow, order_id, ReportRef(version=report.version, sha256=report.sha256)
             )
             await uow.commit()
+        self.records.recent.forget()
         return issued
 
     # --- the customer's steps -------------------------------------------------------------
     def require_open(self, link: SigningLink) -> None:
         require_open(link, self._uow.clock())
 
-    async def record_fetch(self, link: SigningLink, ctx: RequestContext, *, method: str) -> None:
-        """A GET or HEAD of the link page: logged, nothing else changes (link previews)."""
-        await self._audit(link, ctx, AuditKind.LINK_FETCHED, method=method)
+    def record_fetch(self, link: SigningLink, ctx: RequestContext, *, method: str) -> None:
+        """A GET or HEAD of the link page: logged (buffered), nothing else changes."""
+        self._buffer(link, ctx, AuditKind.LINK_FETCHED, method=method)
 
     async def request_code(self, link: SigningLink, ctx: RequestContext) -> None:
+        await self.audit_buffer.flush()  # the trail stays in order
         try:
             async with self._uow() as uow:
                 await self._codes.send(uow, link.link_id, ctx)
@@ -149,6 +206,7 @@ class SigningService:
 
     async def check_code(self, link: SigningLink, code: str, ctx: RequestContext) -> str:
         """A verified session id, or `CodeRejected`/`CodeLocked`; a failed try is kept."""
+        await self.audit_buffer.flush()
         async with self._uow() as uow:
             check = await self._codes.check(uow, link.link_id, code.strip(), ctx)
             await uow.commit()
@@ -163,19 +221,21 @@ class SigningService:
         return csrf_valid(token, session_id, link.link_id, secret=self.secret)
 
     async def report_for(self, link: SigningLink) -> ReportVersion:
-        """The report the link shows: its own version, and only while it is the latest."""
-        report = await self._reports.render_if_changed(link.order_id)
-        if (report.version, report.sha256) != (link.report_version, link.report_sha256):
+        """The report the link shows: its own version, and only while it is the latest (no
+        render: data newer than the version means a new version is due, so it is refused)."""
+        report = await self._reports.current_version(link.order_id)
+        if report is None or (report.version, report.sha256) != (
+            link.report_version,
+            link.report_sha256,
+        ):
             raise ReportChanged(
-                f"report v{link.report_version} was replaced by v{report.version}; "
+                f"report v{link.report_version} is no longer the latest; "
                 "ask the technician for a new link"
             )
         return report
 
-    async def record_view(
-        self, link: SigningLink, report: ReportVersion, ctx: RequestContext
-    ) -> None:
-        await self._audit(
+    def record_view(self, link: SigningLink, report: ReportVersion, ctx: RequestContext) -> None:
+        self._buffer(
             link,
             ctx,
             AuditKind.REPORT_VIEWED,
@@ -183,8 +243,8 @@ class SigningService:
             report_sha256=report.sha256,
         )
 
-    async def record_download(self, link: SigningLink, ctx: RequestContext, *, what: str) -> None:
-        await self._audit(link, ctx, AuditKind.DOWNLOADED, what=what)
+    def record_download(self, link: SigningLink, ctx: RequestContext, *, what: str) -> None:
+        self._buffer(link, ctx, AuditKind.DOWNLOADED, what=what)
 
     async def page_images(self, report: ReportVersion) -> list[Path]:
         return await page_images(Path(report.path), report.sha256, self._previews)
@@ -199,8 +259,11 @@ class SigningService:
         signature_data_url: str,
         ctx: RequestContext,
     ) -> SignatureRecord:
-        """Sign the exact report viewed (409 otherwise); exactly once per order."""
-        report = await self._reports.render_if_changed(link.order_id)
+        """Accept a signature of the exact report viewed (409 otherwise), exactly once per
+        order; its signed PDF is rendered by the worker (the record says `pending` till then)."""
+        report = await self._reports.current_version(link.order_id)
+        if report is None:
+            raise ReportChanged("the order's data changed since this report; ask for a new link")
         require_signable(
             link,
             version=version,
@@ -209,7 +272,9 @@ class SigningService:
             latest_sha256=report.sha256,
         )
         png = signature_png(signature_data_url)
-        return await self._desk.sign(
+        signer_name = check_signer_name(signer_name)
+        await self.audit_buffer.flush()  # the views before it belong on the audit page
+        return await self._desk.accept(
             SignRequest(
                 order_id=link.order_id,
                 channel=link.channel,
@@ -226,7 +291,7 @@ class SigningService:
 
         The code's link is the on-site link of the latest report (made if there is none open).
         """
-        report = await self.render_if_changed_for_signing(order_id)
+        report = await self.report_to_sign(order_id)
         ref = ReportRef(version=report.version, sha256=report.sha256)
         async with self._uow() as uow:
             link = await self._current_on_site(uow, order_id, ref)
@@ -248,14 +313,18 @@ class SigningService:
         code: str,
         ctx: RequestContext,
     ) -> SignatureRecord:
-        """The field app's own signature pad, confirmed by the code the customer was texted."""
-        report = await self._reports.render_if_changed(order_id)
+        """The field app's own signature pad, confirmed by the code the customer was texted;
+        accepted here, its signed PDF rendered by the worker."""
+        report = await self._reports.current_version(order_id)
+        if report is None:
+            raise ReportChanged(f"the data of order {order_id} changed; reload the report")
         if (version, sha256) != (report.version, report.sha256):
             raise ReportChanged(f"only report v{report.version} of order {order_id} can be signed")
         png = signature_png(signature_data_url)
+        signer_name = check_signer_name(signer_name)
         ref = ReportRef(version=report.version, sha256=report.sha256)
         signed = await self.records.signature(order_id)
-        if signed is not None and signed.status == "signed":  # a replay: say so, not "bad code"
+        if signed is not None:  # a replay (accepted or signed): say so, not "bad code"
             raise AlreadySigned(f"order {order_id} is already signed")
         async with self._uow.read() as uow:
             issued = await self._current_on_site(uow, order_id, ref)
@@ -263,7 +332,7 @@ class SigningService:
         if link is None:
             raise CodeRejected("not requested yet", remaining=MAX_CODE_FAILURES)
         await self.check_code(link, code, ctx)  # CodeRejected / CodeLocked: nothing signed
-        return await self._desk.sign(
+        return await self._desk.accept(
             SignRequest(
                 order_id=order_id,
                 channel=Channel.ON_SITE,
@@ -275,9 +344,25 @@ class SigningService:
             )
         )
 
-    async def render_if_changed_for_signing(self, order_id: str) -> ReportVersion:
-        """The report the customer signs: the latest version (rendered if the data changed)."""
-        return await self._reports.render_if_changed(order_id)
+    async def report_to_sign(self, order_id: str) -> ReportVersion:
+        """The report the customer signs: the latest version if current; else its render is
+        queued (the worker renders it) and `ReportPreparing` says to ask again shortly."""
+        report = await self._reports.current_version(order_id)
+        if report is not None:
+            return report
+        async with self._uow() as uow:
+            await uow.orders.get(order_id)  # NotFound for an unknown order
+            # A render already waiting (the debounce after a test result) is left alone, so a
+            # burst of results with the app asking in between still renders once.
+            if not await uow.timers.has_pending(kind=REPORT_RENDER, order_id=order_id):
+                await uow.timers.schedule(
+                    kind=REPORT_RENDER,
+                    order_id=order_id,
+                    due_at=uow.now,
+                    message=RenderReport(order_id=order_id),
+                )
+                await uow.commit()
+        raise ReportPreparing(f"the report of order {order_id} is being prepared")
 
     async def _current_on_site(
         self, uow: UnitOfWork, order_id: str, report: ReportRef
@@ -295,11 +380,8 @@ class SigningService:
     def is_signed(self, link: SigningLink) -> bool:
         return link.status is LinkStatus.SIGNED
 
-    async def _audit(
+    def _buffer(
         self, link: SigningLink, ctx: RequestContext, kind: AuditKind, **details: object
     ) -> None:
-        async with self._uow() as uow:
-            await uow.signing.audit(
-                link.order_id, ctx.entry(kind, uow.now, link_id=link.link_id, **details)
-            )
-            await uow.commit()
+        now = self._uow.clock()
+        self.audit_buffer.add(link.order_id, ctx.entry(kind, now, link_id=link.link_id, **details))

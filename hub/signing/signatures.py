@@ -1,10 +1,13 @@
-"""Recording a signature exactly once per order, remote or on site.
+"""Recording a signature exactly once per order, remote or on site; the PDF comes after.
 
-    claim (insert on the `signatures` primary key)  ─▶ render the signed PDF (report service)
-    ─▶ finish (claim → signed, links signed, audit, ReportSigned in the outbox; one transaction)
+    accept (one transaction, in the request): claim the `signatures` primary key, the `signed`
+        audit line, links marked signed, reminders cancelled, `RenderSignedReport` in the outbox
+    complete (the worker, `signing.render_signed`): render the signed PDF in the render pool
+        ─▶ finish (claim → signed, `ReportSigned` in the outbox; one transaction)
 
 Concurrent or replayed submissions find the claim taken ("busy") or the signature made
-("signed"); a render that fails gives the claim back, and a claim whose holder died expires.
+("signed"). The claim of an accepted signature never expires: its render is a durable command,
+retried until the PDF is stored, and a repeat of it does nothing once the signature is made.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import structlog
+
+from hub.content_store import ContentStore
 from hub.domain.signing import (
-    SIGN_CLAIM_TTL,
     AlreadySigned,
     AuditKind,
     Channel,
@@ -23,13 +28,17 @@ from hub.domain.signing import (
     SigningInProgress,
     after_signing,
 )
+from hub.errors import RenderInterrupted, ReportRenderFailed
+from hub.messaging.ids import stable_id
 from hub.ports import AuditEntry, SignatureRecord, UnitOfWork, UnitOfWorkFactory
 from hub.reports import AuditEvent, ReportVersion, SignedReport
 from hub.reports import InvalidSignature as ReportRejectedSignature
-from hub.signing.context import RequestContext
+from hub.signing.context import SYSTEM, RequestContext
 from hub.signing.links import REMINDER_TIMER, SIGNABLE_STATUSES
 from hub.signing.reports import ReportSource
-from schemas.v1 import ReportSigned
+from schemas.v1 import RenderSignedReport, ReportSigned
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,89 +55,35 @@ class SignRequest:
 
 
 class SignatureDesk:
-    """Claims, renders and records signatures."""
+    """Accepts signatures (claim + durable render command) and completes them (signed PDF)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, reports: ReportSource) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, reports: ReportSource, *, signatures: ContentStore
+    ) -> None:
         self._uow = uow
         self._reports = reports
+        self._signatures = signatures
 
-    async def sign(self, request: SignRequest) -> SignatureRecord:
+    async def accept(self, request: SignRequest) -> SignatureRecord:
+        """Claim the order's one signature and queue its render; no render here."""
         claim_id = uuid.uuid4().hex
+        png_sha256, _ = await self._signatures.put(request.signature_png)
         async with self._uow() as uow:
             await _require_signable_order(uow, request.order_id)
             outcome = await uow.signing.claim_signature(
-                _pending(request), claim_id=claim_id, until=uow.now + SIGN_CLAIM_TTL
+                _pending(request), claim_id=claim_id, until=None
             )
-            await uow.commit()
-            signed_at = uow.now
-        if outcome == "signed":
-            raise AlreadySigned(f"order {request.order_id} is already signed")
-        if outcome == "busy":
-            raise SigningInProgress(f"order {request.order_id} is being signed right now")
-        try:
-            signed = await self._render(request, signed_at_entry(request, signed_at))
-        except BaseException:
-            async with self._uow() as uow:
-                await uow.signing.release_signature(request.order_id, claim_id)
-                await uow.commit()
-            raise
-        return await self._finish(request, claim_id, signed.sha256, str(signed.path), signed_at)
-
-    async def _render(self, request: SignRequest, signing: AuditEntry) -> SignedReport:
-        async with self._uow.read() as uow:
-            trail = await uow.signing.audit_trail(request.order_id)
-        events = [_event(entry) for entry in [*trail, signing]]
-        try:
-            return await self._reports.render_signed(
-                request.report,
-                signature_png=request.signature_png,
-                signer_name=request.signer_name,
-                audit=events,
-            )
-        except ReportRejectedSignature as exc:
-            raise InvalidSignature(str(exc)) from exc
-
-    async def _finish(
-        self,
-        request: SignRequest,
-        claim_id: str,
-        signed_sha256: str,
-        signed_path: str,
-        signed_at: datetime,
-    ) -> SignatureRecord:
-        async with self._uow() as uow:
-            if not await uow.signing.finish_signature(
-                request.order_id, claim_id, signed_sha256=signed_sha256, signed_path=signed_path
-            ):
-                raise SigningInProgress(f"order {request.order_id}: the signing claim was lost")
-            entry = signed_at_entry(request, signed_at)
-            await uow.signing.audit(
-                request.order_id,
-                AuditEntry(
-                    kind=entry.kind,
-                    at=entry.at,
-                    ip=entry.ip,
-                    user_agent=entry.user_agent,
-                    details={**entry.details, "signed_sha256": signed_sha256},
-                    link_id=entry.link_id,
-                ),
-            )
-            for channel in Channel:
-                for link in await uow.signing.links_for(request.order_id, channel=channel):
-                    if link.status is LinkStatus.ACTIVE:
-                        keep_open = channel is Channel.REMOTE  # for downloads later
-                        expiry = after_signing(link, uow.now) if keep_open else link.expires_at
-                        await uow.signing.mark_signed(link, expires_at=expiry)
-            await uow.timers.cancel_pending(REMINDER_TIMER, order_id=request.order_id)
-            version = request.report.version
+            if outcome == "signed":
+                raise AlreadySigned(f"order {request.order_id} is already signed")
+            if outcome == "busy":
+                raise SigningInProgress(f"order {request.order_id} is being signed right now")
+            await uow.signing.audit(request.order_id, signed_at_entry(request, uow))
+            await _close_links(uow, request.order_id)
             await uow.outbox.add(
-                ReportSigned(
-                    order_id=request.order_id,
-                    version=version,
-                    sha256_signed=signed_sha256,
-                    channel=request.channel.value,
+                RenderSignedReport(
+                    order_id=request.order_id, claim_id=claim_id, signature_sha256=png_sha256
                 ),
-                message_id=f"report-signed:{request.order_id}:v{version}",
+                message_id=stable_id("render-signed", request.order_id, claim_id),
                 correlation_id=request.order_id,
             )
             record = await uow.signing.signature(request.order_id)
@@ -136,18 +91,106 @@ class SignatureDesk:
         assert record is not None
         return record
 
+    async def complete(self, cmd: RenderSignedReport) -> ReportSigned | None:
+        """Render and record the signed PDF of an accepted signature: the `ReportSigned` it
+        published, or None if there was nothing to do."""
+        async with self._uow.read() as uow:
+            record = await uow.signing.signature(cmd.order_id)
+            trail = await uow.signing.audit_trail(cmd.order_id)
+        if record is None or record.status != "pending" or record.claim_id != cmd.claim_id:
+            return None  # a repeat, or a claim given back after a refused render
+        report = await self._reports.recorded(cmd.order_id, record.report_version)
+        signed_lines = [e for e in trail if e.kind == AuditKind.SIGNED.value]
+        if report is None or report.sha256 != record.report_sha256 or not signed_lines:
+            await self._give_back(cmd, "the signed report version is not on record")
+            return None
+        try:
+            signed = await self._reports.render_signed(
+                report,
+                signature_png=await self._signatures.read_verified(cmd.signature_sha256),
+                signer_name=record.signer_name or "",
+                audit=[_event(entry) for entry in trail],
+                signed_at=signed_lines[-1].at,
+                latest_only=False,
+            )
+        except ReportRenderFailed as exc:  # killed, timed out: the signature waits, retried
+            raise RenderInterrupted(str(exc)) from exc
+        except ReportRejectedSignature as exc:
+            await self._give_back(cmd, str(exc))
+            raise InvalidSignature(str(exc)) from exc
+        return await self._finish(record, cmd.claim_id, signed, signed_lines[-1].at)
 
-def signed_at_entry(request: SignRequest, at: datetime) -> AuditEntry:
+    async def _finish(
+        self, record: SignatureRecord, claim_id: str, signed: SignedReport, at: datetime
+    ) -> ReportSigned | None:
+        event = ReportSigned(
+            order_id=record.order_id,
+            version=record.report_version,
+            sha256_signed=signed.sha256,
+            channel=record.channel,
+        )
+        async with self._uow() as uow:
+            if not await uow.signing.finish_signature(
+                record.order_id,
+                claim_id,
+                signed_sha256=signed.sha256,
+                signed_path=str(signed.path),
+                signed_at=at,
+            ):
+                return None  # another delivery of this command finished it first
+            await uow.signing.audit(
+                record.order_id,
+                SYSTEM.entry(
+                    AuditKind.SIGNED_PDF_STORED,
+                    uow.now,
+                    link_id=record.link_id,
+                    report_version=record.report_version,
+                    report_sha256=record.report_sha256,
+                    signed_sha256=signed.sha256,
+                ),
+            )
+            await uow.outbox.add(
+                event, message_id=report_signed_id(event), correlation_id=record.order_id
+            )
+            await uow.commit()
+        log.info("signed report recorded", order_id=record.order_id)
+        return event
+
+    async def _give_back(self, cmd: RenderSignedReport, reason: str) -> None:
+        """A render that can never succeed: free the claim so the order can be signed anew."""
+        log.warning("signed report cannot be rendered; claim given back", reason=reason)
+        async with self._uow() as uow:
+            await uow.signing.release_signature(cmd.order_id, cmd.claim_id)
+            await uow.commit()
+
+
+def report_signed_id(event: ReportSigned) -> str:
+    """The outbox (and AMQP) message id of `ReportSigned`: one per order and version."""
+    return f"report-signed:{event.order_id}:v{event.version}"
+
+
+def signed_at_entry(request: SignRequest, uow: UnitOfWork) -> AuditEntry:
     """The `signed` audit line: who signed which exact report, from where."""
     return request.ctx.entry(
         AuditKind.SIGNED,
-        at,
+        uow.now,
         link_id=request.link_id,
         channel=request.channel.value,
         report_version=request.report.version,
         report_sha256=request.report.sha256,
         signer=request.signer_name,
     )
+
+
+async def _close_links(uow: UnitOfWork, order_id: str) -> None:
+    """Every open link is used up by the signature; remote ones stay open for downloads."""
+    for channel in Channel:
+        for link in await uow.signing.links_for(order_id, channel=channel):
+            if link.status is LinkStatus.ACTIVE:
+                keep_open = channel is Channel.REMOTE
+                expiry = after_signing(link, uow.now) if keep_open else link.expires_at
+                await uow.signing.mark_signed(link, expires_at=expiry)
+    await uow.timers.cancel_pending(REMINDER_TIMER, order_id=order_id)
 
 
 async def _require_signable_order(uow: UnitOfWork, order_id: str) -> None:

@@ -18,6 +18,7 @@ from hub.errors import (
     InvalidInput,
     InvalidMessage,
     NotFound,
+    ReportPreparing,
     ReportRenderFailed,
 )
 from hub.web.models import FieldProblem, ValidationProblem
@@ -39,6 +40,7 @@ def install_error_handlers(app: FastAPI) -> None:
     _handle(app, ResendLimited, _resend_limited)
     _handle(app, CodeLocked, _locked)
     _handle(app, ReportRenderFailed, _render_failed)
+    _handle(app, ReportPreparing, _preparing)
     _handle(app, ConcurrencyConflict, _busy)
     _handle(app, NotFound, _not_found)
     _handle(app, InvalidMessage, _invalid)
@@ -125,6 +127,15 @@ async def _render_failed(_: Request, exc: ReportRenderFailed) -> JSONResponse:
             "check the test results and pictures, or ask support",
         },
         status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+async def _preparing(_: Request, exc: ReportPreparing) -> JSONResponse:
+    wait = exc.retry_after_s
+    return JSONResponse(
+        {"status": "preparing", "detail": str(exc), "retry_after_s": wait},
+        status_code=status.HTTP_202_ACCEPTED,
+        headers={"Retry-After": str(wait)},
     )
 
 

@@ -2,8 +2,13 @@
 
     GET  /s/{t}          asks the customer to request a code; changes nothing (link previews)
     POST /s/{t}/code     texts a code                  POST /s/{t}/verify   checks it (session)
-    GET  /s/{t}/report   the report as page images and the signature pad
-    POST /s/{t}/sign     signs the exact version viewed  → the signed report and pictures
+    GET  /s/{t}/report   the report as page images and the signature pad; once signed, the
+                         signed report (or "being prepared", refreshing, while it renders)
+    POST /s/{t}/sign     accepts a signature of the exact version viewed → 202 "being prepared"
+
+No GET writes a row (audit lines of reads are buffered) and none renders a PDF (the worker
+renders: a signature's PDF after the POST answered). Page images are immutable per link:
+`private, max-age` a year, an ETag, and 304 for a matching `If-None-Match`.
 
 Every POST needs the session cookie and its CSRF token, and is refused (403) when it comes
 from another site. Unknown tokens all get the same 404 page; 30 misses a minute from one IP
@@ -35,6 +40,12 @@ from hub.web.signing_pages import (
 from hub.web.signing_text import TEXT
 
 MAX_FORM_BYTES = 2 * 1024 * 1024
+PREPARING_REFRESH_S = 2
+IMMUTABLE = {
+    "Cache-Control": "private, max-age=31536000, immutable",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
 
 router = APIRouter(route_class=SigningRoute, include_in_schema=False)
 
@@ -44,12 +55,16 @@ def context_of(request: Request) -> RequestContext:
     return RequestContext.of(client, request.headers.get("user-agent"))
 
 
-async def open_link(request: Request, signing: SigningService, token: str) -> SigningLink:
-    """The link of a token, or the same 404 page for every unknown token (rate limited)."""
+async def open_link(
+    request: Request, signing: SigningService, token: str, *, recent: bool = False
+) -> SigningLink:
+    """The link of a token, or the same 404 page for every unknown token (rate limited);
+    `recent`: a lookup of the last second will do (the link page, which changes nothing)."""
     ip = request.client.host if request.client else "-"
     if signing.probes.blocked(ip):
         raise PageError(429, "e429", headers={"Retry-After": str(signing.probes.retry_after(ip))})
-    link = await signing.records.resolve(token)
+    records = signing.records
+    link = await (records.resolve_recent(token) if recent else records.resolve(token))
     if link is None:
         signing.probes.miss(ip)
         raise PageError(404, "e404")
@@ -83,9 +98,10 @@ async def signing_asset(name: str) -> Response:
 
 @router.api_route("/s/{token}", methods=["GET", "HEAD"])
 async def link_page(request: Request, signing: SigningDep, token: str) -> Response:
-    """Nothing changes here but the audit line `link_fetched`: no code, no consumption."""
-    link = await open_link(request, signing, token)
-    await signing.record_fetch(link, context_of(request), method=request.method)
+    """Nothing changes here (the audit line `link_fetched` is buffered): no code, no
+    consumption, no row written."""
+    link = await open_link(request, signing, token, recent=True)
+    signing.record_fetch(link, context_of(request), method=request.method)
     sid = session_id(request, signing) or secrets.token_urlsafe(32)
     # On site too: the customer confirms with a code texted to the order's contact; the
     # technician's phone (and credential) alone never signs an order.
@@ -163,7 +179,7 @@ async def report_page(
         return await signed_page(request, signing, link, base)
     report = await signing.report_for(link)
     pages = await signing.page_images(report)
-    await signing.record_view(link, report, context_of(request))
+    signing.record_view(link, report, context_of(request))
     return page(
         request,
         "report.html",
@@ -177,10 +193,21 @@ async def report_page(
 
 
 async def signed_page(
-    request: Request, signing: SigningService, link: SigningLink, base: str
+    request: Request, signing: SigningService, link: SigningLink, base: str, *, status: int = 200
 ) -> Response:
-    """The signed report's fingerprint and downloads: the signed PDF and the test pictures."""
+    """The signed report's fingerprint and downloads (the signed PDF and the test pictures), or
+    "being prepared" (refreshing itself) while the worker renders the signed PDF."""
     signature = await signing.records.signature(link.order_id)
+    if signature is None or signature.status != "signed":
+        refresh = f"{base}/report?lang={lang(request)}"
+        return page(
+            request,
+            "preparing.html",
+            status=status,
+            switch_path=f"{base}/report",
+            refresh_url=refresh,
+            refresh_s=PREPARING_REFRESH_S,
+        )
     pictures = await signing.records.pictures(link.order_id)
     return page(
         request,
@@ -194,11 +221,17 @@ async def signed_page(
 
 @router.get("/s/{token}/pages/{number}.png")
 async def page_image(request: Request, signing: SigningDep, token: str, number: int) -> Response:
+    """A page of the link's report: the link shows one report version, so its images never
+    change; a browser keeps them (private: personal data) and revalidates by ETag."""
     link, _ = await verified_link(request, signing, token)
+    etag = f'"{link.report_sha256}-{number}"'
+    headers = {**IMMUTABLE, "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
     pages = await signing.page_images(await signing.report_for(link))
     if not 1 <= number <= len(pages):
         raise PageError(404, "e404")
-    return FileResponse(pages[number - 1], media_type="image/png", headers=NO_STORE)
+    return FileResponse(pages[number - 1], media_type="image/png", headers=headers)
 
 
 @router.get("/s/{token}/report.pdf")
@@ -229,7 +262,7 @@ async def sign(request: Request, signing: SigningDep, token: str) -> Response:
     )
     signed = await signing.records.resolve(token)
     assert signed is not None
-    return await signed_page(request, signing, signed, f"/s/{token}")
+    return await signed_page(request, signing, signed, f"/s/{token}", status=202)
 
 
 @router.get("/s/{token}/signed.pdf")
@@ -238,7 +271,7 @@ async def signed_pdf(request: Request, signing: SigningDep, token: str) -> Respo
     signature = await signing.records.signature(link.order_id)
     if not signing.is_signed(link) or signature is None or signature.signed_path is None:
         raise PageError(404, "e404")
-    await signing.record_download(link, context_of(request), what="signed_report")
+    signing.record_download(link, context_of(request), what="signed_report")
     name = f"signed-delivery-report-{link.order_id}-v{signature.report_version}.pdf"
     headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'}
     return FileResponse(signature.signed_path, media_type="application/pdf", headers=headers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse
@@ -43,14 +43,29 @@ class RemoteSigningRequest(BaseModel):
 
 
 class LinkState(BaseModel):
-    """The remote signing link of an order (the token is never returned)."""
+    """The remote signing link of an order (the token is never returned).
+
+    `preparing`: the order's data changed since the last report version, so the worker renders
+    the new version first and then texts the link (nothing else to do: the SMS follows);
+    `report_version`, `to` and `expires_at` are null in that state only."""
 
     order_id: str
-    report_version: int
-    status: Literal["active", "expired", "locked", "revoked", "signed"]
+    report_version: int | None = Field(description="null while `preparing`")
+    status: Literal["active", "expired", "locked", "revoked", "signed", "preparing"]
     sent: bool = Field(description="True if this request texted a link; False if one existed")
     to: str | None = Field(description="The contact's phone, masked")
-    expires_at: datetime
+    expires_at: datetime | None = Field(description="null while `preparing`")
+
+    @classmethod
+    def preparing(cls, order_id: str) -> LinkState:
+        return cls(
+            order_id=order_id,
+            report_version=None,
+            status="preparing",
+            sent=False,
+            to=None,
+            expires_at=None,
+        )
 
     @classmethod
     def of(cls, issued: LinkIssued) -> LinkState:
@@ -106,11 +121,32 @@ class ReportState(BaseModel):
     pdf_url: str = Field(description="Download the PDF to show it (same credential)")
 
 
+class Preparing(BaseModel):
+    """The report is being rendered by a worker (its data changed): ask again in a moment."""
+
+    status: Literal["preparing"] = "preparing"
+    detail: str
+    retry_after_s: int = Field(description="Ask again after this many seconds")
+
+
+PREPARING: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": Preparing,
+        "description": "The report is being rendered (its data changed); ask again after "
+        "`Retry-After` seconds. Nothing else changed",
+    }
+}
+
+
 class SignatureState(BaseModel):
-    """Whether the order's report is signed, how and which exact file."""
+    """Whether the order's report is signed, how and which exact file.
+
+    `state` is `preparing` between the signature's acceptance and its signed PDF (a worker
+    renders it; `signed_sha256` is null until then), then `signed`."""
 
     order_id: str
     signed: bool
+    state: Literal["unsigned", "preparing", "signed"] = "unsigned"
     channel: str | None = None
     report_version: int | None = None
     signed_sha256: str | None = None
@@ -148,17 +184,21 @@ async def send_for_remote_signing(
     """Text the order's contact a link to the latest report: once per report version.
 
     Repeating the call answers with the link already sent; `reissue` texts a new link and
-    revokes the old one (e.g. expired, or locked after wrong codes).
+    revokes the old one (e.g. expired, or locked after wrong codes). Never waits for a render:
+    if the order's data changed since the last report, the answer is `status: preparing` and
+    the worker renders the new version, then texts the link.
     """
     reissue = body.reissue if body else False
-    issued = await signing.send_link(order_id, reissue=reissue, ctx=context_of(request))
-    assert issued is not None  # a fresh message id is never a duplicate
-    return LinkState.of(issued)
+    issued = await signing.request_link(order_id, reissue=reissue, ctx=context_of(request))
+    return LinkState.of(issued) if issued else LinkState.preparing(order_id)
 
 
-@technician_router.post("/on-site-signing", summary="Open the signing page on this phone")
+@technician_router.post(
+    "/on-site-signing", summary="Open the signing page on this phone", responses=PREPARING
+)
 async def open_on_site_signing(signing: SigningDep, order_id: AssignedOrder) -> OnSitePage:
-    """A one-off page (30 minutes) with the report and a signature pad for the customer."""
+    """A one-off page (30 minutes) with the report and a signature pad for the customer
+    (202 `preparing` while a changed report renders)."""
     issued = await signing.open_on_site(order_id)
     assert issued.url is not None
     return OnSitePage(
@@ -166,12 +206,15 @@ async def open_on_site_signing(signing: SigningDep, order_id: AssignedOrder) -> 
     )
 
 
-@technician_router.get("/report", summary="The report to sign, with its version and hash")
+@technician_router.get(
+    "/report", summary="The report to sign, with its version and hash", responses=PREPARING
+)
 async def current_report(
     signing: SigningDep, request: Request, order_id: AssignedOrder
 ) -> ReportState:
-    """The latest report version (rendered first if the order's data changed since)."""
-    report = await signing.render_if_changed_for_signing(order_id)
+    """The latest report version; 202 `preparing` if the order's data changed since (a worker
+    renders the new version: ask again after `Retry-After`)."""
+    report = await signing.report_to_sign(order_id)
     return ReportState(
         order_id=order_id,
         report_version=report.version,
@@ -185,11 +228,12 @@ async def current_report(
     "/report.pdf",
     summary="The report to sign, as PDF",
     response_class=FileResponse,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {}}}, **PREPARING},
 )
 async def current_report_pdf(signing: SigningDep, order_id: AssignedOrder) -> FileResponse:
-    """The PDF of the latest report version (what the customer signs in the app's pad)."""
-    report = await signing.render_if_changed_for_signing(order_id)
+    """The PDF of the latest report version (what the customer signs in the app's pad); 202
+    `preparing` while a changed report renders."""
+    report = await signing.report_to_sign(order_id)
     name = f"delivery-report-{order_id}-v{report.version}.pdf"
     return FileResponse(report.path, media_type="application/pdf", filename=name)
 
@@ -203,14 +247,16 @@ async def request_on_site_code(
     signing: SigningDep, request: Request, order_id: AssignedOrder
 ) -> CodeSent:
     """Before the customer signs in the app's pad, their identity is confirmed on the spot:
-    a 6-digit code goes to the order's contact phone (at most 3 per 15 minutes)."""
+    a 6-digit code goes to the order's contact phone (at most 3 per 15 minutes). If the
+    order's data changed since the report, no code is sent and the answer is a `Preparing`
+    body (`status: preparing`): fetch the report again, then ask for the code."""
     issued = await signing.request_on_site_code(order_id, context_of(request))
     return CodeSent(order_id=order_id, report_version=issued.report_version, to=issued.to_masked)
 
 
 @technician_router.post(
     "/signature",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     summary="Record an on-site signature",
     responses={
         **problem_response(403, "The code is wrong (the answer says how many tries are left)"),
@@ -224,7 +270,10 @@ async def sign_on_site(
     body: OnSiteSignature,
 ) -> SignatureState:
     """The customer signed in the field app's own pad, with the code they were texted; exactly
-    once per order. The technician's credential alone never signs (nor bills) an order."""
+    once per order. The technician's credential alone never signs (nor bills) an order.
+
+    Accepted at once (202, `state: preparing`); a worker renders the signed PDF, then
+    `GET …/signature` says `signed` with its SHA-256 (usually within a second or two)."""
     try:
         record = await signing.sign_on_site(
             order_id,
@@ -254,11 +303,20 @@ async def signature_state(signing: SigningDep, order_id: AssignedOrder) -> Signa
 
 
 def _state(order_id: str, record: SignatureRecord | None) -> SignatureState:
-    if record is None or record.status != "signed":
+    if record is None:
         return SignatureState(order_id=order_id, signed=False)
+    if record.status != "signed":
+        return SignatureState(
+            order_id=order_id,
+            signed=False,
+            state="preparing",
+            channel=record.channel,
+            report_version=record.report_version,
+        )
     return SignatureState(
         order_id=order_id,
         signed=True,
+        state="signed",
         channel=record.channel,
         report_version=record.report_version,
         signed_sha256=record.signed_sha256,

@@ -86,7 +86,7 @@ from schemas.v1.on_site import (
     WorkOrderReturned,
 )
 from schemas.v1.resources import ResourceAssignment
-from schemas.v1.signing import RemindSigner, SendSigningLink
+from schemas.v1.signing import RemindSigner, RenderSignedReport, SendSigningLink
 
 __all__ = [
     "AcceptWorkOrder",
@@ -129,6 +129,7 @@ __all__ = [
     "RemindConfirmation",
     "RemindSigner",
     "RenderReport",
+    "RenderSignedReport",
     "ReportEmailSent",
     "ReportException",
     "ReportRendered",

@@ -57,6 +57,7 @@ ROUTES: dict[type[BaseModel], str] = {
     v1.BillingStarted: "evt.workorder.billing_started",
     v1.SendSigningLink: "cmd.signing.send_link",
     v1.RemindSigner: "cmd.signing.remind",
+    v1.RenderSignedReport: "cmd.signing.render_signed",
     # appointments (issue 10): booking, acceptance, confirmation, rescheduling
     v1.BookAppointment: "cmd.appointment.book",
     v1.AcceptWorkOrder: "cmd.appointment.accept",

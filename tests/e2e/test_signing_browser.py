@@ -1,4 +1,5 @@
-"""A customer signs from a phone-sized headless Chromium: SMS link → code → report → signature.
+"""A customer signs from a phone-sized headless Chromium: SMS link → code → report → signature
+→ "being prepared" (the worker renders the signed PDF; the page refreshes itself) → downloads.
 
 Runs the whole hub (broker, relay, SMS consumer, close-out and billing) behind uvicorn; the code
 is read from the SMS log as the customer's phone would show it. Screenshots of every page go
@@ -153,10 +154,17 @@ async def _sign(hub: Hub, browser: object, url: str) -> None:
     assert box and box["width"] > 300
     await _draw(page, box)
     await page.locator("#sign-form").screenshot(path=ARTIFACTS / "04-signature-pad.png")
+    started = time.monotonic()
     await page.click("#sign-form button.primary")
-    await page.wait_for_selector("#download-signed")
-    await page.screenshot(path=ARTIFACTS / "05-signed.png", full_page=True)
+    await page.wait_for_selector("#preparing")  # the POST's answer: accepted, PDF rendering
+    answered_s = time.monotonic() - started
+    await page.screenshot(path=ARTIFACTS / "05-preparing.png", full_page=True)
+    assert await page.locator("#download-signed").count() == 0
+    assert "签名已收到" in await page.inner_text("h1")
+    await page.wait_for_selector("#download-signed", timeout=60_000)  # the page refreshed itself
+    await page.screenshot(path=ARTIFACTS / "06-signed.png", full_page=True)
     await context.close()
+    assert answered_s < 5, f"the sign answer took {answered_s:.1f} s"
 
 
 async def _draw(page: object, box: dict[str, float]) -> None:
@@ -188,7 +196,7 @@ async def _come_back_and_download(hub: Hub, browser: object, url: str, server: s
     await page.click("button.primary")
     await page.wait_for_selector("#download-signed")
     await _images_loaded(page)
-    await page.screenshot(path=ARTIFACTS / "06-reopened.png", full_page=True)
+    await page.screenshot(path=ARTIFACTS / "07-reopened.png", full_page=True)
     async with page.expect_download() as picture_info:
         await page.click("ul.pictures a")
     picture = ARTIFACTS / "test-picture.png"
@@ -196,7 +204,7 @@ async def _come_back_and_download(hub: Hub, browser: object, url: str, server: s
     assert picture.read_bytes() == SCREENSHOT, "the test picture comes back as it was uploaded"
     await page.click("a.lang")  # English
     await page.wait_for_selector("text=Download the signed report (PDF)")
-    await page.screenshot(path=ARTIFACTS / "07-reopened-en.png", full_page=True)
+    await page.screenshot(path=ARTIFACTS / "08-reopened-en.png", full_page=True)
     async with page.expect_download() as info:
         await page.click("#download-signed")
     download = await info.value

@@ -107,6 +107,12 @@ class FakeTimers:
             self._t.timers[timer.id] = replace(timer, status=TimerStatus.CANCELLED)
         return len(hits)
 
+    async def has_pending(self, *, kind: str, order_id: str) -> bool:
+        return any(
+            t.kind == kind and t.order_id == order_id and t.status is TimerStatus.PENDING
+            for t in self._t.timers.values()
+        )
+
     async def list(self, *, status: TimerStatus | None = None, limit: int = 100) -> list[Timer]:
         found = [t for t in self._t.timers.values() if status is None or t.status is status]
         return sorted(found, key=lambda t: t.due_at)[:limit]

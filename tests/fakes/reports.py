@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from hub.content_store import ContentStore
@@ -65,6 +66,17 @@ class FakeReports:
                 return self._version(row)
         raise ConcurrencyConflict(f"report of {order_id} kept changing while it was rendered")
 
+    async def current_version(self, order_id: str) -> ReportVersion | None:
+        data, current = await self._current(order_id)
+        if current and current.data_hash == data_hash(data) and self.store.exists(current.sha256):
+            return self._version(current)
+        return None
+
+    async def recorded(self, order_id: str, version: int) -> ReportVersion | None:
+        async with self._uow.read() as uow:
+            row = await uow.reports.find(order_id, version)
+        return self._version(row) if row else None
+
     async def render_signed(
         self,
         report: ReportVersion,
@@ -72,12 +84,14 @@ class FakeReports:
         signature_png: bytes,
         signer_name: str,
         audit: list[AuditEvent],
+        signed_at: datetime | None = None,
+        latest_only: bool = True,
     ) -> SignedReport:
         signer_name = signer_name.strip()
         if not _SIGNER.match(signer_name):
             raise InvalidSignature("the signer's name must be 1–100 printable characters")
         check_signature_png(signature_png)
-        await self._signable(report)
+        await self._signable(report, latest_only=latest_only)
         pdf = await self.store.read_verified(report.sha256)
         await asyncio.sleep(0)  # a render takes a while: other requests run meanwhile
         if self.fail_next_signed_renders > 0:
@@ -130,7 +144,7 @@ class FakeReports:
         self.renders.append(row)
         return row
 
-    async def _signable(self, report: ReportVersion) -> None:
+    async def _signable(self, report: ReportVersion, *, latest_only: bool = True) -> None:
         data, current = await self._current(report.order_id)
         async with self._uow.read() as uow:
             row = await uow.reports.find(report.order_id, report.version)
@@ -138,6 +152,8 @@ class FakeReports:
             raise NotFound(f"order {report.order_id} has no report v{report.version}")
         if row.sha256 != report.sha256:
             raise TamperedReport(f"report v{report.version} of {report.order_id} has another hash")
+        if not latest_only:
+            return
         if current is None or current.version != row.version:
             raise StaleReport(f"report v{row.version} of {report.order_id} is not the latest")
         if data_hash({**data, "lang": row.lang}) != row.data_hash:

@@ -8,6 +8,7 @@ gives one claim per order (`claimed`, `busy` while another holds it, `signed` on
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -114,10 +115,15 @@ class FakeSigningStore:
 
     # signatures
     async def claim_signature(
-        self, record: SignatureRecord, *, claim_id: str, until: datetime
+        self, record: SignatureRecord, *, claim_id: str, until: datetime | None
     ) -> str:
         pending = replace(
-            record, status="pending", signed_sha256=None, signed_path=None, signed_at=None
+            record,
+            status="pending",
+            signed_sha256=None,
+            signed_path=None,
+            signed_at=None,
+            claim_id=claim_id,
         )
         row = self._t.signatures.get(record.order_id)
         if row is None or (
@@ -135,7 +141,13 @@ class FakeSigningStore:
             del self._t.signatures[order_id]
 
     async def finish_signature(
-        self, order_id: str, claim_id: str, *, signed_sha256: str, signed_path: str
+        self,
+        order_id: str,
+        claim_id: str,
+        *,
+        signed_sha256: str,
+        signed_path: str,
+        signed_at: datetime | None = None,
     ) -> bool:
         row = self._t.signatures.get(order_id)
         if row is None or row.claim_id != claim_id or row.record.status != "pending":
@@ -145,7 +157,7 @@ class FakeSigningStore:
             status="signed",
             signed_sha256=signed_sha256,
             signed_path=signed_path,
-            signed_at=self._now,
+            signed_at=signed_at or self._now,
         )
         self._t.signatures[order_id] = SignatureRow(signed, claim_id, None)
         return True
@@ -167,6 +179,10 @@ class FakeSigningStore:
     # audit trail
     async def audit(self, order_id: str, entry: AuditEntry) -> None:
         self._t.audit.append(AuditRow(order_id, entry))
+
+    async def audit_lines(self, lines: Sequence[tuple[str, AuditEntry]]) -> None:
+        for order_id, entry in lines:
+            await self.audit(order_id, entry)
 
     async def audit_trail(self, order_id: str) -> list[AuditEntry]:
         return [row.entry for row in self._t.audit if row.order_id == order_id]

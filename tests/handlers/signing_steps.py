@@ -7,7 +7,7 @@ import re
 from hub.domain.signing import SigningLink
 from hub.ports import SignatureRecord
 from hub.signing.context import RequestContext
-from schemas.v1 import SendSms
+from schemas.v1 import RenderSignedReport, SendSms
 from tests.handlers.harness import FakeHub, signature_data_url
 
 CUSTOMER = RequestContext.of("203.0.113.5", "Mozilla/5.0 (iPhone)")
@@ -55,8 +55,26 @@ async def verified_link(hub: FakeHub, order_id: str) -> tuple[SigningLink, str]:
     return link, session
 
 
-async def sign(hub: FakeHub, link: SigningLink, *, signer: str = "张伟") -> SignatureRecord:
-    """Sign the report the link shows, as viewed."""
+async def sign(
+    hub: FakeHub, link: SigningLink, *, signer: str = "张伟", close_out: bool = True
+) -> SignatureRecord:
+    """Sign the report the link shows, as viewed; the worker then renders the signed PDF (and
+    takes the close-out's first step, unless `close_out` is False: left to `ReportSigned`)."""
+    accepted = await accept(hub, link, signer=signer)
+    if close_out:
+        await hub.deliver(RenderSignedReport)
+    else:
+        for sent in [m for m in hub.tables.outbox if isinstance(m.message, RenderSignedReport)]:
+            if sent.message_id not in hub.delivered:
+                await hub.use_cases.signing.complete_signature(sent.message)
+                hub.delivered.add(sent.message_id)
+    record = await hub.use_cases.signing.records.signature(accepted.order_id)
+    assert record is not None
+    return record
+
+
+async def accept(hub: FakeHub, link: SigningLink, *, signer: str = "张伟") -> SignatureRecord:
+    """The signing page's POST: the signature accepted, its PDF not rendered yet."""
     signing = hub.use_cases.signing
     report = await signing.report_for(link)
     return await signing.sign(
@@ -69,11 +87,13 @@ async def sign(hub: FakeHub, link: SigningLink, *, signer: str = "张伟") -> Si
     )
 
 
-async def signed_remotely(hub: FakeHub, order_id: str = "WO-1") -> SignatureRecord:
+async def signed_remotely(
+    hub: FakeHub, order_id: str = "WO-1", *, close_out: bool = True
+) -> SignatureRecord:
     """A checked-in order, its report signed by the customer over an SMS link."""
     await hub.checked_in(order_id)
     link, _ = await verified_link(hub, order_id)
-    return await sign(hub, link)
+    return await sign(hub, link, close_out=close_out)
 
 
 def tamper(hub: FakeHub, sha256: str) -> None:

@@ -70,7 +70,7 @@ async def test_a_support_outage_leaves_the_order_open_until_the_retry(hub: FakeH
 
 
 async def test_a_tampered_signed_pdf_is_not_accepted(hub: FakeHub) -> None:
-    signature = await signed_remotely(hub, "WO-1")
+    signature = await signed_remotely(hub, "WO-1", close_out=False)
     assert signature.signed_sha256 is not None
     tamper(hub, signature.signed_sha256)
     with pytest.raises(TamperedReport):
@@ -81,7 +81,7 @@ async def test_a_tampered_signed_pdf_is_not_accepted(hub: FakeHub) -> None:
 
 
 async def test_a_signature_of_a_report_replaced_since_is_refused(hub: FakeHub) -> None:
-    await signed_remotely(hub, "WO-1")
+    await signed_remotely(hub, "WO-1", close_out=False)
     await hub.run(ping("WO-1"))
     await hub.reports.render_if_changed("WO-1")  # version 2 now exists
     with pytest.raises(StaleReport, match="the latest is v2"):

@@ -15,15 +15,23 @@ from hub.domain.signing import (
     LinkStatus,
     ReportChanged,
 )
-from hub.errors import ReportRenderFailed
+from hub.errors import RenderInterrupted, ReportPreparing
+from hub.handlers.report_reactions import RENDER_DEBOUNCE
 from hub.handlers.timer_kinds import SIGNING_REMINDER
 from hub.ports import TimerStatus
-from schemas.v1 import RemindSigner, ReportSigned
+from schemas.v1 import (
+    AttachSignedReport,
+    RemindSigner,
+    RenderReport,
+    RenderSignedReport,
+    ReportSigned,
+)
 from tests.delivery_factories import ping
 from tests.factories import create_order
 from tests.handlers.harness import FakeHub
 from tests.handlers.signing_steps import (
     CUSTOMER,
+    accept,
     last_code,
     last_token,
     open_link,
@@ -124,21 +132,62 @@ async def test_two_signatures_at_once_record_one(hub: FakeHub) -> None:
     assert len(hub.reports.signed) == 1
 
 
-async def test_a_failed_render_gives_the_claim_back_for_the_next_try(hub: FakeHub) -> None:
+async def test_the_signature_is_accepted_before_its_signed_pdf_is_rendered(hub: FakeHub) -> None:
     await hub.checked_in("WO-1")
     link, _ = await verified_link(hub, "WO-1")
-    hub.reports.fail_next_signed_renders = 1
-    with pytest.raises(ReportRenderFailed):
-        await sign(hub, link)
-    assert await hub.use_cases.signing.records.signature("WO-1") is None
-    assert (await sign(hub, link)).status == "signed"
+    accepted = await accept(hub, link)
+    assert (accepted.status, accepted.signed_sha256) == ("pending", None)
+    assert hub.reports.signed == [] and hub.tables.published(ReportSigned) == []
+    [render] = hub.tables.published(RenderSignedReport)
+    assert render.claim_id == accepted.claim_id
+    assert (await open_link(hub)).status is LinkStatus.SIGNED  # used up at once
+    await hub.deliver(RenderSignedReport)
+    done = await hub.use_cases.signing.records.signature("WO-1")
+    assert done is not None and done.status == "signed" and len(hub.reports.signed) == 1
+    assert done.signed_at == next(r.entry.at for r in hub.tables.audit if r.entry.kind == "signed")
+
+
+async def test_a_killed_render_is_retried_and_makes_exactly_one_signed_report(
+    hub: FakeHub,
+) -> None:
+    await hub.checked_in("WO-1")
+    link, _ = await verified_link(hub, "WO-1")
+    await accept(hub, link)
+    hub.reports.fail_next_signed_renders = 2
+    for _ in range(2):  # the broker redelivers after each failure
+        with pytest.raises(RenderInterrupted):
+            await hub.deliver(RenderSignedReport)
+        record = await hub.use_cases.signing.records.signature("WO-1")
+        assert record is not None and record.status == "pending"  # kept, not given back
+    await hub.deliver(RenderSignedReport)
+    [command] = [m for m in hub.tables.outbox if isinstance(m.message, RenderSignedReport)]
+    assert await hub.commands.handle("signing.render_signed")(command.message, "replay") is False
+    assert len(hub.reports.signed) == 1
+    assert len(hub.tables.published(ReportSigned)) == 1
+
+
+async def test_a_burst_of_test_results_with_the_app_asking_between_renders_once(
+    hub: FakeHub,
+) -> None:
+    await hub.checked_in("WO-1")
+    await hub.use_cases.signing.send_link("WO-1")  # version 1
+    before = len(hub.reports.renders)
+    for _ in range(8):
+        await hub.run(ping("WO-1"))
+        with pytest.raises(ReportPreparing):  # the field app shows the report meanwhile
+            await hub.use_cases.signing.report_to_sign("WO-1")
+    hub.clock.advance(RENDER_DEBOUNCE)
+    assert await hub.fire_timers() == 1
+    await hub.deliver(RenderReport)
+    assert len(hub.reports.renders) == before + 1
+    assert (await hub.use_cases.signing.report_to_sign("WO-1")).version == 2
 
 
 async def test_a_report_changed_since_the_link_was_sent_cannot_be_signed(hub: FakeHub) -> None:
     await hub.checked_in("WO-1")
     link, _ = await verified_link(hub, "WO-1")
     await hub.run(ping("WO-1"))  # a new test result: the report gets a version 2
-    with pytest.raises(ReportChanged, match="replaced by v2"):
+    with pytest.raises(ReportChanged, match="no longer the latest"):
         await sign(hub, link)
     assert hub.tables.published(ReportSigned) == []
 
@@ -154,3 +203,29 @@ async def test_an_unsigned_link_is_reminded_with_a_fresh_token(hub: FakeHub) -> 
     fresh = await open_link(hub, last_token(hub, "signing_reminder"))
     first = await open_link(hub)  # the first SMS's token still opens the same link
     assert (fresh.link_id, fresh.reminders_sent) == (first.link_id, 1)
+
+
+async def test_link_page_reads_are_audited_in_a_batch_off_the_request(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    await hub.use_cases.signing.send_link("WO-1")
+    link = await open_link(hub)
+    signing = hub.use_cases.signing
+    for _ in range(3):
+        signing.record_fetch(link, CUSTOMER, method="GET")
+    kinds = [row.entry.kind for row in hub.tables.audit]
+    assert "link_fetched" not in kinds and signing.audit_buffer.waiting == 3
+    await signing.request_code(link, CUSTOMER)  # a step that writes writes the waiting first
+    kinds = [row.entry.kind for row in hub.tables.audit]
+    assert kinds[-4:] == ["link_fetched"] * 3 + ["otp_sent"]
+    assert signing.audit_buffer.waiting == 0
+
+
+async def test_the_worker_takes_the_close_outs_first_step_itself_and_once(hub: FakeHub) -> None:
+    await hub.checked_in("WO-1")
+    link, _ = await verified_link(hub, "WO-1")
+    await accept(hub, link)
+    await hub.deliver(RenderSignedReport)  # renders, records, and accepts it for close-out
+    assert len(hub.tables.published(AttachSignedReport)) == 1, "no broker hop in between"
+    await hub.deliver(ReportSigned)  # the broker's copy: the inbox knows its message id
+    assert len(hub.tables.published(AttachSignedReport)) == 1
+    assert hub.order("WO-1").signed_report is not None

@@ -7,6 +7,7 @@ from pydantic import AnyHttpUrl
 
 from hub.bootstrap import Hub
 from hub.config import Settings
+from schemas.v1 import RenderSignedReport
 from tests.integration.signing_support import (
     BASE_URL,
     Customer,
@@ -19,6 +20,7 @@ from tests.integration.signing_support import (
     outbox_sms,
     quiet_hub,
     report_of,
+    run_worker,
     send_link,
     signature_count,
     signature_data_url,
@@ -92,7 +94,8 @@ async def test_s4_forged_missing_and_cross_site_sign_posts_are_403_and_sign_noth
             data={**form, "csrf": customer.csrf},
             headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
         )
-        assert valid.status_code == 200, valid.text
+        assert valid.status_code == 202, valid.text  # accepted; the worker renders the PDF
+        assert await run_worker(hub, RenderSignedReport) == 1
         assert await signature_count(hub, "WO-S4") == 1
 
 

@@ -39,6 +39,7 @@ from tests.integration.signing_support import (
     order_on_site,
     outbox_sms,
     quiet_hub,
+    report_when_ready,
     send_link,
     text_of,
     verified_customer,
@@ -217,6 +218,7 @@ async def test_s1_old_token_after_reissue_and_any_token_after_expiry_is_410(
     hub = quiet_hub
     async with client_for(hub) as client:
         await order_on_site(client, "WO-S1-R")
+        await report_when_ready(hub, client, "WO-S1-R")  # else the first answer is `preparing`
         first = await send_link(client, "WO-S1-R")
         again = await send_link(client, "WO-S1-R")
         old = await link_token(hub, "WO-S1-R")
@@ -242,6 +244,7 @@ async def test_s1_link_url_comes_from_the_configured_base_url_not_the_host_heade
 ) -> None:
     async with client_for(quiet_hub) as client:
         await order_on_site(client, "WO-S1-H")
+        await report_when_ready(quiet_hub, client, "WO-S1-H")
         response = await client.post(
             f"{TECH}/WO-S1-H/remote-signing",
             json={},
@@ -258,6 +261,7 @@ async def test_link_is_texted_once_per_report_version_to_the_orders_contact(
 ) -> None:
     async with client_for(quiet_hub) as client:
         await order_on_site(client, "WO-S1-ONCE")
+        await report_when_ready(quiet_hub, client, "WO-S1-ONCE")
         states = [await send_link(client, "WO-S1-ONCE") for _ in range(5)]
     texts = await outbox_sms(quiet_hub, "signing-link:WO-S1-ONCE")
     assert [s["sent"] for s in states] == [True, False, False, False, False]
@@ -273,7 +277,9 @@ async def test_s2_link_previews_send_no_code_and_change_nothing(quiet_hub: Hub) 
         await order_on_site(client, "WO-S2")
         await send_link(client, "WO-S2")
     token = await link_token(hub, "WO-S2")
+    await hub.signing.audit_buffer.flush()
     before = await _link_row(hub, "WO-S2")
+    rows_before = await _row_counts(hub)
     for agent in PREVIEW_BOTS:
         async with client_for(hub, ip="66.249.66.1") as bot:  # a fresh client: no cookies
             response = await bot.get(f"/s/{token}", headers={"User-Agent": agent})
@@ -287,12 +293,20 @@ async def test_s2_link_previews_send_no_code_and_change_nothing(quiet_hub: Hub) 
 
     assert await outbox_sms(hub, "signing-code:") == []  # 0 OTP sends
     assert await _link_row(hub, "WO-S2") == before  # 0 consumptions, no state change
+    assert await _row_counts(hub) == rows_before, "a GET wrote to the database"
+    assert hub.signing.audit_buffer.waiting == len(PREVIEW_BOTS) + 1
+    await hub.signing.audit_buffer.flush()  # the runtime's background task does this
     kinds = await audit_kinds(hub, "WO-S2")
     assert kinds == ["sms_sent"] + ["link_fetched"] * (len(PREVIEW_BOTS) + 1)
 
     async with client_for(hub) as person:  # the human flow still works afterwards
         customer = await verified_customer(hub, person, token, await link_id_of(hub, "WO-S2"))
         assert (await customer.view_report()).status_code == 200
+
+
+async def _row_counts(hub: Hub) -> dict[str, int]:
+    """Rows in every table of the hub's schema."""
+    return {name: await count(hub, table) for name, table in metadata.tables.items()}
 
 
 async def _link_row(hub: Hub, order_id: str) -> tuple[object, ...]:

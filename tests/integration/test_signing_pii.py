@@ -148,7 +148,7 @@ async def _customer_flow(hub: Hub, client: httpx.AsyncClient, order_id: str, tok
     version, sha256 = report_of((await customer.view_report()).text)
     bad = await customer.sign(version=version, sha256=sha256, signature="data:image/png;base64,AA")
     assert bad.status_code == 422
-    assert (await customer.sign(version=version, sha256=sha256)).status_code == 200
+    assert (await customer.sign(version=version, sha256=sha256)).status_code == 202
 
 
 async def _inject_failures(hub: Hub, client: httpx.AsyncClient) -> None:

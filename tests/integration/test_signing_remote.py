@@ -46,18 +46,27 @@ async def test_customer_signs_from_the_sms_link_and_the_report_signed_event_is_p
 ) -> None:
     async with client_for(hub) as client:
         await order_on_site(client, "WO-S-1")
-        sent = await send_link(client, "WO-S-1")
-        assert sent["sent"] is True and sent["status"] == "active"
-        token = await link_token(hub, "WO-S-1")
+        sent = await send_link(client, "WO-S-1")  # no report yet: answered before any render
+        assert (sent["status"], sent["sent"], sent["report_version"]) == ("preparing", False, None)
+        token = await link_token(hub, "WO-S-1")  # the worker rendered it, then texted the link
         customer = await verified_customer(hub, client, token, await link_id_of(hub, "WO-S-1"))
 
         report = await customer.view_report()
         assert report.status_code == 200, report.text
         version, sha256 = report_of(report.text)
         signed = await customer.sign(version=version, sha256=sha256)
+        assert signed.status_code == 202, signed.text  # accepted; the PDF is not rendered yet
+        assert "签名已收到" in signed.text and 'http-equiv="refresh"' in signed.text
+        assert "signed.pdf" not in signed.text
 
-        assert signed.status_code == 200, signed.text
-        assert "已完成签署" in signed.text
+        async def shows_the_signed_report() -> bool:  # as the page's refresh does
+            page = await client.get(f"{customer.base}/report")
+            return "已完成签署" in page.text and "signed.pdf" in page.text
+
+        await eventually(shows_the_signed_report, timeout=30)
+        pdf = await client.get(f"{customer.base}/signed.pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        await eventually(lambda: _one_event(hub, "WO-S-1"), timeout=15)
         assert await signature_count(hub, "WO-S-1") == 1
         assert await report_signed_events(hub, "WO-S-1") == 1
         kinds = [k for k in await audit_kinds(hub, "WO-S-1") if k != "reminder_sent"]
@@ -68,7 +77,12 @@ async def test_customer_signs_from_the_sms_link_and_the_report_signed_event_is_p
             "otp_verified",
             "report_viewed",
             "signed",
+            "signed_pdf_stored",
         ]
+
+
+async def _one_event(hub: Hub, order_id: str) -> bool:
+    return await report_signed_events(hub, order_id) == 1
 
 
 async def test_send_link_command_over_amqp_texts_once_and_a_timer_reminds_once(hub: Hub) -> None:

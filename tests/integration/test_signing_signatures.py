@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import UTC, datetime
+from datetime import UTC
 
 import pytest
 from pydantic import AnyHttpUrl
@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from hub.bootstrap import Hub
 from hub.config import Settings
+from schemas.v1 import RenderSignedReport
 from tests import delivery_factories as df
 from tests.integration.signing_support import (
     BASE_URL,
@@ -27,10 +28,13 @@ from tests.integration.signing_support import (
     quiet_hub,
     report_of,
     report_signed_events,
+    report_when_ready,
+    run_worker,
     send_link,
     signature_count,
     signature_data_url,
     verified_customer,
+    when_ready,
 )
 
 pytestmark = pytest.mark.integration
@@ -73,8 +77,9 @@ async def test_s7_ten_concurrent_and_replayed_sign_posts_make_exactly_one_signat
             )
         replay = await customer.sign(version=version, sha256=sha256)
     statuses = sorted(a.status_code for a in answers)
-    assert statuses.count(200) == 1 and statuses.count(409) == CONCURRENT_SIGNS - 1
+    assert statuses.count(202) == 1 and statuses.count(409) == CONCURRENT_SIGNS - 1
     assert replay.status_code == 409
+    assert await run_worker(quiet_hub, RenderSignedReport) == 1
     assert await signature_count(quiet_hub, "WO-S7-ONE") == 1
     assert await report_signed_events(quiet_hub, "WO-S7-ONE") == 1
     assert (await audit_kinds(quiet_hub, "WO-S7-ONE")).count("signed") == 1
@@ -106,7 +111,7 @@ async def test_s7_a_hash_other_than_the_one_viewed_or_an_older_version_is_409(
         )
         new_version, new_sha = report_of((await fresh.view_report()).text)
         assert (new_version, new_sha != sha256) == (version + 1, True)
-        assert (await fresh.sign(version=new_version, sha256=new_sha)).status_code == 200
+        assert (await fresh.sign(version=new_version, sha256=new_sha)).status_code == 202
 
 
 async def test_s7_empty_or_non_image_signatures_are_422_and_sign_nothing(
@@ -130,7 +135,8 @@ async def test_s7_signed_pdf_verifies_and_a_one_byte_change_is_flagged(quiet_hub
     async with client_for(quiet_hub) as client:
         customer, version, sha256 = await ready_to_sign(quiet_hub, client, "WO-S7-PDF")
         signed = await customer.sign(version=version, sha256=sha256)
-        assert signed.status_code == 200
+        assert signed.status_code == 202
+        await run_worker(quiet_hub, RenderSignedReport)
         download = await client.get(f"{customer.base}/signed.pdf")
         assert download.status_code == 200
         assert download.headers["content-type"] == "application/pdf"
@@ -161,7 +167,8 @@ async def test_s7_audit_trail_holds_every_step_in_order_with_utc_time_ip_and_age
 ) -> None:
     async with client_for(quiet_hub) as client:
         customer, version, sha256 = await ready_to_sign(quiet_hub, client, "WO-S7-AUDIT")
-        assert (await customer.sign(version=version, sha256=sha256)).status_code == 200
+        assert (await customer.sign(version=version, sha256=sha256)).status_code == 202
+        await run_worker(quiet_hub, RenderSignedReport)
     trail = await quiet_hub.signing.records.audit_trail("WO-S7-AUDIT")
     assert [e.kind for e in trail] == [
         "sms_sent",
@@ -170,16 +177,18 @@ async def test_s7_audit_trail_holds_every_step_in_order_with_utc_time_ip_and_age
         "otp_verified",
         "report_viewed",
         "signed",
+        "signed_pdf_stored",
     ]
     assert [e.at for e in trail] == sorted(e.at for e in trail)
     assert all(e.at.tzinfo is not None and e.at.utcoffset() == UTC.utcoffset(None) for e in trail)
-    customer_steps = trail[1:]
+    customer_steps = trail[1:6]
     assert all(e.ip == "203.0.113.7" and e.user_agent for e in customer_steps)
     assert trail[4].details["report_sha256"] == sha256
     assert trail[5].details["report_sha256"] == sha256
     signed = await quiet_hub.signing.records.signature("WO-S7-AUDIT")
-    assert signed is not None and trail[5].details["signed_sha256"] == signed.signed_sha256
-    assert signed.signed_at is not None and signed.signed_at <= datetime.now(UTC)
+    assert signed is not None and trail[6].details["signed_sha256"] == signed.signed_sha256
+    assert trail[6].details["report_sha256"] == sha256
+    assert signed.signed_at == trail[5].at  # when the customer signed, not when it rendered
 
 
 async def test_after_signing_the_link_offers_the_signed_report_and_pictures_again(
@@ -193,7 +202,8 @@ async def test_after_signing_the_link_offers_the_signed_report_and_pictures_agai
         )
         assert shot.status_code == 201, shot.text
         customer, version, sha256 = await ready_to_sign_existing(quiet_hub, client, "WO-S7-LATER")
-        assert (await customer.sign(version=version, sha256=sha256)).status_code == 200
+        assert (await customer.sign(version=version, sha256=sha256)).status_code == 202
+        await run_worker(quiet_hub, RenderSignedReport)
 
     async with client_for(quiet_hub, ip="198.51.100.50") as later:  # days later, a new browser
         again = await verified_customer(
@@ -230,7 +240,9 @@ async def test_on_site_the_customer_confirms_with_a_code_then_signs_on_the_phone
 ) -> None:
     async with client_for(quiet_hub) as technician:
         await order_on_site(technician, "WO-ONSITE")
-        opened = await technician.post(f"{TECH}/WO-ONSITE/on-site-signing")
+        opened = await when_ready(
+            quiet_hub, lambda: technician.post(f"{TECH}/WO-ONSITE/on-site-signing")
+        )
         assert opened.status_code == 200, opened.text
         url = opened.json()["url"]
         assert url.startswith(f"{BASE_URL}/s/")
@@ -244,10 +256,13 @@ async def test_on_site_the_customer_confirms_with_a_code_then_signs_on_the_phone
         assert report.status_code == 200 and 'id="pad"' in report.text
         version, sha256 = report_of(report.text)
         signed = await customer.sign(version=version, sha256=sha256)
-        assert signed.status_code == 200, signed.text
+        assert signed.status_code == 202, signed.text
+        preparing = (await technician.get(f"{TECH}/WO-ONSITE/signature")).json()
+        await run_worker(quiet_hub, RenderSignedReport)
         state = (await technician.get(f"{TECH}/WO-ONSITE/signature")).json()
         remote_after = await technician.post(f"{TECH}/WO-ONSITE/remote-signing", json={})
     assert straight_to_report.status_code == 403
+    assert (preparing["signed"], preparing["state"]) == (False, "preparing")
     assert state["signed"] is True and state["channel"] == "on_site"
     assert remote_after.status_code == 409  # signed once, on site: no link is sent
     assert await report_signed_events(quiet_hub, "WO-ONSITE") == 1
@@ -258,7 +273,7 @@ async def test_on_site_signature_from_the_field_apps_own_pad_is_recorded_once(
 ) -> None:
     async with client_for(quiet_hub) as technician:
         await order_on_site(technician, "WO-ONSITE-API")
-        shown = (await technician.get(f"{TECH}/WO-ONSITE-API/report")).json()
+        shown = await report_when_ready(quiet_hub, technician, "WO-ONSITE-API")
         pdf = await technician.get(shown["pdf_url"].removeprefix(BASE_URL))
         body = {
             "report_version": shown["report_version"],
@@ -293,9 +308,12 @@ async def test_on_site_signature_from_the_field_apps_own_pad_is_recorded_once(
     assert empty.status_code == 422
     # One signature; the others lost the race for the one-time code (403) or the claim (409).
     codes = sorted(a.status_code for a in answers)
-    assert codes[0] == 201 and all(c in (403, 409) for c in codes[1:]), codes
+    assert codes[0] == 202 and all(c in (403, 409) for c in codes[1:]), codes
     assert stale.status_code == 409
-    created = next(a for a in answers if a.status_code == 201).json()
-    assert created["channel"] == "on_site"
-    assert created["report_version"] == shown["report_version"]
+    accepted = next(a for a in answers if a.status_code == 202).json()
+    assert (accepted["channel"], accepted["state"]) == ("on_site", "preparing")
+    assert accepted["report_version"] == shown["report_version"]
+    assert await run_worker(quiet_hub, RenderSignedReport) == 1
+    assert await signature_count(quiet_hub, "WO-ONSITE-API") == 1
+    assert await report_signed_events(quiet_hub, "WO-ONSITE-API") == 1
     assert await report_signed_events(quiet_hub, "WO-ONSITE-API") == 1

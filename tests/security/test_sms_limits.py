@@ -16,7 +16,7 @@ from hub.config import Settings
 from hub.db.tables import outbox, sms_quota
 from tests import factories
 from tests.helpers import run
-from tests.integration.signing_support import client_for, order_on_site
+from tests.integration.signing_support import client_for, order_on_site, report_when_ready
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +64,7 @@ async def test_a_technician_gets_at_most_the_daily_number_of_dispatch_texts(
 async def test_a_link_request_over_the_order_limit_is_429_and_logged(limited_hub: Hub) -> None:
     async with client_for(limited_hub) as client:
         await order_on_site(client, "WO-SMS-4")  # the dispatch notice: 1 SMS for this order
+        await report_when_ready(limited_hub, client, "WO-SMS-4")  # so links go out at once
         for _ in range(2):  # two reissued links: the order's 2nd and 3rd SMS
             sent = await client.post(
                 "/api/v1/technicians/T001/orders/WO-SMS-4/remote-signing", json={"reissue": True}

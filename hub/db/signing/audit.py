@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import insert, select
 
 from hub.db.signing.rows import SigningRows
@@ -24,6 +26,23 @@ class AuditRows(SigningRows):
                 details=entry.details,
             )
         )
+
+    async def audit_lines(self, lines: Sequence[tuple[str, AuditEntry]]) -> None:
+        if not lines:
+            return
+        rows = [
+            {
+                "order_id": order_id,
+                "link_id": entry.link_id,
+                "kind": entry.kind,
+                "at": entry.at,
+                "ip": entry.ip,
+                "user_agent": entry.user_agent,
+                "details": entry.details,
+            }
+            for order_id, entry in lines
+        ]
+        await self._conn.execute(insert(signing_audit), rows)
 
     async def audit_trail(self, order_id: str) -> list[AuditEntry]:
         rows = await self._conn.execute(

@@ -16,7 +16,7 @@ class SignatureRows(SigningRows):
     """Claim the order's one signature slot, finish or release the claim, look signatures up."""
 
     async def claim_signature(
-        self, record: SignatureRecord, *, claim_id: str, until: datetime
+        self, record: SignatureRecord, *, claim_id: str, until: datetime | None
     ) -> str:
         """Take the order's one signature slot: "claimed", or "signed"/"busy" if taken."""
         values = {
@@ -57,7 +57,13 @@ class SignatureRows(SigningRows):
         )
 
     async def finish_signature(
-        self, order_id: str, claim_id: str, *, signed_sha256: str, signed_path: str
+        self,
+        order_id: str,
+        claim_id: str,
+        *,
+        signed_sha256: str,
+        signed_path: str,
+        signed_at: datetime | None = None,
     ) -> bool:
         """Turn our claim into the signature; False if the claim was lost meanwhile."""
         result = await self._conn.execute(
@@ -72,7 +78,7 @@ class SignatureRows(SigningRows):
                 claimed_until=None,
                 signed_sha256=signed_sha256,
                 signed_path=signed_path,
-                signed_at=self._now,
+                signed_at=signed_at or self._now,
             )
         )
         return result.rowcount == 1
@@ -102,4 +108,5 @@ def _to_signature(row: Any) -> SignatureRecord:
         signer_name=row["signer_name"],
         signed_at=row["signed_at"],
         link_id=row["link_id"],
+        claim_id=row["claim_id"],
     )
