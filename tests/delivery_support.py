@@ -33,6 +33,7 @@ async def quiet_hub(tmp_path: Path, **settings: Any) -> AsyncIterator[Hub]:
     hub = bootstrap(
         Settings(database_url=url, data_dir=tmp_path, queue_prefix="quiet.", **options),
         consumers=False,
+        renders=True,  # the handlers it runs render, as a worker's do
     )
     try:
         yield hub

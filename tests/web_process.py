@@ -72,7 +72,13 @@ async def serve(port: int) -> None:
     config = uvicorn_config(
         app, host="127.0.0.1", port=port, forwarded_allow_ips=settings.forwarded_allow_ips
     )
-    await uvicorn.Server(config).serve(sockets=[sock])
+    # What `hub web`'s runtime does besides serving: the signing pages' read-side audit lines
+    # are written in batches by a background task.
+    flushing = asyncio.create_task(hub.signing.audit_buffer.run(asyncio.Event()))
+    try:
+        await uvicorn.Server(config).serve(sockets=[sock])
+    finally:
+        flushing.cancel()
 
 
 class WebProcess:

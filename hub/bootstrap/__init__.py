@@ -115,6 +115,7 @@ def bootstrap(
     settings: Settings,
     *,
     consumers: bool = True,
+    renders: bool | None = None,
     sms_sender: SmsSender | None = None,
     work_order_system: WorkOrderSystem | None = None,
     inventory: ResourceInventory | None = None,
@@ -123,7 +124,10 @@ def bootstrap(
     clock: Clock = utc_now,
     metrics: Metrics | None = None,
 ) -> Hub:
-    """Wire a hub from settings; tests pass their own adapters, clock or metrics."""
+    """Wire a hub from settings; tests pass their own adapters, clock or metrics.
+
+    `renders`: whether this process renders reports (default: where consumers run).
+    """
     metrics = metrics or Metrics()
     topology = Topology(
         prefix=settings.queue_prefix,
@@ -165,7 +169,7 @@ def bootstrap(
     processor = MessageProcessor(uow, metrics=metrics)
     # An attempt may make two calls (a lookup, then the real one) before it records its result.
     lease = timedelta(seconds=2 * settings.http_timeout_s + 5)
-    reports = _reports(settings, uow, clock, renders=consumers)
+    reports = _reports(settings, uow, clock, renders=consumers if renders is None else renders)
     signing = SigningService(settings, uow=uow, processor=processor, reports=reports)
     changes = ResourceChangeService(uow, adapters.inventory, watchdog=lease)
     acceptance = acceptance_policy(settings)

@@ -14,8 +14,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from hub.bootstrap import bootstrap
 from hub.cli.web_app import uvicorn_config
-from hub.config import SettingsError, load_settings
+from hub.config import Settings, SettingsError, load_settings
+from tests.fakes.standin_oracles import close_standins
+from tests.helpers import eventually
 from tests.integration.signing_support import TECH, order_on_site
 from tests.web_process import WebProcess
 
@@ -44,14 +47,46 @@ async def probe(client: httpx.AsyncClient, forwarded_for: str) -> int:
 async def audited_ip(client: httpx.AsyncClient, data_dir: Path, forwarded_for: str) -> str:
     """The IP the audit trail records for a customer opening an on-site signing link."""
     await order_on_site(client, "WO-PROXY-1")
+    await render_report(data_dir, "WO-PROXY-1")  # a worker's part: the web process renders nothing
     opened = await client.post(f"{TECH}/WO-PROXY-1/on-site-signing")
     assert opened.status_code == 200, opened.text
     path = "/s/" + opened.json()["url"].split("/s/", 1)[1]
     page = await client.get(path, headers={"X-Forwarded-For": forwarded_for})
     assert page.status_code == 200
-    with sqlite3.connect(data_dir / "hub.sqlite3") as db:
-        [(ip,)] = db.execute("SELECT ip FROM signing_audit WHERE kind = 'link_fetched'")
-    return str(ip)
+
+    def fetched_ips() -> list[str]:
+        with sqlite3.connect(data_dir / "hub.sqlite3") as db:
+            rows = db.execute("SELECT ip FROM signing_audit WHERE kind = 'link_fetched'")
+            return [str(ip) for (ip,) in rows]
+
+    async def written() -> bool:  # read-side audit lines are written in batches
+        return bool(fetched_ips())
+
+    await eventually(written, timeout=10)
+    [ip] = fetched_ips()
+    return ip
+
+
+async def render_report(data_dir: Path, order_id: str) -> None:
+    """Render the order's report into the web process's database and store, as a worker would."""
+    hub = bootstrap(
+        Settings(
+            database_url=f"sqlite+aiosqlite:///{data_dir / 'hub.sqlite3'}",
+            data_dir=data_dir,
+            queue_prefix="proxy-render.",
+            report_workers=1,
+        ),
+        consumers=False,
+        renders=True,
+    )
+    try:
+        await hub.reports.render_if_changed(order_id)
+    finally:
+        await hub.reports.close()
+        await close_standins(
+            hub.work_order_system, hub.inventory, hub.billing, hub.sms_sender, hub.mailer
+        )
+        await hub.db.dispose()
 
 
 async def test_behind_a_trusted_proxy_the_limiter_and_audit_see_the_forwarded_client(
