@@ -183,7 +183,9 @@ async def test_signed_orders_are_billed_once_and_unsigned_never_with_the_worker_
 
     oracles = await _delivery_oracles(db, standins, signers, never, linked)
     suppressed = worker.count(SUPPRESSED_LINE)
-    redelivered = Counter(re.findall(REDELIVERED_LINE + r"\s+consumer=(\S+)", worker.log_text()))
+    redelivered = Counter(
+        re.findall(REDELIVERED_LINE + r"\s+(?:\[[^\]]*\]\s+)?consumer=(\S+)", worker.log_text())
+    )
     ledger_repeats = await repeated_ledger_keys(standins.support, standins.billing)
     stats = delivery.stats
     summary = (
