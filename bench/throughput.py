@@ -48,7 +48,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from hub.bootstrap import Hub, bootstrap
-from hub.config import load_settings
+from hub.config import Settings, load_settings
 from hub.db.engine import Database
 from hub.db.migrate import upgrade
 from hub.db.tables import outbox
@@ -261,8 +261,31 @@ async def run_hub(
         finally:
             await field_broker.stop()
             await hub_runtime.stop()
-    seconds = ended - started
-    messages = field.stats.published + int(published)
+    return _result(
+        field,
+        orders,
+        ended - started,
+        published=int(published),
+        settings=settings,
+        deliveries_per_order=consumed / orders,
+        mean_body_bytes=mean_body,
+        cpu_s=cpu,
+        handlers=handlers,
+        parked=parked,
+    )
+
+
+def _result(
+    field: SimulatedField,
+    orders: int,
+    seconds: float,
+    *,
+    published: int,
+    settings: Settings,
+    **measured: Any,
+) -> HubResult:
+    """The figures both modes derive alike from the field's counts and the outbox."""
+    messages = field.stats.published + published
     lat = field.stats.step_latencies_s
     return HubResult(
         orders=orders,
@@ -273,14 +296,10 @@ async def run_hub(
         messages_per_s=messages / seconds,
         commands_per_order=field.stats.published / orders,
         published_per_order=published / orders,
-        deliveries_per_order=consumed / orders,
-        mean_body_bytes=mean_body,
         step_p50_ms=percentile_ms(lat, 0.50),
         step_p99_ms=percentile_ms(lat, 0.99),
         database=settings.resolved_database_url.split(":", 1)[0],
-        cpu_s=cpu,
-        handlers=handlers,
-        parked=parked,
+        **measured,
     )
 
 
@@ -351,23 +370,14 @@ async def run_hub_processes(
             await asyncio.to_thread(proc.wait, 60)
             await hub.db.dispose()
             await db.dispose()
-    seconds = ended - started
-    messages = field.stats.published + int(published or 0)
-    lat = field.stats.step_latencies_s
-    return HubResult(
-        orders=orders,
-        completed=field.stats.archived_seen,
-        messages=messages,
-        seconds=seconds,
-        orders_per_s=field.stats.archived_seen / seconds,
-        messages_per_s=messages / seconds,
-        commands_per_order=field.stats.published / orders,
-        published_per_order=(published or 0) / orders,
+    return _result(
+        field,
+        orders,
+        ended - started,
+        published=int(published or 0),
+        settings=settings,
         deliveries_per_order=float("nan"),  # counted inside the workers; see the in-process run
         mean_body_bytes=mean_body,
-        step_p50_ms=percentile_ms(lat, 0.50),
-        step_p99_ms=percentile_ms(lat, 0.99),
-        database=settings.resolved_database_url.split(":", 1)[0],
         cpu_s=field_cpu + worker_cpu,
         handlers={},
         processes=processes,

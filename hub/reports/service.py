@@ -197,12 +197,7 @@ class ReportService:
     async def _signable(self, report: ReportVersion) -> ReportRecord:
         """The stored row of `report`, if it is still the latest version with current data."""
         data, current = await self._current(report.order_id, self.lang)
-        async with self._uow.read() as uow:
-            row = await uow.reports.find(report.order_id, report.version)
-        if row is None:
-            raise NotFound(f"order {report.order_id} has no report v{report.version}")
-        if row.sha256 != report.sha256:
-            raise TamperedReport(f"report v{report.version} of {report.order_id} has another hash")
+        row = await self._recorded_row(report)
         if current is None or current.version != row.version:
             raise StaleReport(
                 f"report v{row.version} of {report.order_id} is not the latest "

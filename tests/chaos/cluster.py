@@ -112,6 +112,12 @@ class RabbitCluster:
 
     async def work_queues(self, prefix: str) -> dict[str, tuple[int, int, int]]:
         """The hub's work queues of `prefix`: name → (ready, unacked, consumers)."""
+        queues = await self.all_queues(prefix)
+        return {name: counts for name, counts in queues.items() if is_work_queue(prefix, name)}
+
+    async def all_queues(self, prefix: str) -> dict[str, tuple[int, int, int]]:
+        """Every queue of `prefix` (work, parking, retry, the field's): name → (ready, unacked,
+        consumers)."""
         out = await asyncio.to_thread(
             self.ctl,
             self.alive()[0],
@@ -123,27 +129,8 @@ class RabbitCluster:
             "messages_unacknowledged",
             "consumers",
         )
-        queues = {}
-        for line in out.splitlines():
-            name, ready, unacked, consumers = line.split("\t")
-            if is_work_queue(prefix, name):
-                queues[name] = (int(ready), int(unacked), int(consumers))
-        return queues
-
-    async def all_queues(self, prefix: str) -> dict[str, tuple[int, int]]:
-        """Every queue of `prefix` (work, parking, retry, the field's): name → (ready, unacked)."""
-        out = await asyncio.to_thread(
-            self.ctl,
-            self.alive()[0],
-            "-q",
-            "list_queues",
-            "--no-table-headers",
-            "name",
-            "messages_ready",
-            "messages_unacknowledged",
-        )
         rows = (line.split("\t") for line in out.splitlines())
-        return {n: (int(r), int(u)) for n, r, u in rows if n.startswith(prefix)}
+        return {n: (int(r), int(u), int(c)) for n, r, u, c in rows if n.startswith(prefix)}
 
     def replicas(self, prefix: str) -> dict[str, str]:
         """Quorum queues of `prefix`: name → their members, as the cluster lists them."""

@@ -102,7 +102,9 @@ async def _in_flight(cluster: RabbitCluster, prefix: str) -> int:
 async def _drained(cluster: RabbitCluster, prefix: str) -> bool:
     """Every queue of the prefix at 0 ready, 0 unacked, in two listings a stats interval apart."""
     for _ in range(2):
-        if any(ready or unacked for ready, unacked in (await cluster.all_queues(prefix)).values()):
+        if any(
+            ready or unacked for ready, unacked, _ in (await cluster.all_queues(prefix)).values()
+        ):
             return False
         await asyncio.sleep(STATS_INTERVAL_S)
     return True
