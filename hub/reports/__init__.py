@@ -12,9 +12,10 @@ Contract for the signing pages (keep these names and signatures stable):
   is a recorded version, latest or not.
 * `ReportService.render_signed(report, *, signature_png, signer_name, audit, signed_at=None,
   latest_only=True) -> SignedReport`
-  re-renders exactly the data of `report` with the signature image in its signature block and
-  an audit page (`AuditEvent`s with UTC time, IP, user agent, and the SHA-256 of the viewed
-  report); `signed_at` is the time printed (the acceptance of the signature), and
+  stamps the stored PDF of `report` (`hub.reports.stamp`): its pages unchanged, the signer,
+  time and signature image laid over its signature block, then an audit page (`AuditEvent`s
+  with UTC time, IP, user agent, and the SHA-256 of the viewed report); a report whose block
+  cannot be located is rendered again whole from the same data. `signed_at` is the time printed (the acceptance of the signature), and
   `latest_only=False` skips the staleness checks below (the worker rendering a signature
   accepted while its version was the latest). Raises `StaleReport` if `report` is no longer
   the latest (or its data changed),

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from hub.reports import i18n
 from hub.reports.content import clip
 from hub.reports.model import AuditEvent
+from hub.reports.stamp import SignatureLayout
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_AUDIT_EVENTS = 200
@@ -69,6 +70,28 @@ def build_html(
         signature=_signature(signature, zone),
         audit=_audit(audit, lang),
         ms=_ms,
+    )
+
+
+def build_layer_html(
+    data: dict[str, Any],
+    *,
+    version: int,
+    layout: SignatureLayout,
+    signature: SignatureBlock,
+    audit: tuple[str, list[AuditEvent]],
+) -> str:
+    """The signing layer of a rendered report (`hub.reports.stamp`): signer, time and
+    signature where `layout` says the block is, then the audit trail."""
+    lang = data["lang"]
+    return _env.get_template("stamp.html.j2").render(
+        lang=lang,
+        t=i18n.labels(lang),
+        order_id=data["order"]["order_id"],
+        version=version,
+        layout=layout,
+        signature=_signature(signature, ZoneInfo(data["timezone"])),
+        audit=_audit(audit, lang),
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.errors import DomainError
+from hub.reports.stamp import SignatureLayout
 
 
 class InvalidSignature(DomainError):
@@ -55,6 +56,18 @@ class FetchRecord:
     url: str
     allowed: bool
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StampJob:
+    """A render-pool job: render the signing layer and lay it over the report's PDF."""
+
+    report_pdf: bytes
+    layer_html: str
+    layout: SignatureLayout
+
+
+RenderJob = str | StampJob  # report HTML to render whole, or a report to stamp
 
 
 def sha256_hex(data: bytes) -> str:

@@ -1,6 +1,6 @@
 """A small pool of render processes with a hard time limit per render.
 
-    render(html) ─▶ idle worker ─▶ answer within the limit ─▶ worker back to the pool
+    render(job)  ─▶ idle worker ─▶ answer within the limit ─▶ worker back to the pool
                                 ├─ no answer in time ──────▶ worker killed, replaced; the
                                 │                            render raises ReportRenderFailed
                                 └─ its memory peaked past max_rss_mb ─▶ answer kept, worker
@@ -28,7 +28,7 @@ import structlog
 
 from hub.errors import ReportRenderFailed
 from hub.reports.frames import HEADER, encode
-from hub.reports.model import FetchRecord
+from hub.reports.model import FetchRecord, RenderJob
 
 log = structlog.get_logger(__name__)
 
@@ -105,7 +105,8 @@ class _Worker:
 
 
 class RenderPool:
-    """`await pool.render(html)`; at most `workers` renders run at once.
+    """`await pool.render(job)`, a job being report HTML or a `StampJob`; at most `workers`
+    renders run at once.
 
     `memory_mb` is each worker's address-space limit (a render past it fails);
     `max_rss_mb` the resident memory past which a worker is replaced after its render.
@@ -137,13 +138,13 @@ class RenderPool:
         missing = self.workers - len(self._idle)
         self._idle += await asyncio.gather(*(_Worker.spawn(self.memory_mb) for _ in range(missing)))
 
-    async def render(self, html: str) -> RenderResult:
+    async def render(self, job: RenderJob) -> RenderResult:
         if not self.enabled:
             raise ReportRenderFailed("this process does not render reports; a worker does")
         async with self._slots:
             worker = self._idle.pop() if self._idle else await _Worker.spawn(self.memory_mb)
             try:
-                result = await self._run(worker, html)
+                result = await self._run(worker, job)
             except _WorkerError as exc:
                 await self._keep_or_retire(worker, exc.peak_rss_mb)  # it answered: healthy
                 raise
@@ -165,10 +166,10 @@ class RenderPool:
         idle, self._idle = self._idle, []
         await asyncio.gather(*(w.stop() for w in idle), return_exceptions=True)
 
-    async def _run(self, worker: _Worker, html: str) -> RenderResult:
+    async def _run(self, worker: _Worker, job: RenderJob) -> RenderResult:
         try:
             async with asyncio.timeout(self.timeout_s):
-                await worker.send(html)
+                await worker.send(job)
                 answer = await worker.receive()
         except TimeoutError:
             self.killed += 1

@@ -16,16 +16,19 @@ from hub.content_store import ContentStore
 from hub.errors import ConcurrencyConflict, NotFound, StaleReport, TamperedReport
 from hub.ports import ReportRecord, UnitOfWorkFactory
 from hub.reports.content import data_hash, gather
-from hub.reports.html import SignatureBlock, build_html
+from hub.reports.html import SignatureBlock, build_html, build_layer_html
 from hub.reports.model import (
     AuditEvent,
     FetchRecord,
+    RenderJob,
     ReportVersion,
     SignedReport,
+    StampJob,
     verify,
 )
 from hub.reports.pool import RenderPool
 from hub.reports.signature import check_signature_png, check_signer_name
+from hub.reports.stamp import signature_layout
 from schemas.v1 import ReportRendered
 
 log = structlog.get_logger(__name__)
@@ -122,22 +125,35 @@ class ReportService:
     ) -> SignedReport:
         """A signed copy of `report`: signature image in its block, plus an audit page.
 
+        The stored PDF is stamped (`hub.reports.stamp`): its pages stay as the customer viewed
+        them, with name, time and signature laid over the empty block and the audit trail
+        appended; a report rendered before its block could be located is rendered again whole.
         `signed_at` is the time printed in the block (default: now); `latest_only=False`
-        renders a version that was the latest when its signature was accepted, even if data
+        signs a version that was the latest when its signature was accepted, even if data
         arrived since (the signature is for what the customer viewed)."""
         signer_name = check_signer_name(signer_name)
         await asyncio.to_thread(check_signature_png, signature_png)
         row = await (self._signable(report) if latest_only else self._recorded_row(report))
-        await self.store.read_verified(report.sha256)
-        html = build_html(
-            row.data,
-            version=row.version,
-            generated_at=row.created_at,
-            pictures=await self._pictures_of(row.data),
-            signature=SignatureBlock(signer_name, signed_at or self._clock(), signature_png),
-            audit=(report.sha256, sorted(audit, key=lambda e: e.at)),
-        )
-        sha256, path = await self.store.put(await self._render(html))
+        viewed = await self.store.read_verified(report.sha256)
+        block = SignatureBlock(signer_name, signed_at or self._clock(), signature_png)
+        trail = (report.sha256, sorted(audit, key=lambda e: e.at))
+        layout = await asyncio.to_thread(signature_layout, viewed)
+        job: RenderJob
+        if layout is None:
+            job = build_html(
+                row.data,
+                version=row.version,
+                generated_at=row.created_at,
+                pictures=await self._pictures_of(row.data),
+                signature=block,
+                audit=trail,
+            )
+        else:
+            layer = build_layer_html(
+                row.data, version=row.version, layout=layout, signature=block, audit=trail
+            )
+            job = StampJob(report_pdf=viewed, layer_html=layer, layout=layout)
+        sha256, path = await self.store.put(await self._render(job))
         log.info("signed report rendered", order_id=report.order_id, version=report.version)
         return SignedReport(order_id=report.order_id, version=row.version, sha256=sha256, path=path)
 
@@ -219,8 +235,8 @@ class ReportService:
                 log.warning("report picture missing or changed; left out", sha256=sha256[:12])
         return found
 
-    async def _render(self, html: str) -> bytes:
-        result = await self.pool.render(html)
+    async def _render(self, job: RenderJob) -> bytes:
+        result = await self.pool.render(job)
         self.fetch_ledger.extend(result.fetches)
         refused = [f.url for f in result.fetches if not f.allowed]
         if refused:

@@ -21,7 +21,8 @@ import time
 
 from hub.reports import worker_memory
 from hub.reports.frames import read_frame, write_frame
-from hub.reports.model import FetchRecord
+from hub.reports.model import FetchRecord, RenderJob, StampJob
+from hub.reports.stamp import stamp
 
 EMBEDDED_FILES = b"/EmbeddedFiles"
 
@@ -40,6 +41,18 @@ def render_html(html: str) -> tuple[bytes, list[FetchRecord], float]:
     return pdf, fetcher.ledger, time.perf_counter() - started
 
 
+def run_job(job: RenderJob) -> tuple[bytes, list[FetchRecord], float]:
+    """Render report HTML, or render a signing layer and stamp it onto its report."""
+    if not isinstance(job, StampJob):
+        return render_html(job)
+    started = time.perf_counter()
+    layer, fetches, _ = render_html(job.layer_html)
+    pdf = stamp(job.report_pdf, layer, job.layout)
+    if EMBEDDED_FILES in pdf:
+        raise RuntimeError("a report must not embed files")
+    return pdf, fetches, time.perf_counter() - started
+
+
 def serve(memory_mb: int) -> None:
     """Render jobs from stdin until it closes; answers on the real stdout."""
     answers = os.fdopen(os.dup(1), "wb")
@@ -55,20 +68,20 @@ def serve(memory_mb: int) -> None:
     write_frame(answers, "ready")
     while True:
         try:
-            html = read_frame(jobs)
+            job = read_frame(jobs)
         except EOFError:
             return
-        if html is None:
+        if job is None:
             return
-        write_frame(answers, _answer(html, memory_mb))
+        write_frame(answers, _answer(job, memory_mb))
         worker_memory.release()  # between jobs: the caller already has its answer
 
 
-def _answer(html: str, memory_mb: int) -> tuple[object, ...]:
+def _answer(job: RenderJob, memory_mb: int) -> tuple[object, ...]:
     """One job's answer frame; the peak is this render's (the high-water mark is reset)."""
     worker_memory.reset_peak()
     try:
-        pdf, fetches, seconds = render_html(html)
+        pdf, fetches, seconds = run_job(job)
     except MemoryError:
         return ("error", "MemoryError", f"render exceeded {memory_mb} MB", worker_memory.peak_mb())
     except Exception as exc:

@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from hub.bootstrap import Hub
 from hub.errors import StaleReport, TamperedReport
 from hub.reports import AuditEvent, InvalidSignature, verify
+from hub.reports.stamp import signature_layout
 from schemas.v1 import CreateWorkOrder
 from tests import delivery_factories as df
 from tests import factories
@@ -114,9 +116,33 @@ async def test_the_signed_copy_has_the_signature_and_an_audit_page(hub: Hub) -> 
     assert page_count(pdf) == page_count(report.path.read_bytes()) + 1
     for expected in ("签署审计记录", report.sha256, "203.0.113.7", "iPhone", "客户签字", "张伟"):
         assert expected in text, expected
+    viewed, kept = PdfReader(report.path), PdfReader(signed.path)
+    for page, original in enumerate(viewed.pages):  # stamped, not laid out again
+        assert (original.extract_text() or "x") in (kept.pages[page].extract_text() or "")
+    layout = signature_layout(report.path.read_bytes())
+    assert layout is not None
+    assert "张伟" in (kept.pages[layout.page_index].extract_text() or "")
+    assert signature_layout(b"%PDF-1.7 not really") is None
     assert verify(pdf, signed.sha256)
     assert not verify(pdf[:-2] + b"\x00\x00", signed.sha256)
     assert signed.path == hub.reports.path_for(signed.sha256)
+
+
+async def test_a_report_rendered_before_its_block_could_be_located_is_signed_by_a_full_render(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.reports import service
+
+    monkeypatch.setattr(service, "signature_layout", lambda _: None)  # as for an older PDF
+    await _ready(hub, "WO-REP-6B")
+    report = await hub.reports.render_if_changed("WO-REP-6B")
+    signed = await _sign(hub, report)
+    pdf = signed.path.read_bytes()
+    text = pdf_text(pdf)
+    assert page_count(pdf) == page_count(report.path.read_bytes()) + 1
+    for expected in ("签署审计记录", report.sha256, "张伟"):
+        assert expected in text, expected
+    assert "（待签字）" not in text  # the block itself was rendered with the signature
 
 
 @pytest.mark.parametrize(
