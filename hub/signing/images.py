@@ -100,8 +100,9 @@ def _rasterize(pdf_path: Path) -> list[Image.Image]:
 
 
 def _png(image: Image.Image) -> bytes:
+    """zlib's default level: 0.04 s a page against 0.15 s for `optimize=True`, 2 % larger."""
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
