@@ -61,7 +61,7 @@ from hub.db.tables import billing_starts, outbox  # noqa: E402
 from hub.runtime import Runtime  # noqa: E402
 from tests.integration.signing_support import (  # noqa: E402
     BASE_URL,
-    TECH,
+    SIGN,
     client_for,
     link_id_of,
     link_token,
@@ -90,7 +90,7 @@ async def submit_to_billing(hub: Hub, orders: int) -> dict[str, Any]:
             order_id = f"WO-BENCH-SIGN-{n:04d}"
             await order_on_site(client, order_id)
             asked = time.perf_counter()
-            sent = await client.post(f"{TECH}/{order_id}/remote-signing", json={})
+            sent = await client.post(f"{SIGN}/{order_id}/remote-signing", json={})
             technician.append((time.perf_counter() - asked) * 1000)
             assert sent.status_code == 202, sent.text
             token = await link_token(hub, order_id)

@@ -1,8 +1,9 @@
 """The client side of identities: send each request as whoever owns its path.
 
 For the simulated field app, benchmarks and tests, which act as many callers at once: the
-technician named in `/api/v1/technicians/{id}/…` signs in with their own token, other paths
-with the token of the role given for their prefix. Tokens come from `issue` once per caller.
+technician named in `/api/v1/technicians/{id}/…` (or `/api/v2/…`) signs in with their own
+token, other paths with the token of the role given for their prefix. Tokens come from
+`issue` once per caller.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import httpx
 from hub.identity.roles import Role
 
 Issue = Callable[[Role, str | None], Awaitable[str]]
-_TECHNICIAN_PATH = re.compile(r"^/api/v1/technicians/([^/]+)/")
+_TECHNICIAN_PATH = re.compile(r"^/api/v[12]/technicians/([^/]+)/")
 
 
 class TokensByCaller(httpx.Auth):

@@ -15,10 +15,10 @@ Contract for the signing pages (keep these names and signatures stable):
   stamps the stored PDF of `report` (`hub.reports.stamp`): its pages unchanged, the signer,
   time and signature image laid over its signature block, then an audit page (`AuditEvent`s
   with UTC time, IP, user agent, and the SHA-256 of the viewed report); a report whose block
-  cannot be located is rendered again whole from the same data. `signed_at` is the time printed (the acceptance of the signature), and
-  `latest_only=False` skips the staleness checks below (the worker rendering a signature
-  accepted while its version was the latest). Raises `StaleReport` if `report` is no longer
-  the latest (or its data changed),
+  cannot be located is rendered again whole from the same data. `signed_at` is the time
+  printed (the acceptance of the signature), and `latest_only=False` skips the staleness
+  checks below (the worker rendering a signature accepted while its version was the latest).
+  Raises `StaleReport` if `report` is no longer the latest (or its data changed),
   `TamperedReport` if its stored file no longer matches its hash, `InvalidSignature` if the
   image is empty or not a PNG. Returns `SignedReport(order_id, version, sha256, path)`.
 * `verify(pdf_bytes, expected_sha256) -> bool` compares in constant time.

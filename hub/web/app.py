@@ -19,6 +19,7 @@ from hub.web import (
     ops,
     signing,
     signing_api,
+    signing_api_v1,
     staff_pages,
     technician,
     test_results,
@@ -98,7 +99,14 @@ TAGS = [
     },
     {
         "name": "signing",
-        "description": "The delivery report's signature: SMS link, on site, verify a PDF.",
+        "description": "The delivery report's signature: SMS link, on site, verify a PDF. "
+        "The field app's routes are `/api/v2/...`: they never wait for a render (202 "
+        "`preparing`, then ask again).",
+    },
+    {
+        "name": "signing (v1, deprecated)",
+        "description": "The field app's signing routes as they answered before v2: each waits "
+        "(up to 20 s) for the worker to render, then answers as v1 did. Use `/api/v2/...`.",
     },
 ]
 
@@ -129,7 +137,12 @@ def create_app(
     install_error_handlers(app)
     hardening.install(app, services.settings)
     webhooks = twilio_webhook_router()  # answers 404 unless Twilio is configured
-    signing_routers = (signing.router, signing_api.technician_router, signing_api.verify_router)
+    signing_routers = (
+        signing.router,
+        signing_api.technician_router,
+        signing_api_v1.router,
+        signing_api.verify_router,
+    )
     routers = (
         technician.router,
         test_results.router,

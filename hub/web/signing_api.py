@@ -1,4 +1,10 @@
-"""Signing for the field app (send the link, sign on site) and the public PDF check."""
+"""Signing for the field app (send the link, sign on site), version 2, and the public PDF check.
+
+Version 2 never waits for a render (issue #11): a report whose data changed answers 202
+`preparing` while a worker renders it, and an on-site signature is accepted with 202 while a
+worker renders the signed PDF. Version 1 (`hub.web.signing_api_v1`, deprecated) keeps its
+old answers by waiting for the worker.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ from hub.web.signing import context_of
 from schemas.v1.common import single_line
 
 technician_router = APIRouter(
-    prefix="/api/v1/technicians/{technician_id}/orders/{order_id}",
+    prefix="/api/v2/technicians/{technician_id}/orders/{order_id}",
     tags=["signing"],
     dependencies=[Depends(authenticated_technician)],
     responses={
@@ -274,8 +280,16 @@ async def sign_on_site(
 
     Accepted at once (202, `state: preparing`); a worker renders the signed PDF, then
     `GET …/signature` says `signed` with its SHA-256 (usually within a second or two)."""
+    record = await record_on_site_signature(signing, request, order_id, body)
+    return signature_state_of(order_id, record)
+
+
+async def record_on_site_signature(
+    signing: SigningDep, request: Request, order_id: str, body: OnSiteSignature
+) -> SignatureRecord:
+    """Accept the signature (code checked, exactly once); the use case's refusals as HTTP."""
     try:
-        record = await signing.sign_on_site(
+        return await signing.sign_on_site(
             order_id,
             version=body.report_version,
             sha256=body.report_sha256,
@@ -293,16 +307,15 @@ async def sign_on_site(
             status.HTTP_403_FORBIDDEN,
             f"the code is not right ({exc.reason}); {exc.remaining} tries left",
         ) from exc
-    return _state(order_id, record)
 
 
 @technician_router.get("/signature", summary="Signature state")
 async def signature_state(signing: SigningDep, order_id: AssignedOrder) -> SignatureState:
     """Whether the order's delivery report is signed, on which channel and for which version."""
-    return _state(order_id, await signing.records.signature(order_id))
+    return signature_state_of(order_id, await signing.records.signature(order_id))
 
 
-def _state(order_id: str, record: SignatureRecord | None) -> SignatureState:
+def signature_state_of(order_id: str, record: SignatureRecord | None) -> SignatureState:
     if record is None:
         return SignatureState(order_id=order_id, signed=False)
     if record.status != "signed":

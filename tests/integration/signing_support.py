@@ -32,6 +32,7 @@ from tests.helpers import callers, eventually, web_app
 BASE_URL = "https://sign.hub.example.cn"
 ORDERS = "/api/v1/work-orders"
 TECH = "/api/v1/technicians/T001/orders"
+SIGN = "/api/v2/technicians/T001/orders"  # the field app's signing routes (v2)
 ON_SITE = {"position": {"lat": factories.SITE.lat, "lon": factories.SITE.lon}}
 LINK = re.compile(re.escape(BASE_URL) + r"/s/([A-Za-z0-9_-]{43})")
 CODE = re.compile(r"验证码 (\d{6})")
@@ -69,7 +70,7 @@ async def order_on_site(client: httpx.AsyncClient, order_id: str) -> None:
 async def send_link(client: httpx.AsyncClient, order_id: str, *, reissue: bool = False) -> dict:  # type: ignore[type-arg]
     """The technician's "send for signing"; if the answer is `preparing` (the worker renders,
     then texts the link), the worker's part is done here for a hub that is not started."""
-    response = await client.post(f"{TECH}/{order_id}/remote-signing", json={"reissue": reissue})
+    response = await client.post(f"{SIGN}/{order_id}/remote-signing", json={"reissue": reissue})
     assert response.status_code == 202, response.text
     body = response.json()
     if body["status"] == "preparing" and isinstance(client, HubClient):
@@ -91,7 +92,7 @@ async def when_ready(hub: Hub, call: Callable[[], Awaitable[httpx.Response]]) ->
 
 async def report_when_ready(hub: Hub, client: httpx.AsyncClient, order_id: str) -> dict:  # type: ignore[type-arg]
     """The field app's GET …/report, once the report is rendered."""
-    answer = await when_ready(hub, lambda: client.get(f"{TECH}/{order_id}/report"))
+    answer = await when_ready(hub, lambda: client.get(f"{SIGN}/{order_id}/report"))
     assert answer.status_code == 200, answer.text
     return answer.json()  # type: ignore[no-any-return]
 

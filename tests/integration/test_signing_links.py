@@ -26,7 +26,7 @@ from tests.helpers import eventually
 from tests.integration.signing_support import (
     BASE_URL,
     LINK,
-    TECH,
+    SIGN,
     Clock,
     Customer,
     audit_kinds,
@@ -246,7 +246,7 @@ async def test_s1_link_url_comes_from_the_configured_base_url_not_the_host_heade
         await order_on_site(client, "WO-S1-H")
         await report_when_ready(quiet_hub, client, "WO-S1-H")
         response = await client.post(
-            f"{TECH}/WO-S1-H/remote-signing",
+            f"{SIGN}/WO-S1-H/remote-signing",
             json={},
             headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
         )

@@ -27,7 +27,7 @@ from tests.helpers import callers, eventually, publish
 from tests.integration.signing_support import (
     CODE,
     LINK,
-    TECH,
+    SIGN,
     Customer,
     latest_code,
     link_id_of,
@@ -164,8 +164,8 @@ async def _inject_failures(hub: Hub, client: httpx.AsyncClient) -> None:
         persist=True,
     )
     await client.get("/s/not-a-token%0d%0aFORGED log line")
-    await client.post(f"{TECH}/WO-S8-UNKNOWN/remote-signing", json={})
-    await client.post(f"{TECH}/WO-S8-000/remote-signing", json={"reissue": "yes" + phone})
+    await client.post(f"{SIGN}/WO-S8-UNKNOWN/remote-signing", json={})
+    await client.post(f"{SIGN}/WO-S8-000/remote-signing", json={"reissue": "yes" + phone})
 
 
 async def _parked_headers(hub: Hub, consumer: str) -> list[str]:

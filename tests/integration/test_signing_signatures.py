@@ -16,6 +16,7 @@ from schemas.v1 import RenderSignedReport
 from tests import delivery_factories as df
 from tests.integration.signing_support import (
     BASE_URL,
+    SIGN,
     TECH,
     Customer,
     audit_kinds,
@@ -241,7 +242,7 @@ async def test_on_site_the_customer_confirms_with_a_code_then_signs_on_the_phone
     async with client_for(quiet_hub) as technician:
         await order_on_site(technician, "WO-ONSITE")
         opened = await when_ready(
-            quiet_hub, lambda: technician.post(f"{TECH}/WO-ONSITE/on-site-signing")
+            quiet_hub, lambda: technician.post(f"{SIGN}/WO-ONSITE/on-site-signing")
         )
         assert opened.status_code == 200, opened.text
         url = opened.json()["url"]
@@ -257,10 +258,10 @@ async def test_on_site_the_customer_confirms_with_a_code_then_signs_on_the_phone
         version, sha256 = report_of(report.text)
         signed = await customer.sign(version=version, sha256=sha256)
         assert signed.status_code == 202, signed.text
-        preparing = (await technician.get(f"{TECH}/WO-ONSITE/signature")).json()
+        preparing = (await technician.get(f"{SIGN}/WO-ONSITE/signature")).json()
         await run_worker(quiet_hub, RenderSignedReport)
-        state = (await technician.get(f"{TECH}/WO-ONSITE/signature")).json()
-        remote_after = await technician.post(f"{TECH}/WO-ONSITE/remote-signing", json={})
+        state = (await technician.get(f"{SIGN}/WO-ONSITE/signature")).json()
+        remote_after = await technician.post(f"{SIGN}/WO-ONSITE/remote-signing", json={})
     assert straight_to_report.status_code == 403
     assert (preparing["signed"], preparing["state"]) == (False, "preparing")
     assert state["signed"] is True and state["channel"] == "on_site"
@@ -282,24 +283,24 @@ async def test_on_site_signature_from_the_field_apps_own_pad_is_recorded_once(
             "signature_png": signature_data_url(),
             "code": "000000",
         }
-        without_code = await technician.post(f"{TECH}/WO-ONSITE-API/signature", json=body)
-        sent = await technician.post(f"{TECH}/WO-ONSITE-API/signature/code")
+        without_code = await technician.post(f"{SIGN}/WO-ONSITE-API/signature", json=body)
+        sent = await technician.post(f"{SIGN}/WO-ONSITE-API/signature/code")
         link_id = await link_id_of(quiet_hub, "WO-ONSITE-API", channel="on_site")
         code = await latest_code(quiet_hub, link_id)
         wrong = "111111" if code != "111111" else "222222"
         wrong_code = await technician.post(
-            f"{TECH}/WO-ONSITE-API/signature", json={**body, "code": wrong}
+            f"{SIGN}/WO-ONSITE-API/signature", json={**body, "code": wrong}
         )
         body["code"] = code
         empty = await technician.post(
-            f"{TECH}/WO-ONSITE-API/signature",
+            f"{SIGN}/WO-ONSITE-API/signature",
             json={**body, "signature_png": signature_data_url(blank=True)},
         )
         answers = await asyncio.gather(
-            *(technician.post(f"{TECH}/WO-ONSITE-API/signature", json=body) for _ in range(5))
+            *(technician.post(f"{SIGN}/WO-ONSITE-API/signature", json=body) for _ in range(5))
         )
         stale = await technician.post(
-            f"{TECH}/WO-ONSITE-API/signature", json={**body, "report_sha256": "f" * 64}
+            f"{SIGN}/WO-ONSITE-API/signature", json={**body, "report_sha256": "f" * 64}
         )
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert without_code.status_code == 403, "no code was texted: the technician cannot sign"

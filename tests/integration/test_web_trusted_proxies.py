@@ -19,7 +19,7 @@ from hub.cli.web_app import uvicorn_config
 from hub.config import Settings, SettingsError, load_settings
 from tests.fakes.standin_oracles import close_standins
 from tests.helpers import eventually
-from tests.integration.signing_support import TECH, order_on_site
+from tests.integration.signing_support import SIGN, order_on_site
 from tests.web_process import WebProcess
 
 pytestmark = pytest.mark.integration
@@ -48,7 +48,7 @@ async def audited_ip(client: httpx.AsyncClient, data_dir: Path, forwarded_for: s
     """The IP the audit trail records for a customer opening an on-site signing link."""
     await order_on_site(client, "WO-PROXY-1")
     await render_report(data_dir, "WO-PROXY-1")  # a worker's part: the web process renders nothing
-    opened = await client.post(f"{TECH}/WO-PROXY-1/on-site-signing")
+    opened = await client.post(f"{SIGN}/WO-PROXY-1/on-site-signing")
     assert opened.status_code == 200, opened.text
     path = "/s/" + opened.json()["url"].split("/s/", 1)[1]
     page = await client.get(path, headers={"X-Forwarded-For": forwarded_for})

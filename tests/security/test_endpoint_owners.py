@@ -59,7 +59,10 @@ OWNERS: dict[tuple[str, str], set[Role] | str] = {
     ("GET", "/docs"): STAFF,
     ("GET", "/openapi.json"): STAFF,
 }
-TECHNICIAN_PREFIX = "/api/v1/technicians/{technician_id}/"
+TECHNICIAN_PREFIXES = (
+    "/api/v1/technicians/{technician_id}/",
+    "/api/v2/technicians/{technician_id}/",
+)
 # Open to anyone: probes, the landing and sign-in pages, static assets; the customer's pages
 # under /s/ (signing) and /v/ (the visit) carry their own unguessable link token, the Twilio
 # webhook its signature.
@@ -103,7 +106,7 @@ def concrete(path: str) -> str:
 
 
 def owned(method: str, path: str) -> set[Role] | str | None:
-    if path.startswith(TECHNICIAN_PREFIX):
+    if path.startswith(TECHNICIAN_PREFIXES):
         return SELF
     return OWNERS.get((method, path))
 

@@ -19,6 +19,7 @@ from tests import factories
 from tests.integration.signing_support import (
     ON_SITE,
     ORDERS,
+    SIGN,
     TECH,
     client_for,
     count,
@@ -57,11 +58,11 @@ async def test_an_anonymous_client_cannot_forge_a_signature_or_start_billing(
     await order_on_site(staff, "WO-F1")
     await staff.post(f"{TECH}/WO-F1/complete", json={"note": "done"})
     forged = await anonymous.post(
-        f"{TECH}/WO-F1/signature",
+        f"{SIGN}/WO-F1/signature",
         json={"report_version": 1, "report_sha256": "0" * 64, "signature_png": "iVBORw0KGgo="},
     )
     gateway = await anonymous.post(
-        f"{TECH}/WO-F1/signature",
+        f"{SIGN}/WO-F1/signature",
         json={"report_version": 1, "report_sha256": "0" * 64, "signature_png": "iVBORw0KGgo="},
         headers={"Authorization": "Bearer the-old-shared-gateway-token"},
     )
@@ -78,14 +79,14 @@ async def test_a_technicians_own_credential_alone_does_not_sign_without_the_cust
 
     await order_on_site(staff, "WO-F2")
     await staff.post(f"{TECH}/WO-F2/complete", json={"note": "done"})
-    report = await staff.get(f"{TECH}/WO-F2/report")
+    report = await staff.get(f"{SIGN}/WO-F2/report")
     if report.status_code == 200:
         body = report.json()
         version, digest = body["report_version"], body["report_sha256"]
     else:  # the report is still being rendered: the check below does not depend on it
         version, digest = 1, "0" * 64
     signed = await staff.post(
-        f"{TECH}/WO-F2/signature",
+        f"{SIGN}/WO-F2/signature",
         json={"report_version": version, "report_sha256": digest, "signature_png": "iVBORw0KGgo="},
     )
     assert signed.status_code in (400, 403, 409, 422), signed.text
@@ -139,7 +140,7 @@ async def test_orders_cannot_be_hijacked_by_another_technician(
     attempts = [
         await anonymous.post(f"{TECH}/WO-F5/check-in", json=ON_SITE, headers=as_other),
         await anonymous.post(f"{TECH}/WO-F5/complete", json={"note": "x"}, headers=as_other),
-        await anonymous.post(f"{TECH}/WO-F5/remote-signing", json={}, headers=as_other),
+        await anonymous.post(f"{SIGN}/WO-F5/remote-signing", json={}, headers=as_other),
         await anonymous.post(f"{TECH}/WO-F5/return", json={"reason": "x"}, headers=as_other),
         await anonymous.post(
             "/api/v1/work-orders/WO-F5/dispatch",

@@ -67,11 +67,11 @@ async def test_a_link_request_over_the_order_limit_is_429_and_logged(limited_hub
         await report_when_ready(limited_hub, client, "WO-SMS-4")  # so links go out at once
         for _ in range(2):  # two reissued links: the order's 2nd and 3rd SMS
             sent = await client.post(
-                "/api/v1/technicians/T001/orders/WO-SMS-4/remote-signing", json={"reissue": True}
+                "/api/v2/technicians/T001/orders/WO-SMS-4/remote-signing", json={"reissue": True}
             )
             assert sent.status_code == 202, sent.text
         refused = await client.post(
-            "/api/v1/technicians/T001/orders/WO-SMS-4/remote-signing", json={"reissue": True}
+            "/api/v2/technicians/T001/orders/WO-SMS-4/remote-signing", json={"reissue": True}
         )
 
     assert refused.status_code == 429
