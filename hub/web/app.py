@@ -40,7 +40,7 @@ credential: 401 with a `WWW-Authenticate` challenge; the wrong role: 403.
 
 | area | roles |
 |---|---|
-| `/api/v1/technicians/{technician_id}/…`, `/api/v2/…` (signing) | `technician`, only their own id (from the token) |
+| `/api/v1/technicians/{technician_id}/…` (signing: `/api/v2/…`) | `technician`, own id only |
 | `POST /api/v1/work-orders…` (open, dispatch, archive) | `dispatcher`, `support_system` |
 | `GET /api/v1/work-orders/{order_id}` | those, `account_manager`, `supervisor` (masked) |
 | `POST /api/v1/work-orders/{id}/appointment…` (book, move) | `dispatcher`, `support_system` |
