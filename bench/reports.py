@@ -5,7 +5,10 @@ raw: HTML(string=html, url_fetcher=<the hub's deny-by-default fetcher>).write_pd
 hub: ReportService.render_if_changed(order_id) for an order with no report yet: read the order, its
      tests and pictures, build the HTML, render in a pool worker (another process, time limit),
      hash and store the PDF, record the version (and its outbox message) in one transaction
-ratio = hub median latency ÷ raw median latency; then reports/s with 1 and 2 pool workers,
+ratio = hub median latency ÷ raw median latency; then the signing step, both ways the hub can
+do it, alternating per order: stamp the stored PDF (`hub.reports.stamp`: a small layer merged
+with pypdf) or lay the whole signed report out again (the fallback for older PDFs); then
+reports/s with 1 and 2 pool workers,
 rendering M reports of distinct orders concurrently; meanwhile the render workers' resident
 memory is sampled from /proc every 0.5 s (`bench/worker_rss.py`): the largest VmRSS seen, and
 the largest VmHWM (the kernel's high-water mark, which also catches peaks between samples).
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -77,6 +81,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         await upgrade(db)
         await db.dispose()
         latency = await _latency(data_dir, url, args.orders)
+        signing = await _signing(data_dir, url, args.orders)
         throughput = {
             workers: await _throughput(data_dir, url, workers, args.throughput)
             for workers in (1, 2)
@@ -85,6 +90,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         "orders": args.orders,
         "throughput_reports": args.throughput,
         **latency,
+        **signing,
         "reports_per_s": throughput,
         "machine": _machine(),
     }
@@ -125,6 +131,53 @@ async def _latency(data_dir: Path, url: str, orders: int) -> dict[str, Any]:
     }
 
 
+async def _signing(data_dir: Path, url: str, orders: int) -> dict[str, Any]:
+    """The signed copy of one report version, stamped or laid out again (same hub, same pool)."""
+    from datetime import UTC, datetime
+    from unittest import mock
+
+    from hub.reports import AuditEvent
+
+    hub = _hub(data_dir, url, workers=1)
+    audit = [
+        AuditEvent("report_viewed", datetime.now(UTC), "203.0.113.7", "Mozilla/5.0 (iPhone)"),
+        AuditEvent("signed", datetime.now(UTC), "203.0.113.7", "Mozilla/5.0 (iPhone)"),
+    ]
+    times: dict[str, list[float]] = {"stamp": [], "full": []}
+    sizes: dict[str, list[int]] = {"stamp": [], "full": []}
+    try:
+        await hub.reports.pool.start()
+        reports = [
+            await hub.reports.render_if_changed(await _order(hub)) for _ in range(orders + 1)
+        ]
+        for index, report in enumerate(reports):
+            for way in ("stamp", "full") if index % 2 == 0 else ("full", "stamp"):
+                relaid = mock.patch("hub.reports.service.signature_layout", _no_layout)
+                started = time.perf_counter()
+                with relaid if way == "full" else contextlib.nullcontext():
+                    signed = await hub.reports.render_signed(
+                        report, signature_png=df.signature_png(), signer_name="张伟", audit=audit
+                    )
+                if index:  # the first order warms both ways up
+                    times[way].append(time.perf_counter() - started)
+                    sizes[way].append(signed.path.stat().st_size)
+    finally:
+        await hub.reports.close()
+        await hub.db.dispose()
+    stamp, full = statistics.median(times["stamp"]), statistics.median(times["full"])
+    return {
+        "sign_stamp_ms_median": round(stamp * 1000, 1),
+        "sign_full_ms_median": round(full * 1000, 1),
+        "sign_ratio": round(stamp / full, 2),
+        "signed_kb_stamp": round(statistics.median(sizes["stamp"]) / 1024, 1),
+        "signed_kb_full": round(statistics.median(sizes["full"]) / 1024, 1),
+    }
+
+
+def _no_layout(_: bytes) -> None:
+    return None  # as for a PDF rendered before the signature block had ids
+
+
 async def _throughput(data_dir: Path, url: str, workers: int, count: int) -> float:
     hub = _hub(data_dir, url, workers=workers)
     try:
@@ -157,7 +210,7 @@ def _hub(data_dir: Path, url: str, *, workers: int) -> Hub:
     settings = Settings(
         database_url=url, data_dir=data_dir, queue_prefix="bench.", report_workers=workers
     )
-    return bootstrap(settings, consumers=False)
+    return bootstrap(settings, consumers=False, renders=True)
 
 
 async def _order(hub: Hub) -> str:
@@ -211,6 +264,15 @@ What one delivery report costs in the hub, against WeasyPrint alone on the same 
 | raw WeasyPrint render | {r["raw_ms_median"]} ms | {r["raw_ms_max"]} ms |
 | hub first render of an order | {r["hub_ms_median"]} ms | {r["hub_ms_max"]} ms |
 | **ratio hub ÷ raw** | **{r["ratio"]}** | |
+
+The signing step (`ReportService.render_signed`, the worker's part of a signature), both ways,
+alternating per order, same hub and pool:
+
+| signed copy | median | PDF size |
+|---|---|---|
+| stamped onto the stored PDF | {r["sign_stamp_ms_median"]} ms | {r["signed_kb_stamp"]} KB |
+| laid out again whole (older PDFs) | {r["sign_full_ms_median"]} ms | {r["signed_kb_full"]} KB |
+| **ratio stamp ÷ full** | **{r["sign_ratio"]}** | |
 
 | pool workers | reports/s ({r["throughput_reports"]} orders rendered concurrently) |
 |---|---|
