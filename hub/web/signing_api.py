@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from hub.domain.signing import CodeLocked, CodeRejected, InvalidSignature
 from hub.domain.work_order import WorkOrder
 from hub.ports import SignatureRecord
+from hub.reports import ReportVersion
 from hub.signing.links import LinkIssued
 from hub.web.auth import VERIFIERS, allow, assigned_order, authenticated_technician
 from hub.web.deps import SigningDep
@@ -92,6 +93,13 @@ class OnSitePage(BaseModel):
     report_version: int
     expires_at: datetime
 
+    @classmethod
+    def of(cls, issued: LinkIssued) -> OnSitePage:
+        assert issued.url is not None  # an on-site link always has its page
+        return cls(
+            url=issued.url, report_version=issued.report_version, expires_at=issued.expires_at
+        )
+
 
 class OnSiteSignature(BaseModel):
     """A signature drawn in the field app's own pad, for the report version it showed."""
@@ -125,6 +133,22 @@ class ReportState(BaseModel):
     report_sha256: str = Field(description="... with this SHA-256")
     created_at: datetime
     pdf_url: str = Field(description="Download the PDF to show it (same credential)")
+
+    @classmethod
+    def of(cls, order_id: str, report: ReportVersion, pdf_url: str) -> ReportState:
+        return cls(
+            order_id=order_id,
+            report_version=report.version,
+            report_sha256=report.sha256,
+            created_at=report.created_at,
+            pdf_url=pdf_url,
+        )
+
+
+def report_pdf(order_id: str, report: ReportVersion) -> FileResponse:
+    """The report version's PDF as a download."""
+    name = f"delivery-report-{order_id}-v{report.version}.pdf"
+    return FileResponse(report.path, media_type="application/pdf", filename=name)
 
 
 class Preparing(BaseModel):
@@ -205,11 +229,7 @@ async def send_for_remote_signing(
 async def open_on_site_signing(signing: SigningDep, order_id: AssignedOrder) -> OnSitePage:
     """A one-off page (30 minutes) with the report and a signature pad for the customer
     (202 `preparing` while a changed report renders)."""
-    issued = await signing.open_on_site(order_id)
-    assert issued.url is not None
-    return OnSitePage(
-        url=issued.url, report_version=issued.report_version, expires_at=issued.expires_at
-    )
+    return OnSitePage.of(await signing.open_on_site(order_id))
 
 
 @technician_router.get(
@@ -221,13 +241,8 @@ async def current_report(
     """The latest report version; 202 `preparing` if the order's data changed since (a worker
     renders the new version: ask again after `Retry-After`)."""
     report = await signing.report_to_sign(order_id)
-    return ReportState(
-        order_id=order_id,
-        report_version=report.version,
-        report_sha256=report.sha256,
-        created_at=report.created_at,
-        pdf_url=str(request.url_for("current_report_pdf", **request.path_params)),
-    )
+    pdf_url = str(request.url_for("current_report_pdf", **request.path_params))
+    return ReportState.of(order_id, report, pdf_url)
 
 
 @technician_router.get(
@@ -239,9 +254,7 @@ async def current_report(
 async def current_report_pdf(signing: SigningDep, order_id: AssignedOrder) -> FileResponse:
     """The PDF of the latest report version (what the customer signs in the app's pad); 202
     `preparing` while a changed report renders."""
-    report = await signing.report_to_sign(order_id)
-    name = f"delivery-report-{order_id}-v{report.version}.pdf"
-    return FileResponse(report.path, media_type="application/pdf", filename=name)
+    return report_pdf(order_id, await signing.report_to_sign(order_id))
 
 
 @technician_router.post(

@@ -41,6 +41,7 @@ from hub.web.signing_api import (
     SignatureState,
     assigned_order_id,
     record_on_site_signature,
+    report_pdf,
     signature_state_of,
 )
 
@@ -112,11 +113,7 @@ async def send_for_remote_signing(
 @router.post("/on-site-signing", summary="Open the signing page on this phone")
 async def open_on_site_signing(signing: SigningDep, order_id: AssignedOrder) -> OnSitePage:
     """A one-off page (30 minutes) with the report and a signature pad for the customer."""
-    issued = await when_ready(lambda: signing.open_on_site(order_id))
-    assert issued.url is not None
-    return OnSitePage(
-        url=issued.url, report_version=issued.report_version, expires_at=issued.expires_at
-    )
+    return OnSitePage.of(await when_ready(lambda: signing.open_on_site(order_id)))
 
 
 @router.get("/report", summary="The report to sign, with its version and hash")
@@ -125,13 +122,8 @@ async def current_report(
 ) -> ReportState:
     """The latest report version (waits while a changed report is rendered)."""
     report = await when_ready(lambda: signing.report_to_sign(order_id))
-    return ReportState(
-        order_id=order_id,
-        report_version=report.version,
-        report_sha256=report.sha256,
-        created_at=report.created_at,
-        pdf_url=str(request.url_for("current_report_pdf_v1", **request.path_params)),
-    )
+    pdf_url = str(request.url_for("current_report_pdf_v1", **request.path_params))
+    return ReportState.of(order_id, report, pdf_url)
 
 
 @router.get(
@@ -143,9 +135,7 @@ async def current_report(
 )
 async def current_report_pdf(signing: SigningDep, order_id: AssignedOrder) -> FileResponse:
     """The PDF of the latest report version (waits while a changed report is rendered)."""
-    report = await when_ready(lambda: signing.report_to_sign(order_id))
-    name = f"delivery-report-{order_id}-v{report.version}.pdf"
-    return FileResponse(report.path, media_type="application/pdf", filename=name)
+    return report_pdf(order_id, await when_ready(lambda: signing.report_to_sign(order_id)))
 
 
 @router.post(
