@@ -1,7 +1,7 @@
 """The simulated delivery: technicians test the line, customers sign the report, or never do.
 
     checked in, nothing to fix ─▶ RecordPingResult + RecordSpeedTest        (AMQP commands)
-    both tests recorded ─┬▶ on site: the field app opens the signing page (HTTP); the customer
+    the tests recorded ──┬▶ on site: the field app opens the signing page (HTTP); the customer
                          │  signs on the technician's phone
                          ├▶ remote: SendSigningLink (AMQP); the customer reads the text, opens
                          │  the link, asks for a code, types it, looks at the report, signs
@@ -10,6 +10,9 @@
 Nobody archives a signed order: the hub completes it, attaches the signed report, archives it and
 starts billing by itself. Which way an order goes is drawn per order from the seed, the same for
 an order reissued after an on-site fix. Signing runs in tasks, so the event consumers stay free.
+
+With a `plan` (a history of exact totals, `simulation.history_plan`), the plan says per order
+which tests run (none, one or both; with none, signing starts at once) and how it gets signed.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 import httpx
 from faststream.rabbit import RabbitRouter
@@ -46,6 +49,7 @@ from simulation.queues import sim_queue, sim_subscriber
 
 Send = Callable[[BaseModel, str], Awaitable[None]]
 Way = Literal["on_site", "remote", "never"]
+TEST_KINDS = ("ping", "speed")
 TEXT_TIMEOUT_S = 120.0  # a text waits for the relay and the SMS consumer, restarts included
 CODE_REQUESTS = 3  # a customer whose code does not come asks again (the hub allows 3 resends)
 CUSTOMERS_AT_ONCE = 16
@@ -67,6 +71,14 @@ class DeliveryStats:
     signed: set[str] = field(default_factory=set)  # orders whose signing went through
 
 
+class VisitPlan(Protocol):
+    """Per order: the tests its technician runs and how its report gets signed."""
+
+    def tests(self, order_id: str) -> frozenset[str]: ...
+
+    def way(self, order_id: str) -> Way: ...
+
+
 @dataclass
 class SimulatedDelivery:
     """Tests and signatures for the orders of a simulated field; `web_url` serves the hub's web."""
@@ -77,6 +89,7 @@ class SimulatedDelivery:
     on_site_rate: float = 0.5
     never_sign_rate: float = 0.05
     auth: httpx.Auth | None = None  # the technicians' credentials (`TokensByCaller`)
+    plan: VisitPlan | None = None  # None: both tests on every order, ways drawn by the rates
     stats: DeliveryStats = field(default_factory=DeliveryStats)
 
     def __post_init__(self) -> None:
@@ -90,16 +103,27 @@ class SimulatedDelivery:
 
     def way(self, order_id: str) -> Way:
         """How the order's report gets signed (an order and its reissues go the same way)."""
+        if self.plan is not None:
+            return self.plan.way(order_id)
         roll = random.Random(f"{self.seed}:{order_id.split('.', 1)[0]}:sign").random()
         if roll < self.on_site_rate:
             return "on_site"
         roll -= self.on_site_rate
         return "never" if roll < self.never_sign_rate else "remote"
 
+    def planned_tests(self, order_id: str) -> frozenset[str]:
+        """The tests run on this order before its report is signed."""
+        return self.plan.tests(order_id) if self.plan is not None else frozenset(TEST_KINDS)
+
     async def run_tests(
         self, order_id: str, technician_id: str, bandwidth_mbps: int, send: Send
     ) -> None:
-        """One-click ping and speed test, as the field app posts them (passing results)."""
+        """One-click ping and speed test, as the field app posts them (passing results); an
+        order planned without tests goes to signing at once."""
+        planned = self.planned_tests(order_id)
+        if not planned:
+            self._start_signing(order_id, technician_id, send)
+            return
         rng = random.Random(f"{self.seed}:{order_id}:tests")
         now = datetime.now(UTC)
         avg = round(rng.uniform(2.0, 12.0), 1)
@@ -135,9 +159,10 @@ class SimulatedDelivery:
             screenshots=[],
             note="一键测速",
         )
-        await send(ping, f"sim:{order_id}:ping")
-        await send(speed, f"sim:{order_id}:speed")
-        self.stats.tests_sent += 2
+        for kind, command in (("ping", ping), ("speed", speed)):
+            if kind in planned:
+                await send(command, f"sim:{order_id}:{kind}")
+                self.stats.tests_sent += 1
 
     def router(self, topology: Topology, send: Send) -> RabbitRouter:
         """Once both tests of an order are recorded, its report gets signed (or not)."""
@@ -173,7 +198,11 @@ class SimulatedDelivery:
     def _tested(self, order_id: str, technician_id: str, kind: str, send: Send) -> None:
         seen = self._tests_seen.setdefault(order_id, set())
         seen.add(kind)
-        if len(seen) < 2 or order_id in self._started:
+        if self.planned_tests(order_id) <= seen:
+            self._start_signing(order_id, technician_id, send)
+
+    def _start_signing(self, order_id: str, technician_id: str, send: Send) -> None:
+        if order_id in self._started:
             return
         self._started.add(order_id)
         task = asyncio.create_task(self._sign(order_id, technician_id, send), name=order_id)
