@@ -200,7 +200,9 @@ class Sampling:
             for pid, role, rss in self.samplers[tree].processes()
         ]
         return {
-            "cpu_s": {k: round(v, 1) for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])},
+            "cpu_s": {
+                k: round(v, 1) for k, v in sorted(cpu.items(), key=lambda kv: -kv[1]) if v >= 0.05
+            },
             "processes": sorted(hub_procs, key=lambda p: -p["peak_rss_mb"]),
         }
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 import random
 from dataclasses import asdict, dataclass
 from functools import cached_property
+from typing import Literal
 
 from simulation.delivery import TEST_KINDS, Way
 from simulation.field import order_index
 
-Fix = str  # "fiber" or "box": what the technician finds bad on the first visit
+Fix = Literal["fiber", "box"]  # what the technician finds bad on the first visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +129,10 @@ class HistoryPlan:
     @cached_property
     def _fixes(self) -> dict[int, Fix]:
         c, dealt = self.counts, self._shuffled("fix")
-        fiber = dict.fromkeys(dealt[: c.fiber_swaps], "fiber")
-        box = dict.fromkeys(dealt[c.fiber_swaps : c.fiber_swaps + c.box_changes], "box")
+        fiber: dict[int, Fix] = dict.fromkeys(dealt[: c.fiber_swaps], "fiber")
+        box: dict[int, Fix] = dict.fromkeys(
+            dealt[c.fiber_swaps : c.fiber_swaps + c.box_changes], "box"
+        )
         return fiber | box
 
     @cached_property
