@@ -38,7 +38,8 @@ class ProcessSampler:
     def sample(self) -> None:
         tick = os.sysconf("SC_CLK_TCK")
         for pid in _tree(self.root):
-            with contextlib.suppress(OSError, IndexError, ValueError):
+            # A process may end between the listing and the reads; a zombie has no VmRSS line.
+            with contextlib.suppress(OSError, IndexError, ValueError, AttributeError):
                 stat = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
                 self._cpu_last[pid] = (int(stat[11]) + int(stat[12])) / tick
                 status = Path(f"/proc/{pid}/status").read_text()
