@@ -382,7 +382,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--render-workers", type=int, help="HUB_REPORT_WORKERS per worker")
     parser.add_argument("--technicians", type=int, help="default: one per 15 orders, ≥ 20")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait at most")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=3 * 3600,
+        help="seconds to wait at most (the seed: ~1.5-2.5 h here)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON line on stdout")
     return parser.parse_args(argv)
 
