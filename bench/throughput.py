@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 import aio_pika
 import structlog
 from faststream.rabbit import RabbitBroker
+from processes import ProcessSampler
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -401,69 +402,6 @@ async def _parked(url: str, hub: Hub) -> dict[str, int]:
                 if count := queue.declaration_result.message_count:
                     found[consumer] = count
     return found
-
-
-class ProcessSampler:
-    """CPU and resident memory of a process tree, sampled every half second (from /proc)."""
-
-    def __init__(self, root: int) -> None:
-        self.root = root
-        self._cpu_start: dict[int, float] = {}
-        self._cpu_last: dict[int, float] = {}
-        self._rss_peak: dict[int, float] = {}
-        self._role: dict[int, str] = {}
-        self.sample()
-        self._cpu_start = dict(self._cpu_last)
-
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(0.5)
-            self.sample()
-
-    def sample(self) -> None:
-        tick = os.sysconf("SC_CLK_TCK")
-        for pid in _tree(self.root):
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
-                self._cpu_last[pid] = (int(stat[11]) + int(stat[12])) / tick
-                status = Path(f"/proc/{pid}/status").read_text()
-                rss_kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-                self._rss_peak[pid] = max(self._rss_peak.get(pid, 0.0), rss_kb / 1024)
-                self._role.setdefault(pid, _role(pid, self.root))
-
-    def cpu_s(self) -> float:
-        self.sample()
-        return sum(cpu - self._cpu_start.get(pid, 0.0) for pid, cpu in self._cpu_last.items())
-
-    def peak_rss_mb(self) -> dict[str, float]:
-        peaks: dict[str, float] = {}
-        for pid, rss in self._rss_peak.items():
-            role = self._role[pid]
-            peaks[role] = max(peaks.get(role, 0.0), rss)
-        return peaks
-
-
-def _tree(root: int) -> list[int]:
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo.extend(int(c) for c in (task / "children").read_text().split())
-    return found
-
-
-def _role(pid: int, root: int) -> str:
-    """What a process of the tree is: the supervisor, a worker, or a render process."""
-    cmdline = (
-        Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    )
-    if "--processes" in cmdline:
-        return "supervisor"
-    if "hub worker" in cmdline or cmdline.rstrip().endswith("hub worker"):
-        return "worker"
-    return "render or other child"
 
 
 async def _drive_until_idle(

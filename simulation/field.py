@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -62,8 +63,7 @@ class FieldStats:
 def customer_phone(order_id: str) -> str:
     """The mobile number of a simulated order's customer: one per order number, so each phone
     gets only its own texts (a reissued order `….R1` keeps its customer)."""
-    index = int(order_id.split(".", 1)[0].rsplit("-", 1)[1])
-    return f"+86139{index % 10**8:08d}"
+    return f"+86139{order_index(order_id) % 10**8:08d}"
 
 
 @dataclass
@@ -81,6 +81,8 @@ class SimulatedField:
     inventory: ResourceInventory | None = None
     problems: SiteProblems | None = None
     delivery: SimulatedDelivery | None = None
+    # Which orders (by index) get resources from the inventory; None: every one.
+    with_resources: Callable[[int], bool] | None = None
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -165,7 +167,7 @@ class SimulatedField:
     async def finish(self, order_id: str, technician_id: str, note: str) -> None:
         """The technician ends the visit: tests for the report to sign, or a plain completion."""
         if self.delivery is not None:
-            bandwidth = self.order(_index(order_id)).bandwidth_mbps
+            bandwidth = self.order(order_index(order_id)).bandwidth_mbps
             await self.delivery.run_tests(order_id, technician_id, bandwidth, self._send)
         else:
             cmd = CompleteWorkOrder(order_id=order_id, technician_id=technician_id, note=note)
@@ -192,7 +194,7 @@ class SimulatedField:
 
     async def create(self, index: int) -> CreateWorkOrder:
         order = self.order(index)
-        if self.inventory is not None:
+        if self.inventory is not None and (self.with_resources or _every)(index):
             try:
                 resources = await self.inventory.allocate(
                     order.order_id,
@@ -254,9 +256,13 @@ class SimulatedField:
         )
 
     def _site(self, order_id: str) -> Coordinates:
-        return self.order(_index(order_id)).install_address.coordinates
+        return self.order(order_index(order_id)).install_address.coordinates
 
 
-def _index(order_id: str) -> int:
+def _every(index: int) -> bool:
+    return True
+
+
+def order_index(order_id: str) -> int:
     """The order's number in its run: "SIM7R1a2b-000042.R1" → 42."""
     return int(order_id.rsplit("-", 1)[1].split(".", maxsplit=1)[0])

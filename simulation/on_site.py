@@ -1,6 +1,7 @@
 """What the simulated technicians do when the fiber or the box on the order is bad on site.
 
-On the first visit of an original order (never of a reissued one), by configurable rates:
+On the first visit of an original order (never of a reissued one), by configurable rates or, in a
+history of exact totals, as its plan says (`choose`; a planned box change is never a return):
 
     bad fiber  ─▶ pick a free fiber of the same cable from the inventory ─▶ SwapFiber
     bad box    ─▶ the nearest box with a free port ─▶ ChangeOpticalBox, or ReturnWorkOrder (退单)
@@ -86,12 +87,17 @@ class SiteProblems:
     bad_fiber_rate: float = 0.0
     bad_box_rate: float = 0.0
     exception_rate: float = 0.0
+    # The problem of each order by id (a plan), instead of the rates.
+    choose: Callable[[str], str | None] | None = None
+    no_box_share: float = NO_BOX_SHARE
     stats: OnSiteStats = field(default_factory=OnSiteStats)
 
     def problem(self, event: TechnicianCheckedIn) -> str | None:
         """`fiber`, `box`, `exception` or None, for the first visit of an original order."""
         if ".R" in event.order_id or event.version != FIRST_VISIT_CHECK_IN_VERSION:
             return None
+        if self.choose is not None:
+            return self.choose(event.order_id)
         roll = random.Random(f"{self.seed}:{event.order_id}:site").random()
         for name, rate in (
             ("fiber", self.bad_fiber_rate),
@@ -208,7 +214,7 @@ class SiteProblems:
             for port in box.free_ports
             if (box.box_id, port) != (current.box_id, current.port)
         ]
-        if not usable or rng.random() < NO_BOX_SHARE:
+        if not usable or rng.random() < self.no_box_share:
             cmd: BaseModel = ReturnWorkOrder(
                 order_id=event.order_id,
                 technician_id=event.technician_id,

@@ -4,7 +4,9 @@ Order ids carry a run id, so several runs can share a kept database and be told 
 reads the hub's progress from its web app at `web_url`, as an operator would (`/ops/counts.json`).
 With signing rates, visits end in tests and a delivery report signed on site or by SMS link
 (customers reach the hub's web app at that URL, and read their texts on the local SMS platform at
-the stand-ins' URL); a few customers never sign, and their orders wait.
+the stand-ins' URL); a few customers never sign, and their orders wait. With a `plan` (exact
+totals, `simulation.history_plan`) the plan decides each order's tests, fix and signature instead
+of the rates.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from simulation.customers import PlatformPhones
 from simulation.delivery import SimulatedDelivery
 from simulation.demo.hub_counts import hub_counts, ops_client
 from simulation.field import SimulatedField, customer_phone
+from simulation.history_plan import HistoryPlan
 from simulation.on_site import SiteProblems
 
 FEED_CONCURRENCY = 50
@@ -74,6 +77,7 @@ class DemoRun:
         web_url: str,
         standin_url: str | None = None,
         signing: SigningRates | None = SigningRates(),  # None: visits end without a signature
+        plan: HistoryPlan | None = None,  # exact totals instead of the rates (`orders` its size)
     ) -> None:
         self.hub = hub
         self.orders = orders
@@ -86,7 +90,7 @@ class DemoRun:
             else None
         )
         self.ops = ops_client(web_url, run_operator(hub, self.run_id))
-        self.delivery = _delivery(hub, seed, web_url, self.standins, signing)
+        self.delivery = _delivery(hub, seed, web_url, self.standins, signing, plan=plan)
         self.field = SimulatedField(
             hub.topology,
             seed=seed,
@@ -94,8 +98,9 @@ class DemoRun:
             technicians=technicians,
             far_check_in_rate=far_rate,
             inventory=hub.inventory,
-            problems=_problems(hub, seed, rates),
+            problems=_problems(hub, seed, rates, plan),
             delivery=self.delivery,
+            with_resources=plan.needs_resources if plan is not None else None,
         )
         self.order_prefix = self.field.order(0).order_id.rsplit("-", 1)[0] + "-"
         self._broker = ClusterRabbitBroker(
@@ -197,9 +202,12 @@ def _delivery(
     web_url: str,
     standins: httpx.AsyncClient | None,
     rates: SigningRates | None,
+    *,
+    plan: HistoryPlan | None,
 ) -> SimulatedDelivery | None:
-    if rates is None:
+    if rates is None and plan is None:
         return None
+    rates = rates or SigningRates()
     return SimulatedDelivery(
         web_url,
         PlatformPhones(standins, number_of=customer_phone),
@@ -207,10 +215,15 @@ def _delivery(
         on_site_rate=rates.on_site,
         never_sign_rate=rates.never,
         auth=TokensByCaller(demo_issuer(hub)),
+        plan=plan,
     )
 
 
-def _problems(hub: Hub, seed: int, rates: OnSiteRates | None) -> SiteProblems | None:
+def _problems(
+    hub: Hub, seed: int, rates: OnSiteRates | None, plan: HistoryPlan | None
+) -> SiteProblems | None:
+    if plan is not None:
+        return SiteProblems(hub.inventory, seed=seed, choose=plan.fix, no_box_share=0.0)
     if rates is None or not (rates.bad_fiber or rates.bad_box or rates.exception):
         return None
     return SiteProblems(
