@@ -12,6 +12,7 @@ from hub.cli.processes import web_command, worker_command
 from hub.cli.timers import timers_app
 from hub.cli.up import up_command
 from hub.cli.users import users_app
+from hub.process_memory import limit_arenas
 
 app = typer.Typer(
     name="hub",
@@ -21,6 +22,14 @@ app = typer.Typer(
     add_completion=False,
     cls=PluginGroup,  # adds `hub demo` (the simulation package's) without importing it here
 )
+
+
+@app.callback()
+def _process() -> None:
+    """Runs before every command, before any thread starts (`hub.process_memory`)."""
+    limit_arenas()
+
+
 app.command("up")(up_command)
 app.command("worker")(worker_command)
 app.command("web")(web_command)

@@ -10,29 +10,15 @@ reports and peaked at 318-361 MB in `bench/reports.py`; with it, 85-105 MB and 1
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import gc
 import resource
-from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+
+from hub.process_memory import trim
 
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
 _RESET_PEAK = "5"  # clear_refs: reset VmHWM to the current RSS (Linux 4.0+)
-
-
-def _libc_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
-    try:
-        trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-    except OSError:  # pragma: no cover - no loadable C library
-        return None
-    return cast("Callable[[int], int] | None", trim)
-
-
-_malloc_trim = _libc_trim()  # glibc only; elsewhere the collection alone has to do
 
 
 def settle() -> None:
@@ -45,8 +31,7 @@ def settle() -> None:
 def release() -> None:
     """Collect the last render's cycles and hand freed heap pages back to the system."""
     gc.collect()
-    if _malloc_trim is not None:
-        _malloc_trim(0)
+    trim()
 
 
 def reset_peak() -> None:

@@ -15,6 +15,7 @@ import pypdfium2
 from PIL import Image, UnidentifiedImageError
 
 from hub.domain.signing import InvalidSignature
+from hub.process_memory import trim
 
 MAX_SIGNATURE_BYTES = 512 * 1024
 MIN_SIDE, MAX_SIDE = 40, 4000
@@ -80,6 +81,8 @@ def _render_pages(pdf_path: Path, folder: Path) -> list[Path]:
         _write_atomically(path, _png(image))  # PNG encoding needs no lock
         paths.append(path)
     _write_atomically(folder / "pages.txt", str(len(paths)).encode())
+    del images
+    trim()  # the bitmaps were megabytes each; the web process keeps none of it
     return paths
 
 
