@@ -64,6 +64,11 @@ class RabbitCluster:
     def ctl(self, node: int, *args: str) -> str:
         return self.script("ctl", str(node), *args)
 
+    def rows(self, listing: str, *columns: str) -> list[list[str]]:
+        """`rabbitmqctl <listing> <columns>` on a live node, one list of fields per line."""
+        out = self.ctl(self.alive()[0], "-q", listing, "--no-table-headers", *columns)
+        return [line.split("\t") for line in out.splitlines()]
+
     def alive(self) -> list[int]:
         return [n for n in NODES if n not in self.killed]
 
@@ -118,36 +123,30 @@ class RabbitCluster:
     async def all_queues(self, prefix: str) -> dict[str, tuple[int, int, int]]:
         """Every queue of `prefix` (work, parking, retry, the field's): name → (ready, unacked,
         consumers)."""
-        out = await asyncio.to_thread(
-            self.ctl,
-            self.alive()[0],
-            "-q",
+        rows = await asyncio.to_thread(
+            self.rows,
             "list_queues",
-            "--no-table-headers",
             "name",
             "messages_ready",
             "messages_unacknowledged",
             "consumers",
         )
-        rows = (line.split("\t") for line in out.splitlines())
         return {n: (int(r), int(u), int(c)) for n, r, u, c in rows if n.startswith(prefix)}
 
     def replicas(self, prefix: str) -> dict[str, str]:
         """Quorum queues of `prefix`: name → their members, as the cluster lists them."""
-        out = self.ctl(
-            self.alive()[0], "-q", "list_queues", "--no-table-headers", "name", "type", "members"
-        )
-        rows = (line.split("\t") for line in out.splitlines())
         return {
-            n: members for n, kind, members in rows if n.startswith(prefix) and kind == "quorum"
+            n: members
+            for n, kind, members in self.rows("list_queues", "name", "type", "members")
+            if n.startswith(prefix) and kind == "quorum"
         }
 
     async def delete_queues(self, prefix: str) -> None:
         """Delete the queues of `prefix` over AMQP (one CLI call per queue takes a second)."""
-        out = self.ctl(self.alive()[0], "-q", "list_queues", "--no-table-headers", "name")
+        names = [name for (name,) in self.rows("list_queues", "name")]
         connection = await aio_pika.connect(self.urls[self.alive()[0] - 1], timeout=10)
         async with connection:
             channel = await connection.channel()
-            for name in out.split():
+            for name in names:
                 if name.startswith(prefix):
                     await channel.queue_delete(name)

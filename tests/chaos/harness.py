@@ -36,6 +36,7 @@ from hub.db.engine import Database
 from hub.db.tables import (
     outbox,
 )
+from simulation.field import SimulatedField
 from tests import services
 from tests.chaos.oracles import count_rows
 
@@ -222,6 +223,12 @@ async def wait_for(
 
 
 PAUSE_BEFORE_RESTART_S = 1.0
+
+
+async def publish_creates(sim: SimulatedField, count: int, *, batch: int = 100) -> None:
+    """The simulated field's first `count` CreateWorkOrder commands, `batch` at a time."""
+    for start in range(0, count, batch):
+        await asyncio.gather(*(sim.create(i) for i in range(start, min(start + batch, count))))
 
 
 async def kill_at(

@@ -40,6 +40,7 @@ from tests.chaos.harness import (
     file_logger,
     is_work_queue,
     outbox_pending,
+    publish_creates,
     wait_for,
 )
 from tests.chaos.oracles import archived_count, inbox_rows, lifecycle_oracle, totals
@@ -71,25 +72,11 @@ async def cluster(settings: Settings) -> AsyncIterator[RabbitCluster]:
         await cluster.delete_queues(settings.queue_prefix)
 
 
-async def _publish_creates(field: SimulatedField, count: int) -> None:
-    for start in range(0, count, 100):
-        await asyncio.gather(*(field.create(i) for i in range(start, min(start + 100, count))))
-
-
 async def _consuming_from(cluster: RabbitCluster, prefix: str, killed: int) -> bool:
     """Whether every work queue has a consumer on a channel of a node still alive."""
-    out = await asyncio.to_thread(
-        cluster.ctl,
-        cluster.alive()[0],
-        "-q",
-        "list_consumers",
-        "--no-table-headers",
-        "queue_name",
-        "channel_pid",
-    )
+    listed = await asyncio.to_thread(cluster.rows, "list_consumers", "queue_name", "channel_pid")
     served = set()
-    for line in out.splitlines():
-        queue, _, channel = line.partition("\t")
+    for queue, channel in listed:
         if is_work_queue(prefix, queue) and not channel.startswith(f"<hubc{killed}@"):
             served.add(queue)
     return len(served) == len(ALL_CONSUMERS)
@@ -157,7 +144,7 @@ async def test_the_worker_consumes_again_from_another_node_when_its_node_is_kill
     order_ids = [field.order(i).order_id for i in range(ORDERS)]
     started = time.monotonic()
     try:
-        await _publish_creates(field, ORDERS)
+        await publish_creates(field, ORDERS)
 
         async def halfway() -> bool:
             return await archived_count(db) >= int(ORDERS * KILL_AT)

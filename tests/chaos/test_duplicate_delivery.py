@@ -40,6 +40,7 @@ from tests.chaos.harness import (
     is_work_queue,
     list_queues,
     outbox_pending,
+    publish_creates,
     queues_drained,
     wait_for,
 )
@@ -149,8 +150,7 @@ async def test_every_message_twice_to_two_workers_has_exactly_one_effect(
             interval=1.0,
             what=f"2 consumers on every hub queue: {consumers}",
         )
-        for start in range(0, ORDERS, 50):
-            await asyncio.gather(*(field.create(i) for i in range(start, min(start + 50, ORDERS))))
+        await publish_creates(field, ORDERS, batch=50)
 
         async def all_archived() -> bool:
             return await archived_count(db) >= ORDERS

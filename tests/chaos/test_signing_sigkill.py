@@ -16,7 +16,6 @@ two processes writing at once is the scaled-out deployment, which runs on Postgr
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import time
@@ -49,6 +48,7 @@ from tests.chaos.harness import (
     holds_deliveries,
     kill_at,
     outbox_pending,
+    publish_creates,
     queues_drained,
     wait_for,
 )
@@ -144,8 +144,7 @@ async def test_signed_orders_are_billed_once_and_unsigned_never_with_the_worker_
         return await standins.billing.starts()
 
     try:
-        for start in range(0, ORDERS, 100):
-            await asyncio.gather(*(field.create(i) for i in range(start, min(start + 100, ORDERS))))
+        await publish_creates(field, ORDERS)
         targets = [int(len(signers) * fraction) for fraction in KILL_AT]
         kills = await kill_at(
             worker,

@@ -9,7 +9,6 @@ ledger and the support stand-in's idempotency keys must absorb all of it.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from tests.chaos.harness import (
     file_logger,
     kill_at,
     outbox_pending,
+    publish_creates,
     queues_drained,
     wait_for,
 )
@@ -44,11 +44,6 @@ SEED = 11
 KILL_AT = (0.25, 0.75)
 DRAIN_BUDGET_S = 60.0
 RUN_BUDGET_S = 300.0
-
-
-async def _publish_creates(field: SimulatedField, count: int) -> None:
-    for start in range(0, count, 100):
-        await asyncio.gather(*(field.create(i) for i in range(start, min(start + 100, count))))
 
 
 async def test_every_order_ends_archived_once_when_the_worker_is_killed_twice(
@@ -76,7 +71,7 @@ async def test_every_order_ends_archived_once_when_the_worker_is_killed_twice(
     order_ids = [field.order(i).order_id for i in range(ORDERS)]
     started = time.monotonic()
     try:
-        await _publish_creates(field, ORDERS)
+        await publish_creates(field, ORDERS)
         targets = [int(ORDERS * fraction) for fraction in KILL_AT]
         kills = await kill_at(
             worker, partial(archived_count, db), targets, what="archived", timeout=RUN_BUDGET_S
