@@ -105,7 +105,9 @@ async def send_for_remote_signing(
     first = await signing.request_link(order_id, reissue=bool(body and body.reissue), ctx=ctx)
     if first is not None:
         return LinkState.of(first)
-    # The worker renders, then texts the link; asking again never reissues.
+    # The worker renders, then texts the link: wait for the render (a read), then take the
+    # link, which for a current report writes no second SendSigningLink and never reissues.
+    await when_ready(lambda: signing.report_to_sign(order_id))
     issued = await when_ready(lambda: signing.request_link(order_id, ctx=ctx))
     return LinkState.of(issued).model_copy(update={"sent": True})
 

@@ -13,9 +13,12 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 from pydantic import AnyHttpUrl
+from sqlalchemy import func, select
 
 from hub.bootstrap import Hub
 from hub.config import Settings
+from hub.db.tables import outbox
+from hub.messaging.topology import message_type
 from hub.web import signing_api_v1
 from schemas.v1 import RenderReport, RenderSignedReport, SendSigningLink
 from tests import delivery_factories as df
@@ -84,9 +87,24 @@ async def test_v1_waits_for_the_report_and_the_link_then_answers_as_before(quiet
     assert (body["status"], body["sent"], body["report_version"]) == ("active", True, 2)
     assert body["expires_at"] is not None
     assert again.json()["sent"] is False  # once per version, as before
+    assert await link_commands(quiet_hub, "WO-V1-LINK") == 1, "waiting queues no more sends"
     assert len(await sms_texts(quiet_hub, "signing-link:WO-V1-LINK")) == 1, (
         "one link texted, not two"
     )
+
+
+async def link_commands(hub: Hub, order_id: str) -> int:
+    """`SendSigningLink` commands the hub put in its outbox for the order."""
+    async with hub.db.read() as conn:
+        found = await conn.execute(
+            select(func.count())
+            .select_from(outbox)
+            .where(
+                outbox.c.message_type == message_type(SendSigningLink),
+                outbox.c.correlation_id == order_id,
+            )
+        )
+    return int(found.scalar_one())
 
 
 async def test_v1_on_site_signature_answers_201_with_the_signed_pdf(quiet_hub: Hub) -> None:
