@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sys
 from typing import Annotated
 
 import typer
@@ -94,8 +95,12 @@ async def _worker(settings: Settings) -> None:
     with stop_on_signals(stop):
         try:
             await runtime.start()
-            # One plain line on stdout: parents (tests, supervisors) wait for it.
-            print(f"worker ready prefix={settings.queue_prefix} pid={os.getpid()}", flush=True)
+            # One plain line on stdout: parents (tests, supervisors) wait for it. One write(2):
+            # sibling workers share the supervisor's stdout, and print() writes the text and
+            # its newline separately when unbuffered, so two lines could run together.
+            ready = f"worker ready prefix={settings.queue_prefix} pid={os.getpid()}\n"
+            sys.stdout.flush()
+            os.write(sys.stdout.fileno(), ready.encode())
             await stop.wait()
         finally:
             await runtime.stop()

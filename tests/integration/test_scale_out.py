@@ -30,7 +30,8 @@ from tests.helpers import eventually
 
 pytestmark = pytest.mark.integration
 
-READY = re.compile(r"worker ready prefix=\S+ pid=(\d+)")
+# The whole line: a pid run together with the next output would be some other number.
+READY = re.compile(r"worker ready prefix=\S+ pid=(\d+)\n")
 
 
 @asynccontextmanager
@@ -52,6 +53,12 @@ async def supervisor(
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        # Shown by pytest when the test fails: why a process died or never got ready.
+        print(f"--- {log.name} (last 8000 characters)\n{tail(log)}")
+
+
+def tail(log: Path, chars: int = 8000) -> str:
+    return log.read_text(errors="replace")[-chars:]
 
 
 def ready_pids(log: Path) -> list[int]:
