@@ -18,7 +18,6 @@ which tests run (none, one or both; with none, signing starts at once) and how i
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,6 +44,7 @@ from simulation.customers import (
     SigningFailed,
     signature_data_url,
 )
+from simulation.draws import draw
 from simulation.queues import sim_queue, sim_subscriber
 
 Send = Callable[[BaseModel, str], Awaitable[None]]
@@ -105,7 +105,7 @@ class SimulatedDelivery:
         """How the order's report gets signed (an order and its reissues go the same way)."""
         if self.plan is not None:
             return self.plan.way(order_id)
-        roll = random.Random(f"{self.seed}:{order_id.split('.', 1)[0]}:sign").random()
+        roll = draw(self.seed, order_id.split(".", 1)[0], "sign").random()
         if roll < self.on_site_rate:
             return "on_site"
         roll -= self.on_site_rate
@@ -124,7 +124,7 @@ class SimulatedDelivery:
         if not planned:
             self._start_signing(order_id, technician_id, send)
             return
-        rng = random.Random(f"{self.seed}:{order_id}:tests")
+        rng = draw(self.seed, order_id, "tests")
         now = datetime.now(UTC)
         avg = round(rng.uniform(2.0, 12.0), 1)
         ping = RecordPingResult(
@@ -270,7 +270,7 @@ class SimulatedDelivery:
         return httpx.AsyncClient(base_url=self.web_url, timeout=HTTP_TIMEOUT_S)
 
     def _signer(self, order_id: str) -> str:
-        return random.Random(f"{self.seed}:{order_id}:signer").choice(SIGNERS)
+        return draw(self.seed, order_id, "signer").choice(SIGNERS)
 
     def _pen(self, order_id: str) -> str:
-        return signature_data_url(random.Random(f"{self.seed}:{order_id}:pen").randrange(1000))
+        return signature_data_url(draw(self.seed, order_id, "pen").randrange(1000))

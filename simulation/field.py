@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from faststream.rabbit import RabbitBroker, RabbitRouter
 from pydantic import BaseModel
 
@@ -37,8 +38,11 @@ from schemas.v1 import (
     WorkOrderDispatched,
 )
 from simulation.delivery import SimulatedDelivery
+from simulation.draws import draw
 from simulation.on_site import SiteProblems
 from simulation.queues import Subscribe, sim_queue, sim_subscriber
+
+log = structlog.get_logger(__name__)
 
 STREETS = ("南京东路", "淮海中路", "世纪大道", "漕溪北路", "长寿路", "张江路", "虹桥路", "武宁路")
 PRODUCTS = ("数据专线", "互联网专线", "云网专线", "OTN 专线")
@@ -53,6 +57,7 @@ class FieldStats:
     dispatched: int = 0
     checked_in: int = 0
     far_check_ins: int = 0
+    without_resources: int = 0  # the inventory had nothing free nearby (or failed)
     completed: int = 0
     archived: int = 0
     archived_seen: int = 0
@@ -201,7 +206,11 @@ class SimulatedField:
                     near=order.install_address.coordinates,
                     idempotency_key=f"allocate:{order.order_id}",
                 )
-            except HubError:  # nothing free nearby (a long-used demo inventory): no resources
+            except HubError as exc:  # nothing free nearby (a long-used demo inventory)
+                log.warning(
+                    "order goes out without resources", order_id=order.order_id, error=str(exc)
+                )
+                self.stats.without_resources += 1
                 resources = None
             order = order.model_copy(update={"resources": resources})
         await self._send(order, f"sim:{order.order_id}:create")
@@ -232,7 +241,7 @@ class SimulatedField:
         return self._dispatch_order(event.order_id)
 
     def _dispatch_order(self, order_id: str) -> DispatchWorkOrder:
-        rng = random.Random(f"{self.seed}:{order_id}:tech")
+        rng = draw(self.seed, order_id, "tech")
         number = rng.randrange(self.technicians)
         start = datetime.now(UTC).replace(microsecond=0)
         return DispatchWorkOrder(
@@ -245,7 +254,7 @@ class SimulatedField:
         )
 
     def _check_in(self, event: WorkOrderDispatched) -> CheckIn:
-        rng = random.Random(f"{self.seed}:{event.order_id}:pos")
+        rng = draw(self.seed, event.order_id, "pos")
         far = rng.random() < self.far_check_in_rate
         metres = rng.uniform(800, 3000) if far else rng.uniform(0, 150)
         site = self._site(event.order_id)

@@ -16,7 +16,6 @@ only read, as the field app shows the technician what is free.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -45,6 +44,7 @@ from schemas.v1 import (
     TechnicianCheckedIn,
     WorkOrderReturned,
 )
+from simulation.draws import draw
 from simulation.queues import Subscribe, sim_queue, sim_subscriber
 
 Send = Callable[[BaseModel, str], Awaitable[None]]
@@ -98,7 +98,7 @@ class SiteProblems:
             return None
         if self.choose is not None:
             return self.choose(event.order_id)
-        roll = random.Random(f"{self.seed}:{event.order_id}:site").random()
+        roll = draw(self.seed, event.order_id, "site").random()
         for name, rate in (
             ("fiber", self.bad_fiber_rate),
             ("box", self.bad_box_rate),
@@ -123,7 +123,7 @@ class SiteProblems:
             case "box":
                 await self._change_box(event, site, send)
             case "exception":
-                kind = random.Random(f"{self.seed}:{event.order_id}:exc").choice(
+                kind = draw(self.seed, event.order_id, "exc").choice(
                     (
                         ExceptionType.CUSTOMER_ABSENT,
                         ExceptionType.ACCESS_DENIED,
@@ -194,7 +194,7 @@ class SiteProblems:
         if not free:
             await self._report(event.order_id, event.technician_id, ExceptionType.FIBER_FAULT, send)
             return
-        pick = random.Random(f"{self.seed}:{event.order_id}:fiber").choice(free)
+        pick = draw(self.seed, event.order_id, "fiber").choice(free)
         cmd = SwapFiber(
             change_id=f"sim:{event.order_id}:swap",
             order_id=event.order_id,
@@ -206,7 +206,7 @@ class SiteProblems:
         self.stats.fiber_swaps_requested += 1
 
     async def _change_box(self, event: TechnicianCheckedIn, site: Coordinates, send: Send) -> None:
-        rng = random.Random(f"{self.seed}:{event.order_id}:box")
+        rng = draw(self.seed, event.order_id, "box")
         current = await self.inventory.assignment(event.order_id)
         usable = [
             (box.box_id, port)

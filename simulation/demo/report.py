@@ -44,6 +44,7 @@ class DemoReport:
     p50_step_latency_ms: float | None
     p99_step_latency_ms: float | None
     timed_out: bool = False
+    without_resources: int = 0  # orders the inventory gave nothing (no on-site fix possible)
     reissued: int = 0  # orders archived because an on-site fix replaced them
     on_site: dict[str, int] = field(default_factory=dict)
     delivery: dict[str, int] = field(default_factory=dict)  # empty: visits ended unsigned
@@ -105,6 +106,7 @@ async def collect_report(run: DemoRun, *, timed_out: bool) -> DemoReport:
         parked=_total(hub.metrics.messages_parked),
         parking_queue_depth=sum(d or 0 for d in depths.values()),
         far_check_ins=run.field.stats.far_check_ins,
+        without_resources=run.field.stats.without_resources,
         elapsed_s=round(run.elapsed_s, 3),
         orders_per_s=round(run.orders / elapsed, 2),
         p50_step_latency_ms=_percentile_ms(latencies, 50),
@@ -159,6 +161,7 @@ def summary_table(report: DemoReport) -> Table:
             f"{report.parked} / {report.parking_queue_depth}",
         ),
         ("far check-ins", str(report.far_check_ins)),
+        ("orders without resources", str(report.without_resources)),
         *_on_site_rows(report),
         *_delivery_rows(report),
         *_punctuality_rows(report),
