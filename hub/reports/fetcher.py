@@ -1,8 +1,9 @@
 """WeasyPrint's URL fetcher for reports: deny by default, and a ledger of every request.
 
-Served: `data:` URLs (inline pictures, the signature) and `asset:<name>` for the files packaged
-in `hub/reports/assets/`. Refused: everything else (`http(s)`, `file`, `ftp`, relative URLs,
-unknown assets); WeasyPrint then leaves the element out and the report renders without it.
+Served: `data:image/…` URLs (inline pictures, the signature) and `asset:<name>` for the files
+packaged in `hub/reports/assets/`. Refused: everything else (`http(s)`, `file`, `ftp`, relative
+URLs, unknown assets, inline data that is not a picture); WeasyPrint then leaves the element out
+and the report renders without it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class AssetOnlyFetcher(URLFetcher):  # type: ignore[misc]
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             media = url[5:].split(",", 1)[0][:60]
+            if not media.startswith("image/"):  # a data: font or style would outlive the render
+                self._refuse(f"data:{media}", "inline data that is not a picture")
             self.ledger.append(FetchRecord(url=f"data:{media}", allowed=True, reason="inline"))
             return super().fetch(url, headers)
         if url.startswith(ASSET_SCHEME):

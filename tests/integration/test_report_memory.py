@@ -104,7 +104,7 @@ async def test_the_largest_allowed_report_renders_within_the_worker_memory_limit
     assert retired == 0
     assert peaks[-1] <= AFTER_RELEASE_MB, f"the worker kept what the largest report took: {peaks}"
     assert _images(run[2].pdf) >= MAX_PICTURES
-    assert any("Noto-Sans-CJK-SC" in name for name in pdf_fonts(run[2].pdf))
+    assert any("Hub-Report-Sans" in name for name in pdf_fonts(run[2].pdf))
 
 
 async def test_a_worker_that_went_past_its_limit_is_replaced_and_rendering_goes_on() -> None:

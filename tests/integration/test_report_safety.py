@@ -138,7 +138,8 @@ async def test_hostile_markup_reaching_the_renderer_is_refused_by_its_fetcher(
     <link rel="stylesheet" href="{url}/a.css">
     <link rel="attachment" href="file:///etc/passwd">
     <style>@import url({url}/b.css);
-      @font-face {{ font-family: x; src: url({url}/f.woff); }}</style>
+      @font-face {{ font-family: x; src: url({url}/f.woff); }}
+      @font-face {{ font-family: y; src: url(data:font/woff2;base64,d09GMgABAAAA); }}</style>
     </head><body>
     <p>hostile</p>
     <img src="file:///dev/urandom"><img src="file:///etc/passwd">
@@ -154,6 +155,7 @@ async def test_hostile_markup_reaching_the_renderer_is_refused_by_its_fetcher(
     assert "file:///dev/urandom" in refused
     assert "http://169.254.169.254/latest/meta-data/" in refused
     assert "asset:../../../../etc/passwd" in refused
+    assert "data:font/woff2;base64" in refused  # a font would stay in the worker's font set-up
     assert listener.hits == 0
     assert b"/EmbeddedFiles" not in result.pdf
     assert "root:" not in pdf_text(result.pdf)
