@@ -1,10 +1,11 @@
 """A small pool of render processes with a hard time limit per render.
 
-    render(job)  ─▶ idle worker ─▶ answer within the limit ─▶ worker back to the pool
-                                ├─ no answer in time ──────▶ worker killed, replaced; the
-                                │                            render raises ReportRenderFailed
-                                └─ its memory peaked past max_rss_mb ─▶ answer kept, worker
-                                                             ended; a fresh one replaces it
+    render(job) ─▶ a free place (signed copies first) ─▶ idle worker
+        ─▶ answer within the limit ─▶ worker back to the pool
+        ├─ no answer in time ────────▶ worker killed, replaced; the render raises
+        │                              ReportRenderFailed
+        └─ its memory peaked past max_rss_mb ─▶ answer kept, worker ended; a fresh one
+                                               replaces it
 
 `concurrent.futures.ProcessPoolExecutor` cannot kill one task, so the pool owns its processes
 (`python -m hub.reports.worker`, no fork of the event loop's process, no re-import of the
@@ -21,6 +22,8 @@ import asyncio
 import contextlib
 import pickle
 import sys
+from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +53,49 @@ class _WorkerError(ReportRenderFailed):
     def __init__(self, message: str, *, peak_rss_mb: int) -> None:
         super().__init__(message)
         self.peak_rss_mb = peak_rss_mb
+
+
+class _Slots:
+    """A semaphore with two lines of waiters: the `first` line is served before the other.
+
+    No starvation: a signed copy follows a plain render of the same order, so the first line
+    never gets more work than the other line has already had."""
+
+    def __init__(self, free: int) -> None:
+        self._free = free
+        self._lines: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
+
+    @contextlib.asynccontextmanager
+    async def taken(self, *, first: bool) -> AsyncIterator[None]:
+        await self._acquire(first)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, first: bool) -> None:
+        if self._free > 0 and not any(self._lines.values()):
+            self._free -= 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self._lines[first].append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release()  # handed a place just as it was cancelled: pass it on
+            else:
+                self._lines[first].remove(turn)
+            raise
+
+    def _release(self) -> None:
+        for line in (self._lines[True], self._lines[False]):
+            while line:
+                turn = line.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # the place goes straight to the waiter
+                    return
+        self._free += 1
 
 
 class _Worker:
@@ -128,7 +174,7 @@ class RenderPool:
         self.max_rss_mb = max_rss_mb
         self.killed = 0
         self.retired = 0
-        self._slots = asyncio.Semaphore(workers)
+        self._slots = _Slots(workers)
         self._idle: list[_Worker] = []
 
     async def start(self) -> None:
@@ -138,10 +184,12 @@ class RenderPool:
         missing = self.workers - len(self._idle)
         self._idle += await asyncio.gather(*(_Worker.spawn(self.memory_mb) for _ in range(missing)))
 
-    async def render(self, job: RenderJob) -> RenderResult:
+    async def render(self, job: RenderJob, *, first: bool = False) -> RenderResult:
+        """Render in the next free worker; `first` jobs (signed copies, which a billing start
+        waits on) take a worker before any plain render that is waiting."""
         if not self.enabled:
             raise ReportRenderFailed("this process does not render reports; a worker does")
-        async with self._slots:
+        async with self._slots.taken(first=first):
             worker = self._idle.pop() if self._idle else await _Worker.spawn(self.memory_mb)
             try:
                 result = await self._run(worker, job)

@@ -153,7 +153,8 @@ class ReportService:
                 row.data, version=row.version, layout=layout, signature=block, audit=trail
             )
             job = StampJob(report_pdf=viewed, layer_html=layer, layout=layout)
-        sha256, path = await self.store.put(await self._render(job))
+        # First in the pool's line: the order's billing start waits on this copy.
+        sha256, path = await self.store.put(await self._render(job, first=True))
         log.info("signed report rendered", order_id=report.order_id, version=report.version)
         return SignedReport(order_id=report.order_id, version=row.version, sha256=sha256, path=path)
 
@@ -235,8 +236,8 @@ class ReportService:
                 log.warning("report picture missing or changed; left out", sha256=sha256[:12])
         return found
 
-    async def _render(self, job: RenderJob) -> bytes:
-        result = await self.pool.render(job)
+    async def _render(self, job: RenderJob, *, first: bool = False) -> bytes:
+        result = await self.pool.render(job, first=first)
         self.fetch_ledger.extend(result.fetches)
         refused = [f.url for f in result.fetches if not f.allowed]
         if refused:

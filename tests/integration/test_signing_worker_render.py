@@ -16,6 +16,7 @@ from pydantic import AnyHttpUrl
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.db.tables import signing_audit
+from hub.reports.model import RenderJob
 from hub.reports.pool import RenderPool, RenderResult
 from tests.helpers import eventually
 from tests.integration.signing_support import (
@@ -59,12 +60,12 @@ class KillingPool(RenderPool):
         self.killed_renders = 0
         self.renders = 0
 
-    async def render(self, html: str) -> RenderResult:
+    async def render(self, job: RenderJob, *, first: bool = False) -> RenderResult:
         self.renders += 1
         if self.kills <= 0:
-            return await super().render(html)
+            return await super().render(job, first=first)
         self.kills -= 1
-        rendering = asyncio.create_task(super().render(html))
+        rendering = asyncio.create_task(super().render(job, first=first))
         await asyncio.sleep(0.05)  # the worker has the HTML and is laying it out
         idle = {worker.process.pid for worker in self._idle}
         for pid in _render_workers() - idle:
