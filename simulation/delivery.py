@@ -69,6 +69,11 @@ class DeliveryStats:
     never_signed: int = 0
     failures: list[str] = field(default_factory=list)
     signed: set[str] = field(default_factory=set)  # orders whose signing went through
+    gave_up: dict[str, str] = field(default_factory=dict)  # order → its way, signing failed
+
+    def given_up(self, *, never: bool) -> int:
+        """Orders whose customer gave up (a failure above), of the never-signing way or not."""
+        return sum(1 for way in self.gave_up.values() if (way == "never") is never)
 
 
 class VisitPlan(Protocol):
@@ -230,6 +235,7 @@ class SimulatedDelivery:
             self.stats.signed.add(order_id)
         except (SigningFailed, httpx.HTTPError) as exc:
             self.stats.failures.append(f"{order_id} ({way}): {type(exc).__name__}: {exc}")
+            self.stats.gave_up[order_id] = way
 
     async def _sign_on_site(self, order_id: str, technician_id: str) -> None:
         path = f"/api/v2/technicians/{technician_id}/orders/{order_id}/on-site-signing"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from simulation.customers import PlatformPhones
-from simulation.delivery import SimulatedDelivery
+from simulation.delivery import DeliveryStats, SimulatedDelivery
 from simulation.field import customer_phone
 
 
@@ -31,3 +31,12 @@ def test_ways_follow_the_rates_and_an_order_and_its_reissues_go_the_same_way() -
 def test_no_signing_on_site_and_no_refusals_means_every_report_goes_by_link() -> None:
     delivery = _delivery(on_site_rate=0.0, never_sign_rate=0.0)
     assert {delivery.way(f"SIM3-{n:06d}") for n in range(500)} == {"remote"}
+
+
+def test_customers_who_gave_up_are_counted_by_way_so_a_run_stops_waiting_for_them() -> None:
+    stats = DeliveryStats()
+    stats.gave_up.update(
+        {"SIM3-000001": "remote", "SIM3-000002": "on_site", "SIM3-000003": "never"}
+    )
+    assert stats.given_up(never=False) == 2  # will never be archived
+    assert stats.given_up(never=True) == 1  # never signs, and never got its link either
