@@ -63,6 +63,12 @@ class EmbeddedServer(uvicorn.Server):
         yield
 
 
+# How long an idle kept-alive connection stays open. Longer than clients keep theirs (httpx: 5 s,
+# uvicorn's own default too): with equal times a client reused a connection just as the server
+# closed it, and its request failed (httpx.ReadError) in one of ~300 history-bench orders.
+KEEP_ALIVE_S = 15
+
+
 def uvicorn_config(
     app: FastAPI, *, host: str, port: int, forwarded_allow_ips: str | None = None
 ) -> uvicorn.Config:
@@ -81,6 +87,7 @@ def uvicorn_config(
         server_header=False,
         proxy_headers=trusted is not None,
         forwarded_allow_ips=trusted or "",
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 
