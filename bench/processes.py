@@ -40,12 +40,13 @@ class ProcessSampler:
         for pid in _tree(self.root):
             # A process may end between the listing and the reads; a zombie has no VmRSS line.
             with contextlib.suppress(OSError, IndexError, ValueError, AttributeError):
+                # Its role first: a process that ends before that is not recorded at all.
+                self._role.setdefault(pid, self._fixed_role or _role(pid))
                 stat = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
                 self._cpu_last[pid] = (int(stat[11]) + int(stat[12])) / tick
                 status = Path(f"/proc/{pid}/status").read_text()
                 rss_kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
                 self._rss_peak[pid] = max(self._rss_peak.get(pid, 0.0), rss_kb / 1024)
-                self._role.setdefault(pid, self._fixed_role or _role(pid))
 
     def cpu_s(self) -> float:
         """CPU seconds of the whole tree since the sampler started (processes that ended
