@@ -19,6 +19,10 @@ COPY schemas ./schemas
 COPY simulation ./simulation
 RUN pip install '.[postgres,twilio]'
 
+# The reports' own cut of Noto Sans CJK SC (hub/reports/fonts.py), outside the data volume.
+ENV XDG_CACHE_HOME=/opt/hub-cache
+RUN python -m hub.reports.fonts && chmod -R a+rX /opt/hub-cache
+
 RUN useradd --system --uid 10001 --home-dir /var/lib/hub --create-home hub
 USER hub
 WORKDIR /var/lib/hub

@@ -3,9 +3,10 @@
 WeasyPrint subsets each face a PDF uses, on every render. With the system's whole Noto CJK face
 (65,535 glyphs in a 19 MB collection) that costs about 20 ms and 100 KB per face per report. A
 face holding ASCII, Latin-1, punctuation, common symbols and the 6,763 hanzi of GB 2312 (about
-7,800 characters, 3.5 MB) subsets several times faster and halves the PDF (numbers in
-`docs/benchmarks.md`). A character outside it (a rare hanzi in a name) is drawn from the system
-Noto face by fontconfig's fallback, which the report's CSS names next: nothing is lost.
+8,200 characters, 3.6 MB) subsets several times faster and makes the PDF less than half as big
+(numbers in `docs/benchmarks.md`). A character outside it (a rare hanzi in a name) is drawn
+from the system Noto face by fontconfig's fallback, which the report's CSS names next: nothing
+is lost.
 
 Built once per machine by `python -m hub.reports.fonts` (the set-up step runs it) into the
 user's cache directory. A render worker points fontconfig at it (`use_report_fonts`) before its
@@ -68,7 +69,10 @@ def use_report_fonts() -> bool:
         return False
     conf = fonts_dir() / "fonts.conf"
     if not conf.is_file():
-        _write_atomically(conf, _fonts_conf(fonts_dir()).encode())
+        try:
+            _write_atomically(conf, _fonts_conf(fonts_dir()).encode())
+        except OSError:  # a read-only cache without its conf (built by another user)
+            return False
     os.environ["FONTCONFIG_FILE"] = str(conf)
     return True
 
@@ -174,6 +178,7 @@ def main() -> int:
     except (FileNotFoundError, subprocess.CalledProcessError) as exc:
         print(f"report fonts: not built ({exc}); reports use the system face", file=sys.stderr)
         return 1
+    use_report_fonts()  # writes fonts.conf now, so a read-only cache (an image) has it
     print(f"report fonts: built in {time.monotonic() - started:.0f} s")
     return 0
 
