@@ -74,7 +74,7 @@ class _Slots:
             self._release()
 
     async def _acquire(self, first: bool) -> None:
-        if self._free > 0 and not any(self._lines.values()):
+        if self._free > 0 and not self._waiting():
             self._free -= 1
             return
         turn = asyncio.get_running_loop().create_future()
@@ -85,8 +85,13 @@ class _Slots:
             if turn.done() and not turn.cancelled():
                 self._release()  # handed a place just as it was cancelled: pass it on
             else:
-                self._lines[first].remove(turn)
+                with contextlib.suppress(ValueError):  # a release may have dropped it already
+                    self._lines[first].remove(turn)
             raise
+
+    def _waiting(self) -> bool:
+        """Anyone still waiting (a cancelled waiter may sit in a line until its task runs)."""
+        return any(not turn.done() for line in self._lines.values() for turn in line)
 
     def _release(self) -> None:
         for line in (self._lines[True], self._lines[False]):

@@ -52,3 +52,20 @@ async def test_a_cancelled_waiter_leaves_its_turn_to_the_next_and_places_are_not
     assert inside == ["a", "b"]
     both.set()
     await asyncio.gather(*tasks)
+
+
+async def test_a_waiter_cancelled_as_its_place_frees_ends_cancelled_and_the_place_stays_free() -> (
+    None
+):
+    slots, order, go = _Slots(1), [], asyncio.Event()
+    holder = asyncio.create_task(_hold(slots, "holder", order, first=False, go=go))
+    await asyncio.sleep(0)
+    waiter = asyncio.create_task(_hold(slots, "waiter", order, first=True, go=go))
+    await asyncio.sleep(0)
+    go.set()  # the holder leaves first and releases while the waiter's cancel is pending
+    waiter.cancel()
+    await asyncio.gather(holder, waiter, return_exceptions=True)
+    assert waiter.cancelled() and order == ["holder"]
+    late = asyncio.create_task(_hold(slots, "late", order, first=False, go=go))
+    await asyncio.wait_for(late, 1)  # the freed place is taken at once, nobody waits forever
+    assert order == ["holder", "late"]
