@@ -17,7 +17,7 @@ async def _hold(
 
 
 async def test_a_waiting_signed_copy_gets_the_next_place_before_earlier_plain_renders() -> None:
-    slots, order, go = _Slots(1), [], asyncio.Event()
+    slots, order, go = _Slots(1), list[str](), asyncio.Event()
     running = asyncio.create_task(_hold(slots, "render-1", order, first=False, go=go))
     await asyncio.sleep(0)
     waiting = [
@@ -32,7 +32,7 @@ async def test_a_waiting_signed_copy_gets_the_next_place_before_earlier_plain_re
 
 
 async def test_a_cancelled_waiter_leaves_its_turn_to_the_next_and_places_are_not_lost() -> None:
-    slots, order, go = _Slots(2), [], asyncio.Event()
+    slots, order, go = _Slots(2), list[str](), asyncio.Event()
     holders = [
         asyncio.create_task(_hold(slots, f"r{n}", order, first=False, go=go)) for n in range(2)
     ]
@@ -57,7 +57,7 @@ async def test_a_cancelled_waiter_leaves_its_turn_to_the_next_and_places_are_not
 async def test_a_waiter_cancelled_as_its_place_frees_ends_cancelled_and_the_place_stays_free() -> (
     None
 ):
-    slots, order, go = _Slots(1), [], asyncio.Event()
+    slots, order, go = _Slots(1), list[str](), asyncio.Event()
     holder = asyncio.create_task(_hold(slots, "holder", order, first=False, go=go))
     await asyncio.sleep(0)
     waiter = asyncio.create_task(_hold(slots, "waiter", order, first=True, go=go))
