@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import update
 
 from hub.bootstrap import Hub
+from hub.db.tables import reports
 from hub.errors import StaleReport, TamperedReport
 from hub.reports import AuditEvent, InvalidSignature, fonts, verify
+from hub.reports.model import ReportVersion
 from hub.reports.stamp import signature_layout
 from schemas.v1 import CreateWorkOrder
 from tests import delivery_factories as df
@@ -149,13 +154,13 @@ async def test_the_signed_copy_has_the_signature_and_an_audit_page(hub: Hub) -> 
 
 
 async def test_a_report_rendered_before_its_block_could_be_located_is_signed_by_a_full_render(
-    hub: Hub, monkeypatch: pytest.MonkeyPatch
+    hub: Hub,
 ) -> None:
-    from hub.reports import service
-
-    monkeypatch.setattr(service, "signature_layout", lambda _: None)  # as for an older PDF
     await _ready(hub, "WO-REP-6B")
-    report = await hub.reports.render_if_changed("WO-REP-6B")
+    report = await _as_rendered_before_the_anchors(
+        hub, await hub.reports.render_if_changed("WO-REP-6B")
+    )
+    assert signature_layout(report.path.read_bytes()) is None
     signed = await _sign(hub, report)
     pdf = signed.path.read_bytes()
     text = pdf_text(pdf)
@@ -163,6 +168,25 @@ async def test_a_report_rendered_before_its_block_could_be_located_is_signed_by_
     for expected in ("签署审计记录", report.sha256, "张伟"):
         assert expected in text, expected
     assert "（待签字）" not in text  # the block itself was rendered with the signature
+
+
+async def _as_rendered_before_the_anchors(hub: Hub, report: ReportVersion) -> ReportVersion:
+    """The stored version as an older hub left it: the same PDF without the named
+    destinations that locate the signature block (stored and recorded like any version)."""
+    writer = PdfWriter(clone_from=io.BytesIO(report.path.read_bytes()))
+    for key in ("/Names", "/Dests"):
+        writer._root_object.pop(key, None)
+    out = io.BytesIO()
+    writer.write(out)
+    sha256, path = await hub.reports.store.put(out.getvalue())
+    async with hub.uow() as uow:
+        await uow._conn.execute(  # type: ignore[union-attr]
+            update(reports)
+            .where(reports.c.order_id == report.order_id, reports.c.version == report.version)
+            .values(sha256=sha256, size_bytes=len(out.getvalue()))
+        )
+        await uow.commit()
+    return replace(report, sha256=sha256, path=path)
 
 
 @pytest.mark.parametrize(
