@@ -397,7 +397,16 @@ async def main(args: argparse.Namespace) -> int:
     if not console.is_terminal:
         console.width = 120  # a log file: wide enough for the tables
     counts = plan_counts(args)
-    result = await run_history(args, counts, console)
+    # SIGTERM (e.g. from `timeout`) cancels the run, so its hub processes are stopped and its
+    # database and queues removed as after a normal end.
+    running = asyncio.current_task()
+    assert running is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, running.cancel)
+    try:
+        result = await run_history(args, counts, console)
+    except asyncio.CancelledError:
+        console.print("[red]stopped by SIGTERM[/red]: hub processes, database and queues removed")
+        return 128 + signal.SIGTERM
     result["verdict"] = verdict(result)
     result["time"] = where_time_went(result)
     if args.json:
