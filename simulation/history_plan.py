@@ -19,11 +19,12 @@ from __future__ import annotations
 import random
 from dataclasses import asdict, dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Literal, TypeVar
 
 from simulation.delivery import TEST_KINDS, Way
 from simulation.field import order_index
 
+L = TypeVar("L", bound=str)  # a label dealt to orders
 Fix = Literal["fiber", "box"]  # what the technician finds bad on the first visit
 
 
@@ -128,21 +129,23 @@ class HistoryPlan:
 
     @cached_property
     def _fixes(self) -> dict[int, Fix]:
-        c, dealt = self.counts, self._shuffled("fix")
-        fiber: dict[int, Fix] = dict.fromkeys(dealt[: c.fiber_swaps], "fiber")
-        box: dict[int, Fix] = dict.fromkeys(
-            dealt[c.fiber_swaps : c.fiber_swaps + c.box_changes], "box"
-        )
-        return fiber | box
+        c = self.counts
+        return self._deal("fix", (("fiber", c.fiber_swaps), ("box", c.box_changes)))
 
     @cached_property
     def _ways(self) -> dict[int, Way]:
-        c, dealt = self.counts, self._shuffled("sign")
-        on_site: dict[int, Way] = dict.fromkeys(dealt[: c.signed_on_site], "on_site")
-        remote: dict[int, Way] = dict.fromkeys(
-            dealt[c.signed_on_site : c.signed_on_site + c.signed_remote], "remote"
-        )
-        return on_site | remote
+        c = self.counts
+        return self._deal("sign", (("on_site", c.signed_on_site), ("remote", c.signed_remote)))
+
+    def _deal(self, what: str, shares: tuple[tuple[L, int], ...]) -> dict[int, L]:
+        """Order index → label: each label to its count of orders, one after another down
+        one shuffle (so no order gets two)."""
+        dealt, start = self._shuffled(what), 0
+        labels: dict[int, L] = {}
+        for label, count in shares:
+            labels |= dict.fromkeys(dealt[start : start + count], label)
+            start += count
+        return labels
 
     def _shuffled(self, what: str) -> list[int]:
         indices = list(range(self.counts.orders))

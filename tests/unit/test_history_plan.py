@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -86,23 +87,16 @@ def test_scaling_rounds_every_count_and_keeps_the_rest_never_signed() -> None:
 
 
 def test_counts_that_do_not_fit_the_orders_are_refused() -> None:
+    nothing = HistoryCounts(
+        orders=10,
+        pings=0,
+        speed_tests=0,
+        fiber_swaps=0,
+        box_changes=0,
+        signed_on_site=0,
+        signed_remote=0,
+    )
     with pytest.raises(ValueError, match="signed reports"):
-        HistoryCounts(
-            orders=10,
-            pings=0,
-            speed_tests=0,
-            fiber_swaps=0,
-            box_changes=0,
-            signed_on_site=6,
-            signed_remote=5,
-        )
+        replace(nothing, signed_on_site=6, signed_remote=5)
     with pytest.raises(ValueError, match="fiber swaps"):
-        HistoryCounts(
-            orders=10,
-            pings=0,
-            speed_tests=0,
-            fiber_swaps=6,
-            box_changes=5,
-            signed_on_site=0,
-            signed_remote=0,
-        )
+        replace(nothing, fiber_swaps=6, box_changes=5)
