@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -11,9 +11,7 @@ from hub.db.engine import Database
 from hub.db.tables import api_users
 from hub.identity.errors import InvalidUser
 from hub.identity.roles import Role
-from hub.identity.tokens import StoredUser
-
-TOUCH_EVERY = timedelta(minutes=1)
+from hub.identity.tokens import TOUCH_EVERY, StoredUser
 
 
 class DbUserStore:

@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hub.identity.errors import InvalidUser
 from hub.identity.roles import Role
@@ -18,6 +18,7 @@ from hub.identity.roles import Role
 PREFIX = "hub_"
 _SHAPE = re.compile(r"^hub_[A-Za-z0-9_-]{43}$")
 NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
+TOUCH_EVERY = timedelta(minutes=1)  # how fresh "last used" is kept: one write a minute at most
 
 
 def new_token() -> str:

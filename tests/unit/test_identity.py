@@ -40,6 +40,33 @@ async def test_an_issued_token_authenticates_and_is_stored_only_as_its_hash() ->
     assert stored.last_used_at is not None
 
 
+class CountingUserStore(FakeUserStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.touches = 0
+
+    async def touch(self, token_hash: str, *, at: datetime) -> None:
+        self.touches += 1
+        await super().touch(token_hash, at=at)
+
+
+async def test_last_used_is_written_at_most_once_a_minute_not_on_every_request() -> None:
+    users = CountingUserStore()
+    token = await issue_token(users, "wang.qiang", Role.OPS)
+    start = datetime.now(UTC)
+    now = [start]
+    authenticator = Authenticator(users, clock=lambda: now[0])
+
+    for seconds in (0, 1, 30, 59):  # one write, then reads only
+        now[0] = start + timedelta(seconds=seconds)
+        await authenticator.authenticate(f"Bearer {token}")
+    assert users.touches == 1
+    now[0] = start + timedelta(seconds=61)
+    await authenticator.authenticate(f"Bearer {token}")
+    [stored] = await users.list()
+    assert users.touches == 2 and stored.last_used_at == now[0]
+
+
 @pytest.mark.parametrize(
     ("header", "reason"),
     [
