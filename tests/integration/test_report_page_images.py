@@ -70,3 +70,23 @@ def test_reports_rendered_forty_at_a_time_all_come_out_and_the_process_survives(
     assert len(pngs) == 2 * PDFS * ROUNDS
     with Image.open(pngs[0]) as first:
         assert first.size[1] == 1684  # A4 at 72 dpi x 2
+
+
+async def test_page_images_show_every_pixel_pdfium_drew(tmp_path: Path) -> None:
+    """The customer signs what the page images show: encoding them must lose nothing (a
+    palette or JPEG encoding would be faster and shift colours)."""
+    from hub.signing.images import _rasterize, page_images
+
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(
+        HTML(
+            string="<h1 style='color:#0b5cad'>交付报告</h1>"
+            "<p style='background:#f5f7fa;color:#1f7a3a'>验收结论：合格 · ping 3.4 ms</p>"
+            "<div style='height:80px;background:linear-gradient(90deg,#c00,#0c0,#00c)'></div>"
+        ).write_pdf()
+    )
+    [drawn] = _rasterize(pdf)
+    [path] = await page_images(pdf, "sha-lossless", tmp_path / "cache")
+    with Image.open(path) as shown:
+        assert shown.format == "PNG"
+        assert shown.convert(drawn.mode).tobytes() == drawn.tobytes()
