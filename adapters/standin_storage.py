@@ -69,7 +69,7 @@ class StandinStorage:
     """One stand-in's engine and tables; SQLite writers are serialized and BEGIN IMMEDIATE."""
 
     def __init__(
-        self, url: str, metadata: MetaData, *, schema: str | None = None, pool_size: int = 2
+        self, url: str, metadata: MetaData, *, schema: str | None = None, pool_size: int = 6
     ) -> None:
         self.url = url
         self.metadata = metadata
@@ -84,8 +84,9 @@ class StandinStorage:
             _tune_sqlite(self._base)
             self.engine: AsyncEngine = self._base
         else:
-            # Small: a stand-in's calls are short, and the hub's own pool comes first.
-            self._base = create_async_engine(url, pool_size=pool_size, max_overflow=2 * pool_size)
+            # Small: a stand-in's calls are short, and the hub's own pool comes first. Kept
+            # once opened, as the hub's own (no overflow to open and close under load).
+            self._base = create_async_engine(url, pool_size=pool_size, max_overflow=0)
             translate = {None: schema} if schema else {}
             self.engine = self._base.execution_options(schema_translate_map=translate)
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None

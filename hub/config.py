@@ -157,9 +157,9 @@ class Settings(BaseSettings):
         Field(
             ge=1,
             le=100,
-            description="PostgreSQL connections per process (and as many again as overflow)",
+            description="PostgreSQL connections per process, opened as needed and kept",
         ),
-    ] = 10
+    ] = 20
     relay_batch_size: Annotated[int, Field(ge=1)] = 200
     relay_lanes: Annotated[
         int,
