@@ -235,6 +235,9 @@ async def run_history(
             # Here: the broker for the field, tokens, the stand-ins' records (shared in PostgreSQL).
             hub = bootstrap(settings, consumers=False)
             try:
+                # Duty phones for exception reports, as `hub up` and `hub demo` set them: at the
+                # seed's scale a few on-site fixes find nothing free and are reported.
+                await hub.directory.seed_if_empty()
                 return await _drive(args, counts, hub, procs, console)
             finally:
                 procs.stop()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.inventory.tables import inventory_assignments as assignments
@@ -190,13 +190,16 @@ async def revert(
 async def allocate(
     conn: AsyncConnection, order_id: str, *, lat: float, lon: float, now: datetime
 ) -> ResourceAssignment:
-    """A new order's resources: a free port of the nearest box whose cable has a free fiber."""
+    """A new order's resources: a free port of the nearest box whose cable keeps a spare fiber
+    after this one (for a same-cable swap on site), else of the nearest whose cable has one."""
     existing = await active_assignment(conn, order_id)
     if existing is not None:
         return existing
     distance = (boxes.c.lat - lat) * (boxes.c.lat - lat) + (boxes.c.lon - lon) * (boxes.c.lon - lon)
     nearest = (await conn.execute(select(boxes).order_by(distance).limit(30))).all()
-    for box in nearest:
+    free = await _free_fiber_counts(conn, {box.cable_id for box in nearest})
+    spare_first = sorted(nearest, key=lambda box: free.get(box.cable_id, 0) < 2)  # stable sort
+    for box in spare_first:
         port = await _take_first_free_port(conn, box.box_id, order_id)
         if port is None:
             continue
@@ -308,6 +311,15 @@ async def _take_first_free_port(conn: AsyncConnection, box_id: str, order_id: st
         if taken.rowcount == 1:
             return int(port)
     return None
+
+
+async def _free_fiber_counts(conn: AsyncConnection, cable_ids: set[str]) -> dict[str, int]:
+    rows = await conn.execute(
+        select(fibers.c.cable_id, func.count())
+        .where(fibers.c.cable_id.in_(cable_ids), fibers.c.state == FREE)
+        .group_by(fibers.c.cable_id)
+    )
+    return {str(cable_id): int(n) for cable_id, n in rows}
 
 
 async def _take_first_free_fiber(

@@ -39,6 +39,11 @@ from simulation.on_site import SiteProblems
 
 FEED_CONCURRENCY = 50
 POLL_INTERVAL_S = 0.25
+# The run's progress is read from `/ops/counts.json`, whose count queries grow with the run's
+# orders: at 0.25 s a province-scale run (7,437 orders) kept a PostgreSQL core busy with them.
+# Larger runs poll less often: a second per 2,000 orders, at most every 5 s.
+ORDERS_PER_POLL_S = 2000
+MAX_PROGRESS_POLL_S = 5.0
 STANDIN_TIMEOUT_S = 30.0
 SETTLE_TIMEOUT_S = 10.0
 
@@ -185,7 +190,12 @@ class DemoRun:
                 return True  # a customer who gave up is reported (signing_failures), not waited for
             if time.monotonic() >= deadline:
                 return False
-            await asyncio.sleep(POLL_INTERVAL_S)
+            await asyncio.sleep(self.progress_poll_s)
+
+    @property
+    def progress_poll_s(self) -> float:
+        """How often the run reads the hub's counts while it waits for the orders."""
+        return min(MAX_PROGRESS_POLL_S, max(POLL_INTERVAL_S, self.orders / ORDERS_PER_POLL_S))
 
     def _customers_done(self) -> bool:
         """Every customer who never signs has had the link (so the run counts them), or gave

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from adapters.inventory.embedded import EmbeddedInventory
 from adapters.inventory.http_client import HttpResourceInventory
-from adapters.inventory.seed import shanghai_seed
+from adapters.inventory.seed import BoxSeed, CableSeed, SeedData, shanghai_seed
 from adapters.inventory.server import inventory_router
 from adapters.standin_storage import StandinStorage
 from hub.domain.resources import ResourceState
@@ -281,6 +281,41 @@ async def test_allocation_picks_a_free_fiber_and_port_near_the_address_once(
     assert first.fiber_id != other.fiber_id
     assert holders[first.fiber_id] == ("in_use", "WO-NEW-1")
     assert first.box_id.startswith("SH-")
+
+
+async def test_allocation_leaves_a_spare_fiber_for_a_swap_when_a_box_nearby_can(
+    inventory_url: str,
+) -> None:
+    """The nearest box's cable has one free fiber left: an order there could not have it
+    swapped on site, so the next box, whose cable has spares, is taken; when no cable nearby
+    has a spare, the nearest box still is."""
+    lone = CableSeed("C-LONE", "lone", "r", fiber_count=4, in_use={1: "X1", 2: "X2", 3: "X3"})
+    spare = CableSeed("C-SPARE", "spare", "r", fiber_count=4)
+    seed = SeedData(
+        cables=[lone, spare],
+        boxes=[
+            BoxSeed(
+                "B-NEAR", "near", "a", lat=31.2300, lon=121.4700, cable_id="C-LONE", port_count=4
+            ),
+            BoxSeed(
+                "B-FAR", "far", "a", lat=31.2400, lon=121.4800, cable_id="C-SPARE", port_count=4
+            ),
+        ],
+    )
+    storage = StandinStorage(inventory_url, EmbeddedInventory.tables)
+    inventory = EmbeddedInventory(storage, seed=seed)
+    near = Coordinates(lat=31.2301, lon=121.4701)
+    try:
+        taken = [
+            await inventory.allocate(f"WO-S-{n}", near=near, idempotency_key=f"alloc:{n}")
+            for n in range(4)
+        ]
+    finally:
+        await storage.dispose()
+    # C-SPARE has 4 free: three orders leave it a spare, the fourth finds no spare anywhere
+    # and takes the nearest box's last fiber.
+    assert [a.box_id for a in taken] == ["B-FAR", "B-FAR", "B-FAR", "B-NEAR"]
+    assert taken[3].fiber_id == lone.fiber_id(4)
 
 
 async def test_the_router_serves_the_same_contract_under_a_prefix(inventory_url: str) -> None:
