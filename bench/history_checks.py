@@ -150,6 +150,9 @@ def as_dict(figures: HubFigures) -> dict[str, Any]:
         "returned_to_dispatch": r.on_site.get("returned_to_dispatch", 0),
         "changes_unfinished": r.on_site.get("changes_unfinished", 0),
         "duplicated_sms": r.duplicated_sms,
+        # same SMS id texted twice, and (order, purpose) texted twice: a customer who asked for
+        # a second code counts in the second, not the first
+        "duplicated_sms_by": r.duplicated_sms_by,
         "parking_queue_depth": r.parking_queue_depth,
         "signing_failures": r.signing_failures,
         "renders": figures.renders,

@@ -38,6 +38,10 @@ class SigningFailed(Exception):
     """A page answered what a customer could not go on from (status and a bit of the page)."""
 
 
+class CodeRefused(SigningFailed):
+    """The hub refused the code typed in (e.g. a late text whose code a newer one replaced)."""
+
+
 class Phones(Protocol):
     """Where simulated customers read the texts the hub sent them."""
 
@@ -135,7 +139,7 @@ class Browser:
             f"{self.base}/verify", data={"csrf": self._csrf, "code": code}
         )
         if answer.status_code != 303:
-            raise SigningFailed(f"code refused: {answer.status_code}")
+            raise CodeRefused(f"code refused: {answer.status_code}")
 
     async def sign(self, *, signer_name: str, signature: str, path: str = "/report") -> None:
         """Look at the report (`path` under the link) and sign the version shown."""

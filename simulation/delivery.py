@@ -41,6 +41,7 @@ from schemas.v1 import (
 from simulation.customers import (
     CODE,
     Browser,
+    CodeRefused,
     Phones,
     SigningFailed,
     signature_data_url,
@@ -270,11 +271,28 @@ class SimulatedDelivery:
                 except SigningFailed:
                     if attempt == CODE_REQUESTS:
                         raise
+            await self._enter_newest_code(browser, order_id, text, seen)
+            await browser.sign(signer_name=self._signer(order_id), signature=self._pen(order_id))
+
+    async def _enter_newest_code(
+        self, browser: Browser, order_id: str, text: str, seen: int
+    ) -> None:
+        """Type the code in; if it is refused because a text came late and a newer code
+        replaced it (the customer asked again meanwhile), wait for the newer text, as a person
+        would, and type that one."""
+        for attempt in range(1, CODE_REQUESTS + 1):
             code = CODE.search(text)
             if code is None:
                 raise SigningFailed("the code text carries no code")
-            await browser.enter_code(code.group(1))
-            await browser.sign(signer_name=self._signer(order_id), signature=self._pen(order_id))
+            try:
+                await browser.enter_code(code.group(1))
+                return
+            except CodeRefused:
+                if attempt == CODE_REQUESTS:
+                    raise
+            text, seen = await self.phones.code_text(
+                order_id, after=seen, timeout_s=TEXT_TIMEOUT_S / CODE_REQUESTS
+            )
 
     def _customer(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.web_url, timeout=HTTP_TIMEOUT_S, verify=self._tls)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from simulation.customers import PlatformPhones
+from simulation.customers import CodeRefused, PlatformPhones
 from simulation.delivery import DeliveryStats, SimulatedDelivery
 from simulation.field import customer_phone
 
@@ -40,3 +40,34 @@ def test_customers_who_gave_up_are_counted_by_way_so_a_run_stops_waiting_for_the
     )
     assert stats.given_up(never=False) == 2  # will never be archived
     assert stats.given_up(never=True) == 1  # never signs, and never got its link either
+
+
+class _LateTextBrowser:
+    """The hub's side of the code form: only the newest code is good."""
+
+    def __init__(self, good: str) -> None:
+        self.good = good
+        self.entered: list[str] = []
+
+    async def enter_code(self, code: str) -> None:
+        self.entered.append(code)
+        if code != self.good:
+            raise CodeRefused("code refused: 400")
+
+
+class _PhoneWithANewerText:
+    async def code_text(self, order_id: str, *, after: int, timeout_s: float) -> tuple[str, int]:
+        assert after == 1  # after the late text the customer already read
+        return "您的签字验证码 222222，5 分钟内有效", 2
+
+
+async def test_a_customer_whose_late_code_is_refused_types_the_newer_one() -> None:
+    """Under load a first code text can arrive after the customer asked again; the hub then
+    refuses it (the newer code replaced it) and the customer waits for the newer text."""
+    delivery = _delivery(on_site_rate=0.0, never_sign_rate=0.0)
+    delivery.phones = _PhoneWithANewerText()  # type: ignore[assignment]
+    browser = _LateTextBrowser(good="222222")
+
+    await delivery._enter_newest_code(browser, "SIM3-000001", "验证码 111111", 1)  # type: ignore[arg-type]
+
+    assert browser.entered == ["111111", "222222"]
