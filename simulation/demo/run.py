@@ -83,9 +83,13 @@ class DemoRun:
         standin_url: str | None = None,
         signing: SigningRates | None = SigningRates(),  # None: visits end without a signature
         plan: HistoryPlan | None = None,  # exact totals instead of the rates (`orders` its size)
+        max_open: int | None = None,  # at most this many orders under way (None: all at once)
     ) -> None:
         self.hub = hub
         self.orders = orders
+        self.max_open = max_open
+        self.most_open = 0  # the most orders under way at once, as the feed saw it
+        self._created = 0
         self.run_id = "R" + secrets.token_hex(4)
         self.started_at = datetime.now(UTC)
         # The embedded stand-ins' APIs (loopback): the customers' phones, the demo's counts.
@@ -171,9 +175,26 @@ class DemoRun:
         return counts.orders.by_status.get(Status.ARCHIVED.value, 0)
 
     async def _feed(self) -> None:
-        for first in range(0, self.orders, FEED_CONCURRENCY):
-            batch = range(first, min(first + FEED_CONCURRENCY, self.orders))
+        """Open the orders, FEED_CONCURRENCY at a time; with `max_open`, only while fewer than
+        that are under way (a province's orders come in over months, not all at once)."""
+        step = min(FEED_CONCURRENCY, self.max_open or FEED_CONCURRENCY)
+        for first in range(0, self.orders, step):
+            batch = range(first, min(first + step, self.orders))
+            # Polled: "done" is counted in three places (the field's events, the customers).
+            while self.max_open is not None and self.under_way() + len(batch) > self.max_open:  # noqa: ASYNC110
+                await asyncio.sleep(POLL_INTERVAL_S)
             await asyncio.gather(*(self.field.create(index) for index in batch))
+            self._created += len(batch)
+            self.most_open = max(self.most_open, self.under_way())
+
+    def under_way(self) -> int:
+        """Orders opened and not yet done: archived (as the field saw the events), left
+        unsigned for good, or given up by their customer."""
+        done = self.field.stats.archived_seen
+        if self.delivery is not None:
+            stats = self.delivery.stats
+            done += stats.never_signed + stats.given_up(never=False)
+        return max(0, self._created - done)
 
     async def _wait_archived(
         self, deadline: float, progress: Progress | None, feeding: asyncio.Task[None]

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDERS = 16
+OPEN_ORDERS = 6  # fewer than the orders: the feed waits for orders to finish
 
 
 def test_a_tiny_history_comes_out_exact_and_every_signed_order_is_billed_once() -> None:
@@ -26,7 +27,10 @@ def test_a_tiny_history_comes_out_exact_and_every_signed_order_is_billed_once() 
     assert planned.pings and planned.speed_tests and planned.fiber_swaps and planned.never_signed
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env["PYTHONPATH"] = str(ROOT)
-    bench = ("bench/history.py", "--orders", str(ORDERS), "--box-changes", "1", "--json")
+    bench = (
+        *("bench/history.py", "--orders", str(ORDERS), "--box-changes", "1", "--json"),
+        *("--open-orders", str(OPEN_ORDERS)),
+    )
     ran = subprocess.run(
         [sys.executable, *bench, "--workers", "1", "--web-workers", "1", "--timeout", "80"],
         cwd=ROOT,
@@ -54,3 +58,4 @@ def test_a_tiny_history_comes_out_exact_and_every_signed_order_is_billed_once() 
     roles = {p["role"] for p in result["processes"]}
     assert {"web", "worker", "render"} <= roles, result["processes"]
     assert result["cpu_s"]["render"] > 0 and hub["renders"] >= signed
+    assert 0 < result["setup"]["open_orders_seen"] <= OPEN_ORDERS
