@@ -1,7 +1,8 @@
 """One demo run: the simulated field on its own broker connection, feeding orders to a hub.
 
 Order ids carry a run id, so several runs can share a kept database and be told apart. The run
-reads the hub's progress from its web app at `web_url`, as an operator would (`/ops/counts.json`).
+follows the orders through the events the field receives, and confirms from the hub's web app at
+`web_url` that they are archived, as an operator would (`/ops/counts.json`).
 With signing rates, visits end in tests and a delivery report signed on site or by SMS link
 (customers reach the hub's web app at that URL, and read their texts on the local SMS platform at
 the stand-ins' URL); a few customers never sign, and their orders wait. With a `plan` (exact
@@ -15,7 +16,6 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -33,21 +33,14 @@ from hub.messaging.broker import ClusterRabbitBroker
 from simulation.customers import PlatformPhones
 from simulation.delivery import SimulatedDelivery
 from simulation.demo.hub_counts import hub_counts, ops_client
+from simulation.demo.progress import POLL_INTERVAL_S, ArchivedWatch, Progress
 from simulation.field import SimulatedField, customer_phone
 from simulation.history_plan import HistoryPlan
 from simulation.on_site import SiteProblems
 
 FEED_CONCURRENCY = 50
-POLL_INTERVAL_S = 0.25
-# The run's progress is read from `/ops/counts.json`, whose count queries grow with the run's
-# orders: at 0.25 s a province-scale run (7,437 orders) kept a PostgreSQL core busy with them.
-# Larger runs poll less often: a second per 2,000 orders, at most every 5 s.
-ORDERS_PER_POLL_S = 2000
-MAX_PROGRESS_POLL_S = 5.0
 STANDIN_TIMEOUT_S = 30.0
 SETTLE_TIMEOUT_S = 10.0
-
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,24 +192,20 @@ class DemoRun:
     async def _wait_archived(
         self, deadline: float, progress: Progress | None, feeding: asyncio.Task[None]
     ) -> bool:
-        while True:
-            if feeding.done() and feeding.exception() is not None:
-                return False  # run() re-raises it
-            archived = await self.archived()
-            if progress is not None:
-                progress(archived)
-            if archived + self._gave_up() >= self.orders - self.expected_unsigned and (
-                self._customers_done()
-            ):
-                return True  # a customer who gave up is reported (signing_failures), not waited for
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(self.progress_poll_s)
+        def failed() -> bool:  # run() re-raises it
+            return feeding.done() and feeding.exception() is not None
 
-    @property
-    def progress_poll_s(self) -> float:
-        """How often the run reads the hub's counts while it waits for the orders."""
-        return min(MAX_PROGRESS_POLL_S, max(POLL_INTERVAL_S, self.orders / ORDERS_PER_POLL_S))
+        watch = ArchivedWatch(
+            seen=lambda: self.field.stats.archived_seen, read_hub=self.archived, done=self._done
+        )
+        return await watch.wait(deadline, progress, failed)
+
+    def _done(self, archived: int) -> bool:
+        """Every order archived, but those whose customer never signs or gave up (a customer
+        who gave up is reported in signing_failures, not waited for)."""
+        return archived + self._gave_up() >= self.orders - self.expected_unsigned and (
+            self._customers_done()
+        )
 
     def _customers_done(self) -> bool:
         """Every customer who never signs has had the link (so the run counts them), or gave
