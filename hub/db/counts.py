@@ -60,10 +60,7 @@ class DatabaseCounts:
                         exception_reports.c.state, exception_reports.c.order_id
                     )
                 ),
-                flow_log=FlowLogCounts(
-                    lines=await count.rows(flow_log.c.order_id),
-                    by_step=await count.grouped(flow_log.c.step, flow_log.c.order_id),
-                ),
+                flow_log=await count.flow_log(),
             )
 
 
@@ -92,7 +89,18 @@ class _Counter:
     async def orders(self) -> OrderCounts:
         o = work_orders.c
         latest = o.reissued_as.is_(None)
-        by_status = await self.grouped(o.status, o.order_id, latest)
+        query = (
+            select(o.status, latest.label("latest"), func.count())
+            .where(self.mine(o.order_id))
+            .group_by(o.status, latest)
+        )
+        by_status: dict[str, int] = {}
+        reissued = 0
+        for status, is_latest, n in await self._conn.execute(query):
+            if is_latest:
+                by_status[str(status)] = int(n)
+            else:
+                reissued += int(n)
         has_link = exists().where(signing_links.c.order_id == o.order_id)
         signed = exists().where(
             and_(signatures.c.order_id == o.order_id, signatures.c.status == SIGNED)
@@ -101,27 +109,41 @@ class _Counter:
         return OrderCounts(
             by_status=by_status,
             not_final=sum(n for s, n in by_status.items() if Status(s) not in FINAL_STATUSES),
-            reissued=await self.rows(o.order_id, o.reissued_as.is_not(None)),
+            reissued=reissued,
             awaiting_signature=await self.rows(o.order_id, *waiting),
         )
 
     async def sms(self) -> SmsCounts:
-        by_state = await self.grouped(sms_messages.c.state, sms_messages.c.order_id)
+        m = sms_messages.c
+        query = (
+            select(m.state, m.purpose, func.count())
+            .where(self.mine(m.order_id))
+            .group_by(m.state, m.purpose)
+        )
+        by_state: dict[str, int] = {}
+        by_purpose: dict[str, int] = {}
+        for state, purpose, n in await self._conn.execute(query):
+            by_state[str(state)] = by_state.get(str(state), 0) + int(n)
+            by_purpose[str(purpose)] = by_purpose.get(str(purpose), 0) + int(n)
         pairs = (
-            select(sms_messages.c.order_id)
-            .where(self.mine(sms_messages.c.order_id), sms_messages.c.state == SmsState.SENT.value)
-            .where(sms_messages.c.purpose != RENOTIFIED_BY_DESIGN)
-            .group_by(sms_messages.c.order_id, sms_messages.c.purpose)
+            select(m.order_id)
+            .where(self.mine(m.order_id), m.state == SmsState.SENT.value)
+            .where(m.purpose != RENOTIFIED_BY_DESIGN)
+            .group_by(m.order_id, m.purpose)
             .having(func.count() > 1)
             .subquery()
         )
         repeated = await self._conn.scalar(select(func.count()).select_from(pairs))
         return SmsCounts(
-            by_purpose=await self.grouped(sms_messages.c.purpose, sms_messages.c.order_id),
+            by_purpose=by_purpose,
             by_state=by_state,
             in_flight=by_state.get(SmsState.SENDING.value, 0),
             repeated=int(repeated or 0),
         )
+
+    async def flow_log(self) -> FlowLogCounts:
+        by_step = await self.grouped(flow_log.c.step, flow_log.c.order_id)
+        return FlowLogCounts(lines=sum(by_step.values()), by_step=by_step)
 
     async def resource_changes(self) -> ResourceChangeCounts:
         c = resource_changes.c
