@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import structlog
 
 from hub.bootstrap import Hub
+from hub.db.server_checks import server_warnings
 from hub.errors import HubError
 from hub.messaging.declare import declare_topology, replace_classic_wait_queues
 
@@ -42,6 +43,8 @@ class Runtime:
         await replace_classic_wait_queues(hub.settings.amqp_urls, hub.topology)
         await declare_topology(hub.broker, hub.topology)
         await hub.broker.start()
+        for warning in await server_warnings(hub.db):
+            log.warning(warning)
         self._tasks = [
             asyncio.create_task(hub.relay.run(self._stop), name="outbox-relay"),
             asyncio.create_task(hub.scheduler.run(self._stop), name="timer-scheduler"),

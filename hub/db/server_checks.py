@@ -1,0 +1,26 @@
+"""Database server settings a hub should not run under, found at start-up and logged.
+
+PostgreSQL with `autovacuum = off` never reclaims the old versions of updated rows (an order's
+row changes at every step, an outbox row when it is sent) nor refreshes the planner's
+statistics, so the hub's statements read more pages every hour until someone vacuums by hand.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from hub.db.engine import Database
+
+AUTOVACUUM_OFF = (
+    "PostgreSQL's autovacuum is off on this server: dead rows and stale statistics will slow the "
+    "hub down as it runs; turn it on (autovacuum = on) or VACUUM (ANALYZE) its database regularly"
+)
+
+
+async def server_warnings(db: Database) -> list[str]:
+    """What is wrong with the server's settings for a long-running hub (nothing on SQLite)."""
+    if db.engine.dialect.name != "postgresql":
+        return []
+    async with db.read() as conn:
+        autovacuum = await conn.scalar(text("SHOW autovacuum"))
+    return [] if autovacuum == "on" else [AUTOVACUUM_OFF]

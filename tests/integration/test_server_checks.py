@@ -1,0 +1,48 @@
+"""A hub started on a PostgreSQL server that never vacuums says so in its log."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+import structlog
+
+from hub.bootstrap import bootstrap
+from hub.config import Settings
+from hub.db.engine import Database
+from hub.db.server_checks import AUTOVACUUM_OFF, server_warnings
+from hub.runtime import Runtime
+from tests.services import PG_ADMIN_DSN
+
+pytestmark = pytest.mark.integration
+
+
+async def _server_vacuums() -> bool:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        return str(await conn.fetchval("SHOW autovacuum")) == "on"
+    finally:
+        await conn.close()
+
+
+async def test_autovacuum_off_is_named_on_postgresql_and_nothing_on_sqlite(
+    database_url: str, backend: str
+) -> None:
+    db = Database(database_url)
+    try:
+        warnings = await server_warnings(db)
+    finally:
+        await db.dispose()
+
+    if backend == "sqlite":
+        assert warnings == []
+    else:
+        assert warnings == ([] if await _server_vacuums() else [AUTOVACUUM_OFF])
+
+
+async def test_a_started_hub_logs_the_warning(settings: Settings, backend: str) -> None:
+    expected = backend == "postgres" and not await _server_vacuums()
+    runtime = Runtime(bootstrap(settings))
+    with structlog.testing.capture_logs() as logs:
+        await runtime.start()
+    await runtime.stop()
+    assert any(entry["event"] == AUTOVACUUM_OFF for entry in logs) is expected
