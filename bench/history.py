@@ -46,6 +46,7 @@ from processes import RENDER, ProcessSampler, server_root  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 from throughput import private_vhost  # noqa: E402
+from vacuum import NAPTIME_S, autovacuum_if_off  # noqa: E402
 
 from hub.bootstrap import Hub, bootstrap  # noqa: E402
 from hub.cli.standin_server import listen_standins, serve_standins, standin_app_for  # noqa: E402
@@ -215,7 +216,11 @@ async def run_history(
     args: argparse.Namespace, counts: HistoryCounts, console: Console
 ) -> dict[str, Any]:
     base_url = load_settings().amqp_url
-    async with private_vhost(base_url, VHOST) as amqp_url, fresh_database() as database_url:
+    async with (
+        private_vhost(base_url, VHOST) as amqp_url,
+        fresh_database() as database_url,
+        autovacuum_if_off(database_url, args.vacuum_naptime) as vacuum,
+    ):
         with tempfile.TemporaryDirectory(prefix="hubhistory-") as tmp:
             port = _free_port()
             secret = secrets.token_urlsafe(32)
@@ -242,7 +247,9 @@ async def run_history(
                 # Duty phones for exception reports, as `hub up` and `hub demo` set them: at the
                 # seed's scale a few on-site fixes find nothing free and are reported.
                 await hub.directory.seed_if_empty()
-                return await _drive(args, counts, hub, procs, console)
+                result = await _drive(args, counts, hub, procs, console)
+                result["setup"]["autovacuum"] = "server" if vacuum is None else vacuum.summary()
+                return result
             finally:
                 procs.stop()
                 await hub.aclose()
@@ -396,6 +403,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=OPEN_ORDERS,
         help=f"orders under way at most (default {OPEN_ORDERS}; 0: all at once)",
+    )
+    parser.add_argument(
+        "--vacuum-naptime",
+        type=float,
+        default=NAPTIME_S,
+        help="when the server's autovacuum is off, the bench applies its rules every S seconds",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
