@@ -8,6 +8,7 @@ statistics, so the hub's statements read more pages every hour until someone vac
 from __future__ import annotations
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub.db.engine import Database
 
@@ -16,11 +17,16 @@ AUTOVACUUM_OFF = (
     "hub down as it runs; turn it on (autovacuum = on) or VACUUM (ANALYZE) its database regularly"
 )
 
+UNREAD = "could not read the database server's settings at start-up"
+
 
 async def server_warnings(db: Database) -> list[str]:
     """What is wrong with the server's settings for a long-running hub (nothing on SQLite)."""
     if db.engine.dialect.name != "postgresql":
         return []
-    async with db.read() as conn:
-        autovacuum = await conn.scalar(text("SHOW autovacuum"))
+    try:
+        async with db.read() as conn:
+            autovacuum = await conn.scalar(text("SHOW autovacuum"))
+    except (SQLAlchemyError, OSError) as exc:  # the hub starts anyway, as it did without checks
+        return [f"{UNREAD}: {type(exc).__name__}"]
     return [] if autovacuum == "on" else [AUTOVACUUM_OFF]

@@ -1,11 +1,11 @@
 """How a demo run waits for its orders: it follows them in the field's events, and asks the hub.
 
 `/ops/counts.json` counts every record of the run, so each read costs more as the run grows: at
-the province's scale (7,437 orders) one read took 0.5–3.3 s of PostgreSQL under load, and the run
-read it every 4 s. The field's `WorkOrderArchived` events cost the hub nothing more, but they are
-delivered at least once and a field may miss some, so only the hub's counts end the wait: read
-when the events say the run is done (at most every `when_done_s`), and every `every_s` otherwise
-(a missed event then only delays the end).
+the province's scale (7,437 orders, on a server without autovacuum) one read took 0.5–3.3 s of
+PostgreSQL under load, and the run read it every 4 s. The field's `WorkOrderArchived` events
+cost the hub nothing more, but they are delivered at least once and a field may miss some, so
+only the hub's counts end the wait: read when the events say the run is done (at most every
+`when_done_s`), and every `every_s` otherwise (a missed event then only delays the end).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import structlog
 from hub.bootstrap import bootstrap
 from hub.config import Settings
 from hub.db.engine import Database
-from hub.db.server_checks import AUTOVACUUM_OFF, server_warnings
+from hub.db.server_checks import AUTOVACUUM_OFF, UNREAD, server_warnings
 from hub.runtime import Runtime
 from tests.services import PG_ADMIN_DSN
 
@@ -37,6 +37,16 @@ async def test_autovacuum_off_is_named_on_postgresql_and_nothing_on_sqlite(
         assert warnings == []
     else:
         assert warnings == ([] if await _server_vacuums() else [AUTOVACUUM_OFF])
+
+
+async def test_a_server_that_cannot_be_read_is_a_warning_not_a_failed_start() -> None:
+    db = Database("postgresql+asyncpg://postgres@127.0.0.1:1/nothing")  # nothing listens
+    try:
+        warnings = await server_warnings(db)
+    finally:
+        await db.dispose()
+
+    assert len(warnings) == 1 and warnings[0].startswith(UNREAD), warnings
 
 
 async def test_a_started_hub_logs_the_warning(settings: Settings, backend: str) -> None:
