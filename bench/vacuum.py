@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from hub.db.engine import Database
+from hub.db.server_checks import autovacuum_on
+
 NAPTIME_S = 60.0
 VACUUM_BASE, VACUUM_SCALE = 50, 0.2
 ANALYZE_BASE, ANALYZE_SCALE = 50, 0.1
@@ -44,12 +47,12 @@ def dsn(url: str) -> str:
 
 
 async def server_autovacuum(url: str) -> bool:
-    """Whether the server's autovacuum launcher runs."""
-    conn = await asyncpg.connect(dsn(url))
+    """Whether the server's autovacuum launcher runs (the hub's own start-up check)."""
+    db = Database(url)
     try:
-        return str(await conn.fetchval("SHOW autovacuum")) == "on"
+        return await autovacuum_on(db)
     finally:
-        await conn.close()
+        await db.dispose()
 
 
 @dataclass(slots=True)

@@ -142,6 +142,15 @@ async def drop_database(name: str) -> None:
         await conn.close()
 
 
+async def server_autovacuum() -> bool:
+    """Whether the PostgreSQL server runs autovacuum (this machine's CI server does not)."""
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        return str(await conn.fetchval("SHOW autovacuum")) == "on"
+    finally:
+        await conn.close()
+
+
 def pg_url(name: str) -> str:
     return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 

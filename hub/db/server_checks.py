@@ -20,13 +20,18 @@ AUTOVACUUM_OFF = (
 UNREAD = "could not read the database server's settings at start-up"
 
 
+async def autovacuum_on(db: Database) -> bool:
+    """Whether the PostgreSQL server behind `db` runs its autovacuum launcher."""
+    async with db.read() as conn:
+        return bool(await conn.scalar(text("SHOW autovacuum")) == "on")
+
+
 async def server_warnings(db: Database) -> list[str]:
     """What is wrong with the server's settings for a long-running hub (nothing on SQLite)."""
     if db.engine.dialect.name != "postgresql":
         return []
     try:
-        async with db.read() as conn:
-            autovacuum = await conn.scalar(text("SHOW autovacuum"))
+        vacuums = await autovacuum_on(db)
     except (SQLAlchemyError, OSError) as exc:  # the hub starts anyway, as it did without checks
         return [f"{UNREAD}: {type(exc).__name__}"]
-    return [] if autovacuum == "on" else [AUTOVACUUM_OFF]
+    return [] if vacuums else [AUTOVACUUM_OFF]

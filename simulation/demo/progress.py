@@ -32,7 +32,6 @@ class ArchivedWatch:
     every_s: float = HUB_READ_EVERY_S
     when_done_s: float = HUB_READ_WHEN_DONE_S
     poll_s: float = POLL_INTERVAL_S
-    hub_reads: int = 0
 
     async def wait(
         self, deadline: float, progress: Progress | None = None, failed: Callable[[], bool] = bool
@@ -46,7 +45,6 @@ class ArchivedWatch:
                 self.done(self.seen()) and since_read >= self.when_done_s
             ):
                 archived, read_at = await self.read_hub(), now
-                self.hub_reads += 1
                 if self.done(archived):
                     if progress is not None:
                         progress(archived)

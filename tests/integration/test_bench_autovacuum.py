@@ -11,10 +11,10 @@ import asyncpg
 import pytest
 
 from tests.helpers import eventually
-from tests.services import create_database, drop_database, pg_url
+from tests.services import create_database, drop_database, pg_url, server_autovacuum
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from vacuum import Autovacuum, autovacuum_if_off, dsn, server_autovacuum
+from vacuum import Autovacuum, autovacuum_if_off, dsn
 
 pytestmark = pytest.mark.integration
 
@@ -74,4 +74,4 @@ async def test_only_the_tables_autovacuum_would_pick_are_vacuumed_once(url: str)
 
 async def test_the_bench_stands_in_only_when_the_server_does_not_vacuum(url: str) -> None:
     async with autovacuum_if_off(url, naptime_s=3600) as vacuum:
-        assert (vacuum is None) == await server_autovacuum(url)
+        assert (vacuum is None) == await server_autovacuum()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncpg
 import pytest
 import structlog
 
@@ -11,17 +10,9 @@ from hub.config import Settings
 from hub.db.engine import Database
 from hub.db.server_checks import AUTOVACUUM_OFF, UNREAD, server_warnings
 from hub.runtime import Runtime
-from tests.services import PG_ADMIN_DSN
+from tests.services import server_autovacuum
 
 pytestmark = pytest.mark.integration
-
-
-async def _server_vacuums() -> bool:
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        return str(await conn.fetchval("SHOW autovacuum")) == "on"
-    finally:
-        await conn.close()
 
 
 async def test_autovacuum_off_is_named_on_postgresql_and_nothing_on_sqlite(
@@ -36,7 +27,7 @@ async def test_autovacuum_off_is_named_on_postgresql_and_nothing_on_sqlite(
     if backend == "sqlite":
         assert warnings == []
     else:
-        assert warnings == ([] if await _server_vacuums() else [AUTOVACUUM_OFF])
+        assert warnings == ([] if await server_autovacuum() else [AUTOVACUUM_OFF])
 
 
 async def test_a_server_that_cannot_be_read_is_a_warning_not_a_failed_start() -> None:
@@ -50,7 +41,7 @@ async def test_a_server_that_cannot_be_read_is_a_warning_not_a_failed_start() ->
 
 
 async def test_a_started_hub_logs_the_warning(settings: Settings, backend: str) -> None:
-    expected = backend == "postgres" and not await _server_vacuums()
+    expected = backend == "postgres" and not await server_autovacuum()
     runtime = Runtime(bootstrap(settings))
     with structlog.testing.capture_logs() as logs:
         await runtime.start()

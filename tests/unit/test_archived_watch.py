@@ -45,7 +45,7 @@ async def test_the_hub_is_read_once_at_the_start_and_once_when_the_events_say_do
     orders = Orders()
     w = watch(orders)
     assert await w.wait(time.monotonic() + 10, orders.shown.append)
-    assert orders.reads == 2 == w.hub_reads  # not once per poll: each read counts the whole run
+    assert orders.reads == 2  # not once per poll: each read counts the whole run
     assert orders.shown[-1] == ORDERS
     assert orders.shown == sorted(orders.shown)  # the progress shown never goes back
 
