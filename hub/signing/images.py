@@ -93,7 +93,7 @@ def _rasterize(pdf_path: Path) -> list[Image.Image]:
     try:
         for index in range(len(pdf)):
             page = pdf[index]
-            bitmap = page.render(scale=PAGE_SCALE)
+            bitmap = page.render(scale=PAGE_SCALE, rev_byteorder=True)  # RGB: no BGR pass
             images.append(bitmap.to_pil().copy())
             bitmap.close()
             page.close()

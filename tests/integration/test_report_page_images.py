@@ -90,3 +90,23 @@ async def test_page_images_show_every_pixel_pdfium_drew(tmp_path: Path) -> None:
     with Image.open(path) as shown:
         assert shown.format == "PNG"
         assert shown.convert(drawn.mode).tobytes() == drawn.tobytes()
+
+
+async def test_page_images_keep_their_colours(tmp_path: Path) -> None:
+    """Red stays red: PDFium draws BGR unless asked for RGB; a swapped order shows it blue."""
+    from hub.signing.images import PAGE_SCALE, page_images
+
+    pdf = tmp_path / "red.pdf"
+    pdf.write_bytes(
+        HTML(
+            string="<style>@page{margin:0}body{margin:0}</style>"
+            "<div style='background:#cc0000;height:100px'></div>"
+            "<div style='background:#0b5cad;height:100px'></div>"
+        ).write_pdf()
+    )
+    [path] = await page_images(pdf, "sha-colours", tmp_path / "cache")
+    with Image.open(path) as shown:
+        red = shown.convert("RGB").getpixel((20, int(50 * 0.75 * PAGE_SCALE)))
+        blue = shown.convert("RGB").getpixel((20, int(150 * 0.75 * PAGE_SCALE)))
+    assert red == (204, 0, 0)
+    assert blue == (11, 92, 173)
