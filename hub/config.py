@@ -169,6 +169,14 @@ class Settings(BaseSettings):
     timer_poll_interval_s: Annotated[float, Field(gt=0)] = 1.0
     graceful_timeout_s: Annotated[float, Field(gt=0)] = 30.0
     connect_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    broker_attempt_timeout_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="one connection attempt to one broker address (TCP and AMQP "
+            "handshake), at start and on every reconnect, before the next address is tried",
+        ),
+    ] = 5.0
     http_timeout_s: Annotated[float, Field(gt=0)] = 10.0
     log_json: bool = False
     log_level: str = "INFO"

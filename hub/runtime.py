@@ -40,7 +40,11 @@ class Runtime:
         hub = self.hub
         self._stop.clear()
         await _connect(hub)
-        await replace_classic_wait_queues(hub.settings.amqp_urls, hub.topology)
+        await replace_classic_wait_queues(
+            hub.settings.amqp_urls,
+            hub.topology,
+            attempt_timeout_s=hub.settings.broker_attempt_timeout_s,
+        )
         await declare_topology(hub.broker, hub.topology)
         await hub.broker.start()
         for warning in await server_warnings(hub.db):

@@ -40,6 +40,7 @@ class ClusterRabbitBroker(RabbitBroker):
 
     def __init__(self, urls: tuple[str, ...], **kwargs: Any) -> None:
         self.addresses = AddressRing(urls)
+        self.connection: RobustConnection | None = None  # once connected
         super().__init__(self.addresses.current, **kwargs)
 
     async def _connect(self) -> RobustConnection:
@@ -52,7 +53,8 @@ class ClusterRabbitBroker(RabbitBroker):
                 url=url, connection_class=cluster_connection_class(self.addresses)
             )
             try:
-                return await super()._connect()
+                self.connection = await super()._connect()
+                return self.connection
             except CONNECTION_EXCEPTIONS as exc:
                 failures.append(f"{shown(url)}: {exc or type(exc).__name__}")
         raise ConnectionError("no broker address answered: " + "; ".join(failures))
@@ -70,10 +72,17 @@ def make_broker(
     metrics: Metrics,
     prefetch_count: int,
     graceful_timeout_s: float,
+    attempt_timeout_s: float,
 ) -> RabbitBroker:
-    """A broker whose publishes are confirmed and whose failed handlers the policy settles."""
+    """A broker whose publishes are confirmed and whose failed handlers the policy settles.
+
+    `attempt_timeout_s` bounds one connection attempt to one address, at start and on every
+    reconnect (aio-pika keeps the first `connect`'s timeout for its reconnects): without it a node
+    that accepts connections but never answers held the hub on that address for ever.
+    """
     broker = ClusterRabbitBroker(
         urls,
+        timeout=attempt_timeout_s,
         default_channel=Channel(
             prefetch_count=prefetch_count,
             publisher_confirms=True,

@@ -52,7 +52,11 @@ async def delete_topology(amqp_urls: tuple[str, ...], topology: Topology) -> int
 
 
 async def replace_classic_wait_queues(
-    amqp_urls: tuple[str, ...], topology: Topology, *, drain_timeout_s: float = 60.0
+    amqp_urls: tuple[str, ...],
+    topology: Topology,
+    *,
+    drain_timeout_s: float = 60.0,
+    attempt_timeout_s: float = 10.0,
 ) -> list[str]:
     """Delete the classic retry wait queues an older hub declared, so they come back as quorum.
 
@@ -62,7 +66,7 @@ async def replace_classic_wait_queues(
     declare closes its channel); returns the names deleted.
     """
     replaced = []
-    connection = await connect_first(amqp_urls, attempt_timeout_s=10)
+    connection = await connect_first(amqp_urls, attempt_timeout_s=attempt_timeout_s)
     async with connection:
         for delay in topology.retry_delays_ms:
             wait = topology.retry_queue(delay)
