@@ -177,6 +177,14 @@ class Settings(BaseSettings):
             "handshake), at start and on every reconnect, before the next address is tried",
         ),
     ] = 5.0
+    broker_heartbeat_s: Annotated[
+        int,
+        Field(
+            ge=0,
+            description="AMQP heartbeat asked of each broker address without its own "
+            "`heartbeat=`; a node that stops answering is noticed after about 3x this",
+        ),
+    ] = 10
     http_timeout_s: Annotated[float, Field(gt=0)] = 10.0
     log_json: bool = False
     log_level: str = "INFO"

@@ -9,9 +9,10 @@
 #   scripts/rabbit-cluster.sh stop         # stop every node and remove the state dir
 # Nodes hubc1..3@localhost, AMQP on 5681..5683 (HUB_CLUSTER_PORT_BASE=5680), Erlang distribution
 # on 25681..25683, no plugins, state (mnesia, logs, cookie) under HUB_CLUSTER_DIR
-# (default /tmp/hub-rabbit-cluster). Runs the RabbitMQ scripts as the calling user (root here)
-# with HOME in the state dir, so the three nodes share a cookie of their own and never the
-# system node's; /usr/sbin/rabbitmqctl would switch to the rabbitmq user and its cookie.
+# (default /tmp/hub-rabbit-cluster); HUB_CLUSTER_NET_TICKTIME=N sets Erlang's net_ticktime (s).
+# Runs the RabbitMQ scripts as the calling user (root here) with HOME in the state dir, so the
+# three nodes share a cookie of their own and never the system node's; /usr/sbin/rabbitmqctl
+# would switch to the rabbitmq user and its cookie.
 set -euo pipefail
 
 STATE=${HUB_CLUSTER_DIR:-/tmp/hub-rabbit-cluster}
@@ -79,7 +80,11 @@ listeners.tcp.default = 127.0.0.1:$(amqp_port "$n")
 loopback_users.guest = true
 cluster_partition_handling = pause_minority
 EOF
-    echo '[{kernel, [{inet_dist_use_interface, {127,0,0,1}}]}].' >"$dir/advanced.config"
+    # HUB_CLUSTER_NET_TICKTIME: how soon the nodes give up on a silent (frozen) peer; Erlang's
+    # default of 60 s holds queue declarations on the others for about a minute.
+    local kernel='{inet_dist_use_interface, {127,0,0,1}}'
+    [[ -n ${HUB_CLUSTER_NET_TICKTIME:-} ]] && kernel+=", {net_ticktime, ${HUB_CLUSTER_NET_TICKTIME}}"
+    echo "[{kernel, [$kernel]}]." >"$dir/advanced.config"
   done
 }
 

@@ -166,6 +166,7 @@ def bootstrap(
         prefetch_count=settings.prefetch_count,
         graceful_timeout_s=settings.graceful_timeout_s,
         attempt_timeout_s=settings.broker_attempt_timeout_s,
+        heartbeat_s=settings.broker_heartbeat_s,
     )
     processor = MessageProcessor(uow, metrics=metrics)
     # An attempt may make two calls (a lookup, then the real one) before it records its result.

@@ -29,6 +29,14 @@ def shown(url: str | URL) -> str:
     return str(parsed.with_password("***")) if parsed.password else str(parsed)
 
 
+def with_heartbeat(url: str, seconds: int) -> str:
+    """`url` asking for AMQP heartbeats every `seconds`, unless it names its own `heartbeat=`."""
+    parsed = URL(url)
+    if "heartbeat" in parsed.query:
+        return url
+    return str(parsed.update_query(heartbeat=seconds))
+
+
 class AddressRing:
     """The broker addresses in order, and which one is in use; past the last comes the first."""
 

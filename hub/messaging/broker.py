@@ -13,7 +13,7 @@ from faststream.message import StreamMessage
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 
-from hub.messaging.addresses import AddressRing, shown
+from hub.messaging.addresses import AddressRing, shown, with_heartbeat
 from hub.messaging.cluster import cluster_connection_class
 from hub.messaging.failures import FailurePolicy, failure_middleware
 from hub.metrics import Metrics
@@ -73,15 +73,17 @@ def make_broker(
     prefetch_count: int,
     graceful_timeout_s: float,
     attempt_timeout_s: float,
+    heartbeat_s: int,
 ) -> RabbitBroker:
     """A broker whose publishes are confirmed and whose failed handlers the policy settles.
 
     `attempt_timeout_s` bounds one connection attempt to one address, at start and on every
     reconnect (aio-pika keeps the first `connect`'s timeout for its reconnects): without it a node
     that accepts connections but never answers held the hub on that address for ever.
+    `heartbeat_s` is asked of every address that does not set its own.
     """
     broker = ClusterRabbitBroker(
-        urls,
+        tuple(with_heartbeat(url, heartbeat_s) for url in urls),
         timeout=attempt_timeout_s,
         default_channel=Channel(
             prefetch_count=prefetch_count,

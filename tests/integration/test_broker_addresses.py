@@ -40,7 +40,7 @@ async def test_the_hub_starts_on_the_first_node_that_answers_and_consumes(
     try:
         hub: Hub = runtime.hub
         assert isinstance(hub.broker, ClusterRabbitBroker)
-        assert hub.broker.connected_url == settings.amqp_urls[1]
+        assert hub.broker.connected_url.startswith(settings.amqp_urls[1])  # + ?heartbeat=
         await publish(hub, factories.create_order("WO-ADDR-1"))
 
         async def created() -> bool:

@@ -8,7 +8,7 @@ import pytest
 from yarl import URL
 
 from hub.config import SettingsError, load_settings
-from hub.messaging.addresses import AddressRing, shown, split_amqp_urls
+from hub.messaging.addresses import AddressRing, shown, split_amqp_urls, with_heartbeat
 from hub.messaging.cluster import ClusterConnection
 
 NODES = (
@@ -108,3 +108,14 @@ async def test_closing_the_connection_ourselves_changes_no_node() -> None:
     await connection.close()
     await connection._on_connection_close(_lost(ConnectionResetError("closed by us")))
     assert ring.current == NODES[0]
+
+
+def test_an_address_without_a_heartbeat_asks_for_the_hub_default() -> None:
+    url = with_heartbeat("amqp://hub:p%2Cw@rabbit-1:5672/hub", 10)
+    assert URL(url).query["heartbeat"] == "10"
+    assert (URL(url).password, URL(url).path) == ("p,w", "/hub")  # password and vhost kept
+
+
+def test_an_address_that_sets_its_own_heartbeat_keeps_it() -> None:
+    url = "amqp://hub:pw@rabbit-1:5672/hub?heartbeat=30"
+    assert with_heartbeat(url, 10) == url
