@@ -30,6 +30,33 @@ pytestmark = pytest.mark.integration
 CONSUMER = "delivery.report_signed"
 
 
+async def drop_connection(broker: object) -> ClusterRabbitBroker:
+    """Close the hub's broker connection under it, as a node that died would."""
+    assert isinstance(broker, ClusterRabbitBroker) and broker.connection is not None
+    transport = broker.connection.transport
+    assert transport is not None
+    await transport.connection.close(ConnectionResetError("dropped by the test"))
+    return broker
+
+
+async def consumes_again(hub: Hub, order_id: str) -> None:
+    """An order published to the hub (once its channel is back) is consumed and recorded."""
+
+    async def published() -> bool:
+        try:
+            await publish(hub, factories.create_order(order_id), message_id=order_id)
+        except Exception:  # the hub's channel may still be reconnecting
+            return False
+        return True
+
+    async def consumed() -> bool:
+        async with hub.uow.read() as uow:
+            return await uow.orders.find(order_id) is not None
+
+    await eventually(published, timeout=30, interval=0.5)
+    await eventually(consumed, timeout=20)
+
+
 async def test_after_a_dropped_connection_the_hub_consumes_and_parks_again(
     hub: Hub, backend: str
 ) -> None:
@@ -43,11 +70,7 @@ async def test_after_a_dropped_connection_the_hub_consumes_and_parks_again(
         for name in (parking.name, wait.name):  # what a broker that lost its data lacks
             await channel.queue_delete(name)
 
-        broker = hub.broker
-        assert isinstance(broker, ClusterRabbitBroker) and broker.connection is not None
-        transport = broker.connection.transport
-        assert transport is not None
-        await transport.connection.close(ConnectionResetError("dropped by the test"))
+        await drop_connection(hub.broker)
 
         async def declared_again() -> bool:
             probe = await outside.channel()
@@ -68,20 +91,7 @@ async def test_after_a_dropped_connection_the_hub_consumes_and_parks_again(
             return queue.declaration_result.message_count == 1
 
         await eventually(parked, timeout=10)
-
-    async def published() -> bool:  # the hub's channel may still be reconnecting
-        try:
-            await publish(hub, factories.create_order("WO-RECONNECT"), message_id="reconnect")
-        except Exception:
-            return False
-        return True
-
-    async def consumed() -> bool:
-        async with hub.uow.read() as uow:
-            return await uow.orders.find("WO-RECONNECT") is not None
-
-    await eventually(published, timeout=20, interval=0.5)
-    await eventually(consumed, timeout=20)
+    await consumes_again(hub, "WO-RECONNECT")
 
 
 @asynccontextmanager
@@ -137,27 +147,9 @@ async def test_a_silent_next_node_is_left_on_a_reconnect_for_the_one_after(
     async with silent_node() as silent:
         runtime = Runtime(bootstrap(_with_nodes(settings, real, silent, same_broker)))
         await runtime.start()
-        hub = runtime.hub
         try:
-            broker = hub.broker
-            assert isinstance(broker, ClusterRabbitBroker) and broker.connection is not None
-            transport = broker.connection.transport
-            assert transport is not None
-            await transport.connection.close(ConnectionResetError("dropped by the test"))
-
-            async def published() -> bool:
-                try:
-                    await publish(hub, factories.create_order("WO-SILENT"), message_id="silent")
-                except Exception:
-                    return False
-                return True
-
-            async def consumed() -> bool:
-                async with hub.uow.read() as uow:
-                    return await uow.orders.find("WO-SILENT") is not None
-
-            await eventually(published, timeout=30, interval=0.5)
-            await eventually(consumed, timeout=20)
+            broker = await drop_connection(runtime.hub.broker)
+            await consumes_again(runtime.hub, "WO-SILENT")
             assert broker.connected_url.startswith(same_broker)
         finally:
             await runtime.stop()
