@@ -30,6 +30,12 @@ pytestmark = pytest.mark.integration
 CONSUMER = "delivery.report_signed"
 
 
+@pytest.fixture
+def sqlite_only(backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("the broker's behaviour does not depend on the database")
+
+
 async def drop_connection(broker: object) -> ClusterRabbitBroker:
     """Close the hub's broker connection under it, as a node that died would."""
     assert isinstance(broker, ClusterRabbitBroker) and broker.connection is not None
@@ -58,10 +64,8 @@ async def consumes_again(hub: Hub, order_id: str) -> None:
 
 
 async def test_after_a_dropped_connection_the_hub_consumes_and_parks_again(
-    hub: Hub, backend: str
+    sqlite_only: None, hub: Hub
 ) -> None:
-    if backend != "sqlite":
-        pytest.skip("the broker's behaviour does not depend on the database")
     parking = hub.topology.parking_queue(CONSUMER)
     wait = hub.topology.retry_queue(hub.topology.retry_delays_ms[0])
     outside = await aio_pika.connect(hub.settings.amqp_urls[0])
@@ -113,43 +117,42 @@ async def silent_node() -> AsyncIterator[str]:
         await server.wait_closed()
 
 
-def _with_nodes(settings: Settings, *urls: str) -> Settings:
-    return settings.model_copy(update={"amqp_url": ",".join(urls), "broker_attempt_timeout_s": 1.0})
+@asynccontextmanager
+async def hub_on(
+    settings: Settings, *urls: str, start_within_s: float = 30
+) -> AsyncIterator[Runtime]:
+    """A started hub given these broker addresses, one attempt bounded to 1 s; stopped after."""
+    update = {"amqp_url": ",".join(urls), "broker_attempt_timeout_s": 1.0}
+    runtime = Runtime(bootstrap(settings.model_copy(update=update)))
+    try:
+        await asyncio.wait_for(runtime.start(), start_within_s)
+        yield runtime
+    finally:
+        await runtime.stop()
 
 
 async def test_a_silent_first_node_is_left_at_start_for_the_next(
-    settings: Settings, backend: str
+    sqlite_only: None, settings: Settings
 ) -> None:
-    if backend != "sqlite":
-        pytest.skip("the broker's behaviour does not depend on the database")
     real = settings.amqp_urls[0]
-    async with silent_node() as silent:
-        runtime = Runtime(bootstrap(_with_nodes(settings, silent, real)))
-        try:
-            await asyncio.wait_for(runtime.start(), 20)  # HUB_CONNECT_TIMEOUT_S is 30
-            assert isinstance(runtime.hub.broker, ClusterRabbitBroker)
-            assert runtime.hub.broker.connected_url.startswith(real)  # + ?heartbeat=
-            connection = runtime.hub.broker.connection
-            assert connection is not None
-            # the hub's default (HUB_BROKER_HEARTBEAT_S), not RabbitMQ's 60 s (3 min to notice)
-            assert connection.url.query["heartbeat"] == "10"
-        finally:
-            await runtime.stop()
+    # HUB_CONNECT_TIMEOUT_S is 30: the start must not wait on the silent node until then
+    async with (
+        silent_node() as silent,
+        hub_on(settings, silent, real, start_within_s=20) as runtime,
+    ):
+        broker = runtime.hub.broker
+        assert isinstance(broker, ClusterRabbitBroker) and broker.connection is not None
+        assert broker.connected_url.startswith(real)  # + ?heartbeat=
+        # the hub's default (HUB_BROKER_HEARTBEAT_S), not RabbitMQ's 60 s (3 min to notice)
+        assert broker.connection.url.query["heartbeat"] == "10"
 
 
 async def test_a_silent_next_node_is_left_on_a_reconnect_for_the_one_after(
-    settings: Settings, backend: str
+    sqlite_only: None, settings: Settings
 ) -> None:
-    if backend != "sqlite":
-        pytest.skip("the broker's behaviour does not depend on the database")
     real = settings.amqp_urls[0]
     same_broker = real.replace("127.0.0.1", "localhost")  # another address of the same node
-    async with silent_node() as silent:
-        runtime = Runtime(bootstrap(_with_nodes(settings, real, silent, same_broker)))
-        await runtime.start()
-        try:
-            broker = await drop_connection(runtime.hub.broker)
-            await consumes_again(runtime.hub, "WO-SILENT")
-            assert broker.connected_url.startswith(same_broker)
-        finally:
-            await runtime.stop()
+    async with silent_node() as silent, hub_on(settings, real, silent, same_broker) as runtime:
+        broker = await drop_connection(runtime.hub.broker)
+        await consumes_again(runtime.hub, "WO-SILENT")
+        assert broker.connected_url.startswith(same_broker)
