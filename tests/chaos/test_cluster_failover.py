@@ -4,8 +4,9 @@ A real 3-node cluster (`scripts/rabbit-cluster.sh`) holds the hub's quorum queue
 replicated to all three nodes. One `hub worker` process is given the three addresses
 (`HUB_AMQP_URL`, comma-separated) and connects to the first; the simulated field drives every
 order create → dispatch → check in → complete → archive through its own connection to another
-node. Once half the orders are archived, and while the worker holds unacknowledged deliveries,
-the node the worker is connected to (found from the worker's TCP peer port, cross-checked with
+node. Once half the orders are archived, and while the worker holds unacknowledged deliveries
+(it is paused with SIGSTOP for a second first, so it surely does, and resumed right after), the
+node the worker is connected to (found from the worker's TCP peer port, cross-checked with
 `rabbitmqctl list_connections`) is killed. The worker must consume again from another node
 within 30 s, and the oracles must find nothing lost or duplicated.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -53,6 +55,7 @@ SEED = 16
 KILL_AT = 0.5
 FAILOVER_BUDGET_S = 30.0
 BUSY_WAIT_S = 60.0
+HOLD_S = 1.0  # the worker is paused this long before its node is killed
 RUN_BUDGET_S = 900.0
 
 
@@ -162,8 +165,15 @@ async def test_the_worker_consumes_again_from_another_node_when_its_node_is_kill
         node = cluster.node_of(worker.pid)
         assert node is not None, "the worker lost its connection before the kill"
         at_kill = await archived_count(db)
-        beam = cluster.kill9(node)
-        killed_at = datetime.now(UTC)
+        # The listing is up to 5 s old and a worker keeping up holds a delivery for milliseconds:
+        # paused a moment while the field goes on, it is sure to hold some when its node dies.
+        os.kill(worker.pid, signal.SIGSTOP)
+        try:
+            await asyncio.sleep(HOLD_S)
+            beam = cluster.kill9(node)
+            killed_at = datetime.now(UTC)
+        finally:
+            os.kill(worker.pid, signal.SIGCONT)
 
         async def reconnected() -> bool:
             return cluster.node_of(worker.pid) in cluster.alive()
