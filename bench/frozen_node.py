@@ -42,7 +42,8 @@ async def main(args: argparse.Namespace) -> None:
     cluster.stop()  # a fresh cluster with this net_ticktime
     urls = tuple(with_heartbeat(url, args.heartbeat) for url in cluster.start())
     try:
-        print(await _freeze_and_wait(cluster, urls, args.cap), flush=True)
+        found = await _freeze_and_wait(cluster, urls, args.cap)
+        print(f"heartbeat={args.heartbeat} s, net_ticktime={args.net_ticktime or 60} s: {found}")
     finally:
         cluster.stop()
 
@@ -84,9 +85,8 @@ async def _freeze_and_wait(cluster: RabbitCluster, urls: tuple[str, ...], cap: f
             after = [at for at, number in consumed if number > last_before]
             if after:
                 return (
-                    f"heartbeat={urls[0].rsplit('heartbeat=', 1)[1]}: froze hubc{node}; consuming "
-                    f"again on hubc{cluster.node_of(os.getpid())} after "
-                    f"{after[0] - frozen_at:.1f} s"
+                    f"froze hubc{node}; consuming again on hubc{cluster.node_of(os.getpid())} "
+                    f"after {after[0] - frozen_at:.1f} s"
                 )
             await asyncio.sleep(0.1)
         return f"froze hubc{node}: not consuming again within {cap:.0f} s"

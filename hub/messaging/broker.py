@@ -40,7 +40,6 @@ class ClusterRabbitBroker(RabbitBroker):
 
     def __init__(self, urls: tuple[str, ...], **kwargs: Any) -> None:
         self.addresses = AddressRing(urls)
-        self.connection: RobustConnection | None = None  # once connected
         super().__init__(self.addresses.current, **kwargs)
 
     async def _connect(self) -> RobustConnection:
@@ -53,11 +52,15 @@ class ClusterRabbitBroker(RabbitBroker):
                 url=url, connection_class=cluster_connection_class(self.addresses)
             )
             try:
-                self.connection = await super()._connect()
-                return self.connection
+                return await super()._connect()
             except CONNECTION_EXCEPTIONS as exc:
                 failures.append(f"{shown(url)}: {exc or type(exc).__name__}")
         raise ConnectionError("no broker address answered: " + "; ".join(failures))
+
+    @property
+    def connection(self) -> RobustConnection | None:
+        """The robust connection, once connected (FastStream keeps it)."""
+        return self._connection
 
     @property
     def connected_url(self) -> str:
