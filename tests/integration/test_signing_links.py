@@ -158,8 +158,11 @@ async def test_s1_once_texts_are_sent_only_the_log_providers_table_holds_tokens_
     async with client_for(hub) as client:
         await order_on_site(client, order_id)
         await send_link(client, order_id)
+        # The new link is asked for once the first was texted, as a technician would: two
+        # sends still preparing may leave one link (a reissue of nothing is the first issue).
+        tokens = [await link_token(hub, order_id)]
         await send_link(client, order_id, reissue=True)
-        tokens = [await link_token(hub, order_id, issue=n) for n in (1, 2)]
+        tokens.append(await link_token(hub, order_id, issue=2))
         customer = Customer(hub, client, tokens[1])
         assert (await customer.open()).status_code == 200
         assert (await customer.request_code()).status_code == 200
