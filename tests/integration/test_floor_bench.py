@@ -1,0 +1,46 @@
+"""bench/floor.py: the raw layers under one hub delivery are measured and the bench leaves no
+schema or queue behind (a bench that stops working is found here, not when it is needed)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from tests.services import create_database, drop_database, pg_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from floor import VHOST, main, parse_args
+from throughput import rabbitmqctl
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def url() -> AsyncIterator[str]:
+    name = await create_database()
+    try:
+        yield pg_url(name)
+    finally:
+        await drop_database(name)
+
+
+async def test_each_layer_is_measured_and_nothing_is_left_behind(url: str) -> None:
+    result = await main(
+        parse_args(["--database-url", url, "--transactions", "300", "--messages", "300", "--json"])
+    )
+
+    for layer in ("amqp_message", "asyncpg_transaction", "sqlalchemy_transaction"):
+        assert result[f"{layer}_us"] > 0, layer
+    for driver in ("asyncpg", "sqlalchemy"):
+        assert 0 < result[f"ceiling_ratio_{driver}"] < 1
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        schemas = await conn.fetch("SELECT 1 FROM pg_namespace WHERE nspname = 'bench_floor'")
+    finally:
+        await conn.close()
+    assert schemas == []
+    assert rabbitmqctl("list_queues", "-q", "--no-table-headers", "-p", VHOST, "name") == ""
