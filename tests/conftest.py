@@ -72,6 +72,16 @@ def pg_template() -> Iterator[str]:
     services.run_sync(services.drop_database(name))
 
 
+@pytest.fixture
+async def empty_pg_url() -> AsyncIterator[str]:
+    """An empty PostgreSQL database (no migrations), dropped after the test."""
+    name = await services.create_database()
+    try:
+        yield services.pg_url(name)
+    finally:
+        await services.drop_database(name)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -4,14 +4,13 @@ vacuums exactly the tables autovacuum's default rules pick, and then leaves them
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from tests.helpers import eventually
-from tests.services import create_database, drop_database, pg_url, server_autovacuum
+from tests.services import server_autovacuum
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from vacuum import Autovacuum, autovacuum_if_off, dsn
@@ -19,15 +18,6 @@ from vacuum import Autovacuum, autovacuum_if_off, dsn
 pytestmark = pytest.mark.integration
 
 ROWS = 1000
-
-
-@pytest.fixture
-async def url() -> AsyncIterator[str]:
-    name = await create_database()
-    try:
-        yield pg_url(name)
-    finally:
-        await drop_database(name)
 
 
 async def _stats(conn: asyncpg.Connection, table: str) -> tuple[int, int]:
@@ -38,8 +28,8 @@ async def _stats(conn: asyncpg.Connection, table: str) -> tuple[int, int]:
     return (int(row["n_dead_tup"]), int(row["n_mod_since_analyze"])) if row else (0, 0)
 
 
-async def test_only_the_tables_autovacuum_would_pick_are_vacuumed_once(url: str) -> None:
-    conn = await asyncpg.connect(dsn(url))
+async def test_only_the_tables_autovacuum_would_pick_are_vacuumed_once(empty_pg_url: str) -> None:
+    conn = await asyncpg.connect(dsn(empty_pg_url))
     try:
         for table in ("churned", "quiet", "grown"):
             await conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, n int)")
@@ -55,7 +45,7 @@ async def test_only_the_tables_autovacuum_would_pick_are_vacuumed_once(url: str)
             return dead >= ROWS and changed >= ROWS
 
         await eventually(counted, timeout=30)
-        vacuum = Autovacuum(url)
+        vacuum = Autovacuum(empty_pg_url)
 
         ran = await vacuum.once()
 
@@ -72,6 +62,6 @@ async def test_only_the_tables_autovacuum_would_pick_are_vacuumed_once(url: str)
         await conn.close()
 
 
-async def test_the_bench_stands_in_only_when_the_server_does_not_vacuum(url: str) -> None:
-    async with autovacuum_if_off(url, naptime_s=3600) as vacuum:
+async def test_the_bench_stands_in_only_when_the_server_does_not_vacuum(empty_pg_url: str) -> None:
+    async with autovacuum_if_off(empty_pg_url, naptime_s=3600) as vacuum:
         assert (vacuum is None) == await server_autovacuum()
