@@ -4,8 +4,9 @@
     every 0.5 s, or at 200 lines, or before a signing step writes ─▶ one transaction, all lines
 
 Each line keeps the time of its request, so the trail reads in order whenever it is written.
-A step that writes (a code, a signature) writes the waiting lines first, so the signed report's
-audit page holds every view this process answered before the signature.
+A step that writes (a code, a signature) writes the waiting lines first (after a periodic
+flush in flight), so the signed report's audit page holds every view this process answered
+before the signature.
 A clean stop writes what is left; a process killed outright loses at most the last half second
 of read lines (never a code, a verification or a signature: those are written in the request).
 """
@@ -34,6 +35,9 @@ class AuditBuffer:
         self._interval_s = interval_s
         self._waiting: list[tuple[str, AuditEntry]] = []
         self._full = asyncio.Event()
+        # One flush at a time: a step's flush waits for the periodic one in flight, so when it
+        # returns, every line added before it was called is written (or back in the queue).
+        self._flushing = asyncio.Lock()
         self.written = 0
         self.dropped = 0
 
@@ -51,19 +55,22 @@ class AuditBuffer:
         return len(self._waiting)
 
     async def flush(self) -> None:
-        """Write the waiting lines in one transaction; on failure they wait for the next try."""
-        if not self._waiting:
-            return
-        lines, self._waiting = self._waiting, []
-        try:
-            async with self._uow() as uow:
-                await uow.signing.audit_lines(lines)
-                await uow.commit()
-        except Exception:
-            self._waiting[:0] = lines
-            log.warning("audit lines not written yet; retried", lines=len(lines), exc_info=True)
-            return
-        self.written += len(lines)
+        """Write the waiting lines in one transaction; on failure they wait for the next try.
+        Returns once the lines added before the call are written, including those a flush
+        already in flight took."""
+        async with self._flushing:
+            if not self._waiting:
+                return
+            lines, self._waiting = self._waiting, []
+            try:
+                async with self._uow() as uow:
+                    await uow.signing.audit_lines(lines)
+                    await uow.commit()
+            except Exception:
+                self._waiting[:0] = lines
+                log.warning("audit lines not written yet; retried", lines=len(lines), exc_info=True)
+                return
+            self.written += len(lines)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Write batches until `stop`, then what is left."""

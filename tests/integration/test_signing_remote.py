@@ -69,6 +69,9 @@ async def test_customer_signs_from_the_sms_link_and_the_report_signed_event_is_p
         await eventually(lambda: _one_event(hub, "WO-S-1"), timeout=15)
         assert await signature_count(hub, "WO-S-1") == 1
         assert await report_signed_events(hub, "WO-S-1") == 1
+        # The download's line is a read's, written by the runtime's next flush (every 0.5 s):
+        # written now, so the trail below does not depend on how fast the checks above ran.
+        await hub.signing.audit_buffer.flush()
         kinds = [k for k in await audit_kinds(hub, "WO-S-1") if k != "reminder_sent"]
         assert kinds == [
             "sms_sent",
@@ -78,6 +81,7 @@ async def test_customer_signs_from_the_sms_link_and_the_report_signed_event_is_p
             "report_viewed",
             "signed",
             "signed_pdf_stored",
+            "downloaded",
         ]
 
 
