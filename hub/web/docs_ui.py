@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -47,17 +47,19 @@ def install_docs(app: FastAPI) -> None:
         folder, media_type = found
         return Response(folder.joinpath(name).read_bytes(), media_type=media_type, headers=CACHE)
 
+    # The endpoints read the app from the request: FastAPI keeps every endpoint it classified
+    # in a module-level cache, and one that closed over `app` kept the whole app alive.
     @app.get("/docs", include_in_schema=False, dependencies=[allow(*STAFF)])
-    async def swagger_ui() -> HTMLResponse:
-        return _page("docs.html", title=f"{app.title} — API", openapi_url=OPENAPI)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        return _page("docs.html", title=f"{request.app.title} — API", openapi_url=OPENAPI)
 
     @app.get(OPENAPI, include_in_schema=False, dependencies=[allow(*STAFF)])
-    async def openapi_document() -> JSONResponse:
-        return JSONResponse(app.openapi())
+    async def openapi_document(request: Request) -> JSONResponse:
+        return JSONResponse(request.app.openapi())
 
     @app.get("/", include_in_schema=False)
-    async def landing() -> HTMLResponse:
-        return _page("landing.html", title=app.title, version=app.version)
+    async def landing(request: Request) -> HTMLResponse:
+        return _page("landing.html", title=request.app.title, version=request.app.version)
 
 
 def _page(template: str, **context: str) -> HTMLResponse:
