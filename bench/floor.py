@@ -35,7 +35,7 @@ import asyncpg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Column, Integer, MetaData, String, Text, bindparam, insert, update
+from sqlalchemy import Column, Integer, MetaData, String, Text, bindparam, insert, text, update
 from sqlalchemy import Table as SqlTable
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -54,18 +54,33 @@ inbox = SqlTable(
     Column("consumer", String, primary_key=True),
     Column("message_id", String, primary_key=True),
 )
-orders = SqlTable("orders", metadata, Column("id", Integer, primary_key=True), Column("n", Integer))
-outbox = SqlTable("outbox", metadata, Column("id", Integer, primary_key=True), Column("body", Text))
+orders = SqlTable(
+    "orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+outbox = SqlTable(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("body", Text, nullable=False),
+)
 BODY = "x" * 240  # about the hub's mean outbox body
 
-SCHEMA = f"""
-DROP SCHEMA IF EXISTS bench_floor CASCADE;
-CREATE SCHEMA bench_floor;
-CREATE TABLE bench_floor.inbox (consumer text, message_id text, PRIMARY KEY (consumer, message_id));
-CREATE TABLE bench_floor.orders (id int PRIMARY KEY, n int NOT NULL);
-CREATE TABLE bench_floor.outbox (id serial PRIMARY KEY, body text NOT NULL);
-INSERT INTO bench_floor.orders SELECT g, 0 FROM generate_series(0, {ROWS - 1}) g;
-"""
+
+async def _schema(url: str, *, create: bool) -> None:
+    """The bench's own schema: dropped, then (if `create`) made from the tables above."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA IF EXISTS bench_floor CASCADE"))
+            if create:
+                await conn.execute(text("CREATE SCHEMA bench_floor"))
+                await conn.run_sync(metadata.create_all)
+                await conn.execute(insert(orders), [{"id": i, "n": 0} for i in range(ROWS)])
+    finally:
+        await engine.dispose()
 
 
 async def _timed(
@@ -136,9 +151,8 @@ async def run_sqlalchemy(url: str, count: int, progress: Progress) -> tuple[floa
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     dsn = args.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    conn = await asyncpg.connect(dsn)
-    await conn.execute(SCHEMA)
-    await conn.close()
+    load_before = os.getloadavg()[0]
+    await _schema(args.database_url, create=True)
     console = Console(stderr=args.json)
     progress = Progress(
         TextColumn("{task.description}"),
@@ -154,12 +168,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             pg = await run_asyncpg(dsn, args.transactions, progress)
             sa = await run_sqlalchemy(args.database_url, args.transactions, progress)
     finally:
-        conn = await asyncpg.connect(dsn)
-        await conn.execute("DROP SCHEMA IF EXISTS bench_floor CASCADE")
-        await conn.close()
+        await _schema(args.database_url, create=False)
     amqp_us = 1e6 * raw.cpu_s / raw.messages
     result = {
-        "load_1m_before": os.getloadavg()[0],
+        "load_1m_before": load_before,
         "amqp_message_us": amqp_us,
         "amqp_messages_per_s": raw.messages_per_s,
         "asyncpg_transaction_us": 1e6 * pg[1] / args.transactions,

@@ -9,9 +9,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from tests.services import queue_names
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from floor import VHOST, main, parse_args
-from throughput import rabbitmqctl
 
 pytestmark = pytest.mark.integration
 
@@ -30,4 +31,4 @@ async def test_each_layer_is_measured_and_nothing_is_left_behind(empty_pg_url: s
     finally:
         await conn.close()
     assert schemas == []
-    assert rabbitmqctl("list_queues", "-q", "--no-table-headers", "-p", VHOST, "name") == ""
+    assert queue_names(VHOST, "") == []
