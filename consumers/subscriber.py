@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from faststream import AckPolicy
-from faststream.rabbit import RabbitMessage, RabbitRouter
+from faststream.rabbit import RabbitRouter
 
 from hub.handlers.table import CommandTable
+from hub.messaging.broker import delivery_message_id
 from hub.messaging.subscriptions import subscription
 from hub.messaging.topology import Topology
 
@@ -33,11 +34,11 @@ def subscribe(router: RabbitRouter, topology: Topology, table: CommandTable, con
     sub = subscription(consumer)
     handle = table.handle(consumer)
 
-    async def on_message(body: Any, msg: RabbitMessage) -> None:
-        await handle(body, msg.message_id)
+    async def on_message(body: Any) -> None:
+        await handle(body, delivery_message_id())
 
     # FastStream reads the message model from the annotation: the contract of this consumer.
-    on_message.__annotations__ = {"body": sub.message, "msg": RabbitMessage, "return": None}
+    on_message.__annotations__ = {"body": sub.message, "return": None}
     on_message.__name__ = on_message.__qualname__ = consumer.replace(".", "_")
     description = sub.message.__doc__ or ""
     router.subscriber(

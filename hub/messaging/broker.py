@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -18,6 +19,18 @@ from hub.messaging.cluster import cluster_connection_class
 from hub.messaging.failures import FailurePolicy, failure_middleware
 from hub.metrics import Metrics
 
+_MESSAGE_ID: ContextVar[str] = ContextVar("amqp_message_id", default="")
+
+
+def delivery_message_id() -> str:
+    """The AMQP message id of the delivery being handled ("" if it carries none).
+
+    Set by the broker's parser in the task that then runs the handler. Handlers read it here
+    rather than asking FastStream for the message (`msg: RabbitMessage`): FastStream resolves
+    that parameter in a worker thread, one thread hop per delivery.
+    """
+    return _MESSAGE_ID.get()
+
 
 async def keep_amqp_message_id(
     message: IncomingMessage, parse: Callable[[IncomingMessage], Awaitable[StreamMessage[Any]]]
@@ -29,6 +42,7 @@ async def keep_amqp_message_id(
     """
     parsed = await parse(message)
     parsed.message_id = message.message_id or ""
+    _MESSAGE_ID.set(parsed.message_id)
     return parsed
 
 
