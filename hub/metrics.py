@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class Metrics:
@@ -32,6 +32,12 @@ class Metrics:
             "hub_messages_parked",
             "Messages moved to a parking queue",
             ["consumer", "error_type"],
+            registry=r,
+        )
+        self.transaction_group_size = Histogram(
+            "hub_transaction_group_size",
+            "Deliveries committed in one transaction (group commit; 1 = alone)",
+            buckets=(1, 2, 4, 8, 16, 32, 64),
             registry=r,
         )
         self.redeliveries = Counter(

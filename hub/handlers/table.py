@@ -2,7 +2,8 @@
 
 Every consumer named in `hub.messaging.subscriptions` gets one `Handle(message, message_id)`.
 Handlers of the `(message, uow)` shape run inside the message processor (inbox claim + state +
-outbox in one transaction); the others (SMS, e-mail, billing, mirror calls, sagas) keep their
+outbox in one transaction; a broker's deliveries in flight together share one, see
+`hub.messaging.processing`); the others (SMS, e-mail, billing, mirror calls, sagas) keep their
 own exactly-once discipline. The web runs a command through `CommandTable.run`, so an HTTP
 request and an AMQP delivery of the same command share one consumer name and one inbox.
 """
@@ -72,24 +73,28 @@ class CommandTable:
         if missing or unknown:
             raise ValueError(f"command table: missing {sorted(missing)}, unknown {sorted(unknown)}")
         self._processor = processor
-        self._handles = {name: self._bind(name, binding) for name, binding in bindings.items()}
+        self._handles = {name: self._bind(name, b, grouped=True) for name, b in bindings.items()}
+        self._alone = {name: self._bind(name, b, grouped=False) for name, b in bindings.items()}
 
     def handle(self, consumer: str) -> Handle:
-        """What `consumer` does with a message."""
+        """What `consumer` does with a delivery: committed together with the deliveries in
+        flight beside it (`MessageProcessor.run_grouped`)."""
         return self._handles[consumer]
 
     async def run(self, command: BaseModel, *, message_id: str) -> bool:
-        """Run a command as its consumer would; False if this message id was seen before."""
-        result = await self._handles[consumer_of(type(command))](command, message_id)
+        """Run a command as its consumer would, in a transaction of its own (a web request
+        answers once its own command committed); False if this message id was seen before."""
+        result = await self._alone[consumer_of(type(command))](command, message_id)
         return result is not False
 
-    def _bind(self, consumer: str, binding: Binding) -> Handle:
+    def _bind(self, consumer: str, binding: Binding, *, grouped: bool) -> Handle:
         if isinstance(binding, OnItsOwn):
             return binding.handle
-        processor, handler = self._processor, binding.handler
+        run = self._processor.run_grouped if grouped else self._processor.run
+        handler = binding.handler
 
         async def in_transaction(message: Any, message_id: str | None) -> bool:
-            return await processor.run(consumer, message_id, message, handler)
+            return await run(consumer, message_id, message, handler)
 
         return in_transaction
 

@@ -1,0 +1,56 @@
+"""Group commit over the real broker and database: a burst of deliveries shares transactions,
+every order is stored once, and a bad message in the burst is parked alone."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.bootstrap import Hub
+from hub.db.tables import inbox, work_orders
+from tests import factories
+from tests.helpers import eventually, publish
+from tests.integration.test_shutdown_and_bad_input import _parked
+
+pytestmark = pytest.mark.integration
+
+ORDERS = 60
+
+
+def _groups(hub: Hub) -> tuple[float, float]:
+    samples = {
+        s.name: s.value
+        for metric in hub.metrics.transaction_group_size.collect()
+        for s in metric.samples
+    }
+    return samples["hub_transaction_group_size_count"], samples["hub_transaction_group_size_sum"]
+
+
+async def _count(hub: Hub, table: object) -> int:
+    async with hub.db.read() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(table)) or 0)  # type: ignore[arg-type]
+
+
+async def test_a_burst_shares_transactions_and_its_bad_message_is_parked_alone(hub: Hub) -> None:
+    creates = [publish(hub, factories.create_order(f"WO-GC-{i:03d}")) for i in range(ORDERS)]
+    ghost = publish(hub, factories.check_in("WO-GC-GHOST"))
+    await asyncio.gather(*creates[: ORDERS // 2], ghost, *creates[ORDERS // 2 :])
+
+    async def all_stored() -> bool:
+        return await _count(hub, work_orders) == ORDERS
+
+    await eventually(all_stored, timeout=30)
+
+    async def ghost_parked() -> bool:
+        return len(await _parked(hub, "workorder.check_in")) == 1
+
+    await eventually(ghost_parked, timeout=15, interval=0.3)
+    [parked] = await _parked(hub, "workorder.check_in")
+    assert parked.headers["x-error-type"] == "NotFound"
+    groups, deliveries = _groups(hub)
+    assert deliveries >= ORDERS + 1  # the ghost too, in a group or alone (and again if retried)
+    assert groups < deliveries  # some deliveries shared a transaction
+    # Every create was claimed once; the ghost's claim was never committed.
+    assert await _count(hub, inbox) == ORDERS
