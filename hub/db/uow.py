@@ -103,7 +103,7 @@ class UnitOfWork:
         self.inbox = Inbox(conn, db, now=now)
         self.timers = TimerRepository(conn, db, now=now)
         self.sms = SmsRepository(conn, now=now)
-        self.sms_quota = SmsQuotaRepository(conn, db, self._sms_policy, now=now)
+        self.sms_quota = SmsQuotaRepository(conn, self._sms_policy, now=now)
         self.changes = ResourceChangeRepository(conn)
         self.exceptions = ExceptionReportRepository(conn)
         self.directory = ExceptionDirectoryRepository(conn)
