@@ -32,7 +32,7 @@ from hub.web.staff_sessions import StaffSessions
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
-def get_services(request: Request) -> WebServices:
+async def get_services(request: Request) -> WebServices:
     """The services this app was created with (kept in `app.state`, never imported)."""
     return cast(WebServices, request.app.state.services)
 
@@ -40,79 +40,79 @@ def get_services(request: Request) -> WebServices:
 ServicesDep = Annotated[WebServices, Depends(get_services)]
 
 
-def get_settings(s: ServicesDep) -> Settings:
+async def get_settings(s: ServicesDep) -> Settings:
     return s.settings
 
 
-def get_commands(s: ServicesDep) -> CommandTable:
+async def get_commands(s: ServicesDep) -> CommandTable:
     return s.commands
 
 
-def get_orders(s: ServicesDep) -> OrderQueries:
+async def get_orders(s: ServicesDep) -> OrderQueries:
     return s.orders
 
 
-def get_appointments(s: ServicesDep) -> AppointmentQueries:
+async def get_appointments(s: ServicesDep) -> AppointmentQueries:
     return s.appointments
 
 
-def get_visits(s: ServicesDep) -> VisitQueries:
+async def get_visits(s: ServicesDep) -> VisitQueries:
     return s.visits
 
 
-def get_calls(s: ServicesDep) -> CallQueries:
+async def get_calls(s: ServicesDep) -> CallQueries:
     return s.calls
 
 
-def get_call_reviews(s: ServicesDep) -> CallReviews:
+async def get_call_reviews(s: ServicesDep) -> CallReviews:
     return s.call_reviews
 
 
-def get_results(s: ServicesDep) -> ResultQueries:
+async def get_results(s: ServicesDep) -> ResultQueries:
     return s.results
 
 
-def get_screenshots(s: ServicesDep) -> ScreenshotUploads:
+async def get_screenshots(s: ServicesDep) -> ScreenshotUploads:
     return s.screenshots
 
 
-def get_changes(s: ServicesDep) -> ResourceChangeService:
+async def get_changes(s: ServicesDep) -> ResourceChangeService:
     return s.changes
 
 
-def get_inventory(s: ServicesDep) -> InventoryQueries:
+async def get_inventory(s: ServicesDep) -> InventoryQueries:
     return s.inventory
 
 
-def get_exceptions(s: ServicesDep) -> ExceptionQueries:
+async def get_exceptions(s: ServicesDep) -> ExceptionQueries:
     return s.exceptions
 
 
-def get_directory(s: ServicesDep) -> DirectoryService:
+async def get_directory(s: ServicesDep) -> DirectoryService:
     return s.directory
 
 
-def get_signing(s: ServicesDep) -> SigningService:
+async def get_signing(s: ServicesDep) -> SigningService:
     return s.signing
 
 
-def get_sms_status(s: ServicesDep) -> SmsDeliveryStatus:
+async def get_sms_status(s: ServicesDep) -> SmsDeliveryStatus:
     return s.sms_status
 
 
-def get_ops(s: ServicesDep) -> OpsQueries:
+async def get_ops(s: ServicesDep) -> OpsQueries:
     return s.ops
 
 
-def get_metrics(s: ServicesDep) -> Metrics:
+async def get_metrics(s: ServicesDep) -> Metrics:
     return s.metrics
 
 
-def get_authenticator(s: ServicesDep) -> Authenticator:
+async def get_authenticator(s: ServicesDep) -> Authenticator:
     return s.authenticator
 
 
-def get_staff_sessions(s: ServicesDep) -> StaffSessions:
+async def get_staff_sessions(s: ServicesDep) -> StaffSessions:
     return s.staff_sessions
 
 
@@ -154,7 +154,7 @@ TechnicianIdPath = Annotated[
 ]
 
 
-def page_of(
+async def page_of(
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many items")] = 100,
     offset: Annotated[int, Query(ge=0, le=100_000, description="Skip this many first")] = 0,
 ) -> Page:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio.to_thread
 import httpx
 import pytest
 from sqlalchemy import select
@@ -281,3 +282,24 @@ async def test_check_in_is_published_through_the_outbox_by_the_relay(
         return "checked_in" in {entry["step"] for entry in entries}
 
     await eventually(mirrored_to_support_system)
+
+
+async def test_a_field_app_request_is_answered_without_a_hop_to_a_worker_thread(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FastAPI runs a plain `def` dependency in a worker thread; the hub's dependencies are
+    all `async def`, so a request costs no thread hand-offs (two or more each before)."""
+    await dispatched(client, "WO-TECH-HOP")
+    await client.get(orders_of("T001"))  # the caller's token is issued and cached
+    hops: list[object] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(func)
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    response = await client.get(orders_of("T001"))
+    assert response.status_code == 200
+    assert [o["order_id"] for o in response.json()] == ["WO-TECH-HOP"]
+    assert hops == []
