@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
+import anyio.to_thread
+import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
@@ -19,6 +21,7 @@ from hub.identity.client import TokensByCaller
 from hub.identity.issue import issue_token
 from hub.identity.roles import Role
 from hub.messaging.topology import message_type
+from hub.metrics import Metrics
 from hub.web.app import create_app
 from tests.fakes.users import FakeUserStore
 
@@ -93,3 +96,27 @@ async def app_with_staff(hub: Hub, role: Role = Role.OPS) -> tuple[FastAPI, str]
 def web_app(hub: Hub, **options: Any) -> FastAPI:
     """The hub's web app over its services, the hub itself run (or not) by the test."""
     return create_app(web_services(hub), **options)
+
+
+def thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """From now on, every function handed to anyio's worker threads (FastAPI's and FastStream's
+    way of running plain functions) is appended to the returned list."""
+    hops: list[object] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(func)
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    return hops
+
+
+def transaction_groups(metrics: Metrics) -> tuple[float, float]:
+    """(groups committed or tried, deliveries in them), from `hub_transaction_group_size`."""
+    samples = {
+        s.name: s.value
+        for metric in metrics.transaction_group_size.collect()
+        for s in metric.samples
+    }
+    return samples["hub_transaction_group_size_count"], samples["hub_transaction_group_size_sum"]

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-import anyio.to_thread
 import pytest
 from sqlalchemy import select
 
@@ -13,7 +11,7 @@ from hub.bootstrap import Hub
 from hub.db.tables import outbox
 from hub.domain.work_order import Status
 from tests import factories
-from tests.helpers import publish
+from tests.helpers import publish, thread_hops
 
 
 async def _outbox_types(hub: Hub) -> list[str]:
@@ -111,14 +109,7 @@ async def test_a_delivery_is_handled_without_a_hop_to_a_worker_thread(
     """FastStream resolves a `msg: RabbitMessage` parameter in a worker thread, one hop per
     delivery (about a sixth of a worker's CPU per order, measured): the hub's subscribers take
     the message id from the parser instead."""
-    hops: list[object] = []
-    run_sync = anyio.to_thread.run_sync
-
-    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
-        hops.append(func)
-        return await run_sync(func, *args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    hops = thread_hops(monkeypatch)
     await publish(memory_hub, factories.create_order("WO-M5"), message_id="hop-1")
     await publish(memory_hub, factories.create_order("WO-M5"), message_id="hop-1")
     async with memory_hub.uow() as uow:

@@ -15,16 +15,7 @@ from hub.errors import IllegalTransition
 from schemas.v1 import WorkOrderCreated
 from tests import factories
 from tests.handlers.harness import FakeHub
-
-
-def group_sizes(hub: FakeHub) -> tuple[float, float]:
-    """(groups committed or tried, deliveries in them) from the hub's histogram."""
-    samples = {
-        s.name: s.value
-        for metric in hub.metrics.transaction_group_size.collect()
-        for s in metric.samples
-    }
-    return samples["hub_transaction_group_size_count"], samples["hub_transaction_group_size_sum"]
+from tests.helpers import transaction_groups
 
 
 async def deliver_together(hub: FakeHub, *items: tuple[str, object, str]) -> list[object]:
@@ -43,7 +34,7 @@ async def test_orders_created_together_are_committed_in_one_transaction(hub: Fak
     )
     assert results == [True] * 10
     assert hub.uow.commits - commits_before == 1
-    assert group_sizes(hub) == (1, 10)
+    assert transaction_groups(hub.metrics) == (1, 10)
     assert {o: hub.order(o).status for o in hub.tables.orders} == {
         f"WO-{i}": Status.CREATED for i in range(10)
     }
@@ -96,7 +87,7 @@ async def test_a_group_whose_commit_conflicts_is_run_again_delivery_by_delivery(
 async def test_a_delivery_with_nothing_beside_it_commits_at_once_alone(hub: FakeHub) -> None:
     assert await hub.commands.handle("workorder.create")(factories.create_order("WO-1"), "m-1")
     assert hub.order("WO-1").status is Status.CREATED
-    assert group_sizes(hub) == (1, 1)
+    assert transaction_groups(hub.metrics) == (1, 1)
 
 
 async def test_web_commands_commit_on_their_own(hub: FakeHub) -> None:
@@ -104,7 +95,7 @@ async def test_web_commands_commit_on_their_own(hub: FakeHub) -> None:
     commits_before = hub.uow.commits
     await asyncio.gather(*(hub.run(factories.create_order(f"WO-{i}")) for i in range(3)))
     assert hub.uow.commits - commits_before == 3
-    assert group_sizes(hub) == (0, 0)
+    assert transaction_groups(hub.metrics) == (0, 0)
 
 
 @pytest.mark.parametrize("message_id", [None, ""])

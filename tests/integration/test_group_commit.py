@@ -11,21 +11,12 @@ from sqlalchemy import func, select
 from hub.bootstrap import Hub
 from hub.db.tables import inbox, work_orders
 from tests import factories
-from tests.helpers import eventually, publish
+from tests.helpers import eventually, publish, transaction_groups
 from tests.integration.test_shutdown_and_bad_input import _parked
 
 pytestmark = pytest.mark.integration
 
 ORDERS = 60
-
-
-def _groups(hub: Hub) -> tuple[float, float]:
-    samples = {
-        s.name: s.value
-        for metric in hub.metrics.transaction_group_size.collect()
-        for s in metric.samples
-    }
-    return samples["hub_transaction_group_size_count"], samples["hub_transaction_group_size_sum"]
 
 
 async def _count(hub: Hub, table: object) -> int:
@@ -49,7 +40,7 @@ async def test_a_burst_shares_transactions_and_its_bad_message_is_parked_alone(h
     await eventually(ghost_parked, timeout=15, interval=0.3)
     [parked] = await _parked(hub, "workorder.check_in")
     assert parked.headers["x-error-type"] == "NotFound"
-    groups, deliveries = _groups(hub)
+    groups, deliveries = transaction_groups(hub.metrics)
     assert deliveries >= ORDERS + 1  # the ghost too, in a group or alone (and again if retried)
     assert groups < deliveries  # some deliveries shared a transaction
     # Every create was claimed once; the ghost's claim was never committed.

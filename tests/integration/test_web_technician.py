@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import anyio.to_thread
 import httpx
 import pytest
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from hub.identity.issue import issue_token
 from hub.identity.roles import Role
 from tests import factories
 from tests.fakes.standin_oracles import SupportRecords
-from tests.helpers import callers, eventually, web_app
+from tests.helpers import callers, eventually, thread_hops, web_app
 
 pytestmark = pytest.mark.integration
 
@@ -291,14 +290,7 @@ async def test_a_field_app_request_is_answered_without_a_hop_to_a_worker_thread(
     all `async def`, so a request costs no thread hand-offs (two or more each before)."""
     await dispatched(client, "WO-TECH-HOP")
     await client.get(orders_of("T001"))  # the caller's token is issued and cached
-    hops: list[object] = []
-    run_sync = anyio.to_thread.run_sync
-
-    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
-        hops.append(func)
-        return await run_sync(func, *args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    hops = thread_hops(monkeypatch)
     response = await client.get(orders_of("T001"))
     assert response.status_code == 200
     assert [o["order_id"] for o in response.json()] == ["WO-TECH-HOP"]
