@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
+import aio_pika
 import anyio.to_thread
 import pytest
+from aio_pika.abc import AbstractIncomingMessage
 from fastapi import FastAPI
 from pydantic import BaseModel
 
@@ -114,9 +116,22 @@ def thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 def transaction_groups(metrics: Metrics) -> tuple[float, float]:
     """(groups committed or tried, deliveries in them), from `hub_transaction_group_size`."""
-    samples = {
-        s.name: s.value
-        for metric in metrics.transaction_group_size.collect()
-        for s in metric.samples
-    }
-    return samples["hub_transaction_group_size_count"], samples["hub_transaction_group_size_sum"]
+    sample = metrics.registry.get_sample_value
+    return (
+        sample("hub_transaction_group_size_count") or 0.0,
+        sample("hub_transaction_group_size_sum") or 0.0,
+    )
+
+
+async def parked_messages(hub: Hub, consumer: str) -> list[AbstractIncomingMessage]:
+    """Read (and requeue) what waits in a consumer's parking queue."""
+    connection = await aio_pika.connect(hub.settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.get_queue(hub.topology.parking_queue(consumer).name, ensure=False)
+        messages = []
+        while (message := await queue.get(fail=False)) is not None:
+            messages.append(message)
+        for message in messages:
+            await message.nack(requeue=True)
+        return messages

@@ -6,22 +6,21 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from hub.bootstrap import Hub
 from hub.db.tables import inbox, work_orders
 from tests import factories
-from tests.helpers import eventually, publish, transaction_groups
-from tests.integration.test_shutdown_and_bad_input import _parked
+from tests.helpers import eventually, parked_messages, publish, transaction_groups
 
 pytestmark = pytest.mark.integration
 
 ORDERS = 60
 
 
-async def _count(hub: Hub, table: object) -> int:
+async def _count(hub: Hub, table: Table) -> int:
     async with hub.db.read() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(table)) or 0)  # type: ignore[arg-type]
+        return int(await conn.scalar(select(func.count()).select_from(table)) or 0)
 
 
 async def test_a_burst_shares_transactions_and_its_bad_message_is_parked_alone(hub: Hub) -> None:
@@ -35,10 +34,10 @@ async def test_a_burst_shares_transactions_and_its_bad_message_is_parked_alone(h
     await eventually(all_stored, timeout=30)
 
     async def ghost_parked() -> bool:
-        return len(await _parked(hub, "workorder.check_in")) == 1
+        return len(await parked_messages(hub, "workorder.check_in")) == 1
 
     await eventually(ghost_parked, timeout=15, interval=0.3)
-    [parked] = await _parked(hub, "workorder.check_in")
+    [parked] = await parked_messages(hub, "workorder.check_in")
     assert parked.headers["x-error-type"] == "NotFound"
     groups, deliveries = transaction_groups(hub.metrics)
     assert deliveries >= ORDERS + 1  # the ghost too, in a group or alone (and again if retried)

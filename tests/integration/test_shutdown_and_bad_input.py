@@ -13,33 +13,19 @@ from hub.bootstrap import Hub
 from hub.runtime import Runtime
 from tests import factories
 from tests.fakes.standin_oracles import SupportRecords
-from tests.helpers import eventually, publish
+from tests.helpers import eventually, parked_messages, publish
 
 pytestmark = pytest.mark.integration
-
-
-async def _parked(hub: Hub, consumer: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
-    """Read (and requeue) what waits in a consumer's parking queue."""
-    connection = await aio_pika.connect(hub.settings.amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        queue = await channel.get_queue(hub.topology.parking_queue(consumer).name, ensure=False)
-        messages = []
-        while (message := await queue.get(fail=False)) is not None:
-            messages.append(message)
-        for message in messages:
-            await message.nack(requeue=True)
-        return messages
 
 
 async def test_a_check_in_for_an_unknown_order_is_parked_with_its_reason(hub: Hub) -> None:
     message_id = await publish(hub, factories.check_in("WO-GHOST"))
 
     async def parked() -> bool:
-        return len(await _parked(hub, "workorder.check_in")) == 1
+        return len(await parked_messages(hub, "workorder.check_in")) == 1
 
     await eventually(parked, timeout=10, interval=0.3)
-    [message] = await _parked(hub, "workorder.check_in")
+    [message] = await parked_messages(hub, "workorder.check_in")
     assert message.message_id == message_id
     assert message.headers["x-error-type"] == "NotFound"
     assert message.headers["x-error-message"] == "work order WO-GHOST does not exist"
