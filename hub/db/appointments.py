@@ -17,16 +17,39 @@ _INSERT_CHANGE = insert(appointment_history)
 _VISIT_KEY = ["order_id", "window_version"]
 
 
+def _upsert_visit(dialect: Any) -> Any:
+    stmt = dialect.insert(appointment_visits)
+    replace = {
+        c.name: getattr(stmt.excluded, c.name)
+        for c in appointment_visits.c
+        if c.name not in _VISIT_KEY
+    }
+    return stmt.on_conflict_do_update(index_elements=_VISIT_KEY, set_=replace)
+
+
+# Built once per dialect, keyed by "is SQLite": a visit is recorded at every check-in.
+_UPSERT_VISIT = {True: _upsert_visit(sqlite), False: _upsert_visit(postgresql)}
+
+
 class AppointmentRepository:
     """`hub.ports.Appointments` on SQLAlchemy Core."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._unwritten: list[dict[str, Any]] = []
 
     async def record(self, change: AppointmentChange) -> None:
-        await self._conn.execute(_INSERT_CHANGE, _change_row(change))
+        """Kept until `flush()` (the unit of work flushes before it commits, `history` before it
+        reads): a group of deliveries writes its changes in one statement."""
+        self._unwritten.append(_change_row(change))
+
+    async def flush(self) -> None:
+        if self._unwritten:
+            rows, self._unwritten = self._unwritten, []
+            await self._conn.execute(_INSERT_CHANGE, rows)
 
     async def history(self, order_id: str) -> list[AppointmentChange]:
+        await self.flush()
         rows = await self._conn.execute(
             select(appointment_history)
             .where(appointment_history.c.order_id == order_id)
@@ -48,12 +71,7 @@ class AppointmentRepository:
             "minutes_late": visit.minutes_late,
             "checked_in_at": visit.checked_in_at,
         }
-        dialect = sqlite if self._conn.dialect.name == "sqlite" else postgresql
-        stmt = dialect.insert(appointment_visits)
-        replace = {k: getattr(stmt.excluded, k) for k in row if k not in _VISIT_KEY}
-        await self._conn.execute(
-            stmt.on_conflict_do_update(index_elements=_VISIT_KEY, set_=replace), row
-        )
+        await self._conn.execute(_UPSERT_VISIT[self._conn.dialect.name == "sqlite"], row)
 
     async def punctuality(self, *, month: str, by: Grouping) -> list[PunctualityFigure]:
         v = appointment_visits

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
@@ -29,3 +31,43 @@ class Inbox:
             {"consumer": consumer, "message_id": message_id, "received_at": self._now},
         )
         return result.rowcount == 1
+
+    async def claim_many(self, keys: Sequence[tuple[str, str]]) -> list[bool]:
+        """`claim` for each (consumer, message id) in one statement, in the order given; a key
+        given twice is claimed by its first place only.
+
+        The rows go in sorted, so two transactions claiming overlapping keys take the index
+        entries in the same order and never wait on each other in a cycle.
+        """
+        unique = sorted(set(keys))
+        if not unique:
+            return []
+        params: dict[str, object] = {"at": self._now}
+        for i, (consumer, message_id) in enumerate(unique):
+            params[f"c{i}"], params[f"m{i}"] = consumer, message_id
+        rows = await self._conn.execute(_claim_statement(len(unique)), params)
+        claimed = {(consumer, message_id) for consumer, message_id in rows}
+        results = []
+        for key in keys:
+            results.append(key in claimed)
+            claimed.discard(key)
+        return results
+
+
+_CLAIMS: dict[int, TextClause] = {}
+
+
+def _claim_statement(rows: int) -> TextClause:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING for `rows` keys, written as text once per
+    size: SQLAlchemy never caches a multi-row VALUES statement. The same SQL runs on SQLite and
+    PostgreSQL."""
+    stmt = _CLAIMS.get(rows)
+    if stmt is None:
+        t, c = inbox.name, inbox.c
+        values = ", ".join(f"(:c{i}, :m{i}, :at)" for i in range(rows))
+        stmt = _CLAIMS[rows] = text(
+            f"INSERT INTO {t} ({c.consumer.name}, {c.message_id.name}, {c.received_at.name}) "
+            f"VALUES {values} ON CONFLICT ({c.consumer.name}, {c.message_id.name}) DO NOTHING "
+            f"RETURNING {c.consumer.name}, {c.message_id.name}"
+        ).bindparams(bindparam("at", type_=c.received_at.type))
+    return stmt

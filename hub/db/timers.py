@@ -65,8 +65,10 @@ class TimerRepository:
 
     async def cancel_pending(self, *kinds: str, order_id: str) -> int:
         """Cancel every pending timer of these kinds for an order (one statement); returns how
-        many."""
-        await self.flush()
+        many. Timers not yet written are written first if they are this order's (the others
+        can wait for the commit: a group of dispatches writes all of its timers at once)."""
+        if any(row["order_id"] == order_id for row in self._unwritten):
+            await self.flush()
         result = await self._conn.execute(
             _CANCEL_PENDING, {"for_order": order_id, "kinds": list(kinds)}
         )

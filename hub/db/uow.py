@@ -116,6 +116,8 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit() outside `async with`"
+        await self.flow_log.flush()
+        await self.appointments.flush()
         await self.timers.flush()
         await self.outbox.flush()
         await self._conn.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Collection
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -30,6 +31,9 @@ from schemas.v1 import (
 # column), and these run several times per order.
 _INSERT_ORDER = insert(work_orders)
 _SELECT_ORDER = select(work_orders).where(work_orders.c.order_id == bindparam("id"))
+_SELECT_ORDERS = select(work_orders).where(
+    work_orders.c.order_id.in_(bindparam("ids", expanding=True))
+)
 _UPDATE_ORDER = (
     update(work_orders)
     .where(work_orders.c.order_id == bindparam("id"))
@@ -48,10 +52,24 @@ class WorkOrderRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
         self._known: dict[str, WorkOrder] = {}
+        self._absent: set[str] = set()
+
+    async def preload(self, order_ids: Collection[str]) -> None:
+        """Read these orders in one statement, for the handlers of a group that will ask for
+        them; an order that does not exist is remembered as absent until it is added."""
+        wanted = {i for i in order_ids if i not in self._known and i not in self._absent}
+        if not wanted:
+            return
+        rows = (await self._conn.execute(_SELECT_ORDERS, {"ids": sorted(wanted)})).mappings()
+        for row in rows:
+            self._known[row["order_id"]] = _to_domain(row)
+        self._absent |= wanted - self._known.keys()
 
     async def find(self, order_id: str) -> WorkOrder | None:
         if (known := self._known.get(order_id)) is not None:
             return known
+        if order_id in self._absent:
+            return None
         row = (await self._conn.execute(_SELECT_ORDER, {"id": order_id})).mappings().first()
         if row is None:
             return None
@@ -69,6 +87,7 @@ class WorkOrderRepository:
             _INSERT_ORDER, {**_to_row(order), "created_at": now, "updated_at": now}
         )
         self._known[order.order_id] = order
+        self._absent.discard(order.order_id)
 
     async def save(self, order: WorkOrder, *, expected_version: int, now: datetime) -> None:
         result = await self._conn.execute(
@@ -132,16 +151,22 @@ _INSERT_FLOW_LOG = insert(flow_log)
 
 class FlowLogRepository:
     """Appends flow-log entries; `seq` is the order version the event produced (1, 2, 3...);
-    times in a line read in `zone`."""
+    times in a line read in `zone`.
+
+    Lines are written together, in one statement, by `flush()` (the unit of work flushes before
+    it commits, and `list` before it reads): a group of deliveries in one transaction writes
+    all of its lines at once. A line whose `(order_id, seq)` exists fails the commit, which the
+    unit of work raises as `ConcurrencyConflict`.
+    """
 
     def __init__(self, conn: AsyncConnection, *, zone: tzinfo = UTC) -> None:
         self._conn = conn
         self._zone = zone
+        self._unwritten: builtins.list[dict[str, object]] = []
 
     async def append(self, event: WorkOrderEvent) -> FlowLogEntry:
         entry = entry_for(event, seq=event.version, zone=self._zone)
-        await self._conn.execute(
-            _INSERT_FLOW_LOG,
+        self._unwritten.append(
             {
                 "order_id": entry.order_id,
                 "seq": entry.seq,
@@ -150,11 +175,18 @@ class FlowLogRepository:
                 "actor": entry.actor,
                 "summary": entry.summary,
                 "details": entry.details,
-            },
+            }
         )
         return entry
 
+    async def flush(self) -> None:
+        """Write the lines appended since the last flush."""
+        if self._unwritten:
+            rows, self._unwritten = self._unwritten, []
+            await self._conn.execute(_INSERT_FLOW_LOG, rows)
+
     async def list(self, order_id: str) -> list[FlowLogEntry]:
+        await self.flush()
         rows = await self._conn.execute(
             select(flow_log).where(flow_log.c.order_id == order_id).order_by(flow_log.c.seq)
         )

@@ -2,7 +2,8 @@
 
 Deliveries can also be committed in groups (`run_grouped`): the first goes at once, and those
 that arrive while its transaction is under way share the next one. Each delivery still claims
-its own inbox row and keeps its own result: a group commits all of its deliveries or none, and
+its own inbox row and keeps its own result (a group claims its rows in one statement and reads
+the work orders its messages name in one more): a group commits all of its deliveries or none, and
 when any of them fails the group is rolled back and every delivery in it is run again alone, so
 one bad message never takes another's effect with it. With one delivery in flight a group is
 that delivery alone: nothing waits.
@@ -102,14 +103,13 @@ class MessageProcessor:
 
     async def _commit_together(self, group: list[_Waiting]) -> bool:
         """One transaction for the whole group; False (nothing kept) if any part failed."""
-        results: list[bool] = []
         try:
             async with self._uow() as uow:
-                for w in group:
-                    claimed = await uow.inbox.claim(w.consumer, w.message_id)
-                    if claimed:
-                        await w.handler(w.message, uow)
-                    results.append(claimed)
+                results = await uow.inbox.claim_many([(w.consumer, w.message_id) for w in group])
+                to_run = [w for w, first in zip(group, results, strict=True) if first]
+                await uow.orders.preload({o for w in to_run if (o := _order_of(w.message))})
+                for w in to_run:
+                    await w.handler(w.message, uow)
                 await uow.commit()
         except Exception as exc:
             error = type(exc).__name__  # the type only: messages may name a customer
@@ -136,6 +136,12 @@ class MessageProcessor:
     def _suppressed(self, consumer: str) -> None:
         self._metrics.duplicates_suppressed.labels(consumer).inc()
         log.info("duplicate delivery suppressed", consumer=consumer)
+
+
+def _order_of(message: object) -> str | None:
+    """The work order a message names, if it names one (most commands do: `order_id`)."""
+    order_id = getattr(message, "order_id", None)
+    return order_id if isinstance(order_id, str) else None
 
 
 def _required(message_id: str | None) -> str:

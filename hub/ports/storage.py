@@ -59,6 +59,10 @@ class WorkOrders(Protocol):
     """Work orders with optimistic locking: a save whose version moved is a conflict."""
 
     async def find(self, order_id: str) -> WorkOrder | None: ...
+    async def preload(self, order_ids: Collection[str]) -> None:
+        """Read these orders ahead of the handlers of a group that will `find` them."""
+        ...
+
     async def get(self, order_id: str) -> WorkOrder:
         """The order, or `NotFound`."""
         ...
@@ -85,7 +89,8 @@ class Appointments(Protocol):
     """Each order's appointment history and the visits that fell due (履约)."""
 
     async def record(self, change: AppointmentChange) -> None:
-        """Append a history line; the same (order, version) twice is a conflict."""
+        """Append a history line; the same (order, version) twice is a conflict (raised here,
+        or by the commit where lines are written together at commit)."""
         ...
 
     async def history(self, order_id: str) -> list[AppointmentChange]:
@@ -168,6 +173,11 @@ class Inbox(Protocol):
 
     async def claim(self, consumer: str, message_id: str) -> bool:
         """True the first time `consumer` sees `message_id` (done first in a transaction)."""
+        ...
+
+    async def claim_many(self, keys: Sequence[tuple[str, str]]) -> builtins.list[bool]:
+        """`claim` for each (consumer, message id) at once, in the order given (a group of
+        deliveries in one transaction); a key given twice is claimed by its first place only."""
         ...
 
 

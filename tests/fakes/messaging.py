@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -73,6 +74,9 @@ class FakeInbox:
             return False
         self._t.inbox[consumer, message_id] = self._now
         return True
+
+    async def claim_many(self, keys: Sequence[tuple[str, str]]) -> builtins.list[bool]:
+        return [await self.claim(consumer, message_id) for consumer, message_id in keys]
 
 
 class FakeTimers:

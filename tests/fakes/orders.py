@@ -32,6 +32,9 @@ class FakeWorkOrders:
     async def find(self, order_id: str) -> WorkOrder | None:
         return self._t.orders.get(order_id)
 
+    async def preload(self, order_ids: Collection[str]) -> None:
+        """Nothing to read ahead: every order is in memory."""
+
     async def get(self, order_id: str) -> WorkOrder:
         order = await self.find(order_id)
         if order is None:

@@ -70,9 +70,10 @@ async def test_history_lines_come_back_in_order_and_a_line_is_written_once(
             change(4, ChangeKind.RESCHEDULED),
         ]
         assert await uow.appointments.history("WO-2") == []
-    with pytest.raises(ConcurrencyConflict):
+    with pytest.raises(ConcurrencyConflict):  # on record (fake) or at the commit (SQL)
         async with storage.uow() as uow:
             await uow.appointments.record(change(2))
+            await uow.commit()
 
 
 async def test_a_visit_is_one_fact_per_window_and_counts_per_technician_and_team(
