@@ -1,5 +1,6 @@
-"""The hub-wide daily SMS limit: counted exactly, and its row locked only at the commit, so
-transactions that send SMS (a worker's group of dispatches) do not queue behind each other."""
+"""The SMS limits: the hub-wide daily one counted exactly, and the count rows locked only at the
+commit, so transactions that text the same number (a worker's group of dispatches to one
+technician) or any number (the day's row) do not queue behind each other."""
 
 from __future__ import annotations
 
@@ -73,8 +74,8 @@ async def test_a_transaction_holding_an_sms_does_not_make_another_wait(
         assert await first.sms_quota.take(order_id="WO-1", phone=phone(1)) is None
 
         async def second() -> None:
-            async with uows() as uow:
-                assert await uow.sms_quota.take(order_id="WO-2", phone=phone(2)) is None
+            async with uows() as uow:  # the same technician's number, and the day's row
+                assert await uow.sms_quota.take(order_id="WO-2", phone=phone(1)) is None
                 await uow.commit()
 
         await asyncio.wait_for(second(), timeout=5)  # before: waited on the day row's lock
