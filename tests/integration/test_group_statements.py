@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -32,6 +33,13 @@ pytestmark = pytest.mark.integration
 
 ORDERS = 12
 NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+async def uows(database_url: str) -> AsyncIterator[UnitOfWorkFactory]:
+    db = Database(database_url)
+    yield UnitOfWorkFactory(db, exchange="hub")
+    await db.dispose()
 
 
 def count_statements(db: Database) -> Counter[str]:
@@ -120,27 +128,22 @@ async def test_claims_in_one_statement_keep_the_order_given_and_the_first_of_a_r
 
 
 async def test_preloaded_orders_and_absences_are_answered_without_another_read(
-    database_url: str,
+    uows: UnitOfWorkFactory,
 ) -> None:
-    db = Database(database_url)
-    uows = UnitOfWorkFactory(db, exchange="hub")
-    try:
-        async with uows() as uow:
-            await create_work_order(factories.create_order("WO-PL-1"), uow)
-            await uow.commit()
-        seen = count_statements(db)
-        async with db.write() as conn:
-            orders = WorkOrderRepository(conn)
-            await orders.preload(["WO-PL-1", "WO-PL-GHOST"])
-            reads_after_preload = kinds(seen, "SELECT")
-            found = await orders.find("WO-PL-1")
-            ghost = await orders.find("WO-PL-GHOST")
-            reads_after_finds = kinds(seen, "SELECT")
-            late, _ = work_order.create(factories.create_order("WO-PL-GHOST"), now=NOW)
-            await orders.add(late, now=NOW)
-            added = await orders.find("WO-PL-GHOST")
-    finally:
-        await db.dispose()
+    async with uows() as uow:
+        await create_work_order(factories.create_order("WO-PL-1"), uow)
+        await uow.commit()
+    seen = count_statements(uows.db)
+    async with uows.db.write() as conn:
+        orders = WorkOrderRepository(conn)
+        await orders.preload(["WO-PL-1", "WO-PL-GHOST"])
+        reads_after_preload = kinds(seen, "SELECT")
+        found = await orders.find("WO-PL-1")
+        ghost = await orders.find("WO-PL-GHOST")
+        reads_after_finds = kinds(seen, "SELECT")
+        late, _ = work_order.create(factories.create_order("WO-PL-GHOST"), now=NOW)
+        await orders.add(late, now=NOW)
+        added = await orders.find("WO-PL-GHOST")
     assert reads_after_preload == reads_after_finds == 1
     assert found is not None and found.order_id == "WO-PL-1" and found.version == 1
     assert ghost is None
@@ -148,26 +151,21 @@ async def test_preloaded_orders_and_absences_are_answered_without_another_read(
 
 
 async def test_flow_log_lines_wait_for_the_commit_and_a_taken_line_fails_it(
-    database_url: str,
+    uows: UnitOfWorkFactory,
 ) -> None:
-    db = Database(database_url)
-    uows = UnitOfWorkFactory(db, exchange="hub")
-    try:
+    async with uows() as uow:
+        await create_work_order(factories.create_order("WO-FL-1"), uow)
+        # Read back in the same transaction: the unwritten line is written first.
+        assert [e.seq for e in await uow.flow_log.list("WO-FL-1")] == [1]
+        await uow.commit()
+    with pytest.raises(ConcurrencyConflict):
         async with uows() as uow:
-            await create_work_order(factories.create_order("WO-FL-1"), uow)
-            # Read back in the same transaction: the unwritten line is written first.
-            assert [e.seq for e in await uow.flow_log.list("WO-FL-1")] == [1]
+            await create_work_order(factories.create_order("WO-FL-2"), uow)
+            _, [created] = work_order.create(factories.create_order("WO-FL-1"), now=NOW)
+            await uow.flow_log.append(created)  # line 1 of WO-FL-1 again
             await uow.commit()
-        with pytest.raises(ConcurrencyConflict):
-            async with uows() as uow:
-                await create_work_order(factories.create_order("WO-FL-2"), uow)
-                _, [created] = work_order.create(factories.create_order("WO-FL-1"), now=NOW)
-                await uow.flow_log.append(created)  # line 1 of WO-FL-1 again
-                await uow.commit()
-        async with uows.read() as uow:
-            kept = [await uow.flow_log.list(o) for o in ("WO-FL-1", "WO-FL-2")]
-            second = await uow.orders.find("WO-FL-2")
-    finally:
-        await db.dispose()
+    async with uows.read() as uow:
+        kept = [await uow.flow_log.list(o) for o in ("WO-FL-1", "WO-FL-2")]
+        second = await uow.orders.find("WO-FL-2")
     assert [[e.seq for e in lines] for lines in kept] == [[1], []]
     assert second is None  # the failed commit kept nothing of its transaction
