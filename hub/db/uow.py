@@ -120,7 +120,7 @@ class UnitOfWork:
         await self.appointments.flush()
         await self.timers.flush()
         await self.outbox.flush()
-        await self.sms_quota.flush()  # last: it locks the hub-wide day row until the commit
+        await self.sms_quota.flush()  # last: it locks the SMS-limit rows until the commit
         await self._conn.commit()
         self._committed = True
 
