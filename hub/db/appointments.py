@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import appointment_history, appointment_visits
+from hub.db.unwritten import UnwrittenRows
 from hub.domain.appointment import AppointmentChange, ChangeKind, PunctualityFigure, Visit
 from hub.ports import Grouping
 from schemas.v1 import BookingChannel, Contact, Punctuality, Requester, RescheduleReason
@@ -36,17 +37,15 @@ class AppointmentRepository:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-        self._unwritten: list[dict[str, Any]] = []
+        self._unwritten = UnwrittenRows(conn, _INSERT_CHANGE)
 
     async def record(self, change: AppointmentChange) -> None:
         """Kept until `flush()` (the unit of work flushes before it commits, `history` before it
         reads): a group of deliveries writes its changes in one statement."""
-        self._unwritten.append(_change_row(change))
+        self._unwritten.add(_change_row(change))
 
     async def flush(self) -> None:
-        if self._unwritten:
-            rows, self._unwritten = self._unwritten, []
-            await self._conn.execute(_INSERT_CHANGE, rows)
+        await self._unwritten.flush()
 
     async def history(self, order_id: str) -> list[AppointmentChange]:
         await self.flush()

@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import outbox
+from hub.db.unwritten import UnwrittenRows
 from schemas.v1.routing import ROUTES, message_type
 
 _INSERT = insert(outbox)
@@ -25,7 +26,7 @@ class OutboxWriter:
         self._conn = conn
         self._exchange = exchange
         self._now = now
-        self._pending: list[dict[str, object]] = []
+        self._pending = UnwrittenRows(conn, _INSERT)
         self.added = 0
 
     async def add(
@@ -37,7 +38,7 @@ class OutboxWriter:
     ) -> str:
         """Queue `message` for publishing; its outbox id becomes the AMQP `message_id`."""
         row_id = message_id or uuid.uuid4().hex
-        self._pending.append(
+        self._pending.add(
             {
                 "id": row_id,
                 "exchange": self._exchange,
@@ -56,6 +57,4 @@ class OutboxWriter:
 
     async def flush(self) -> None:
         """Write the collected messages (called by the unit of work before commit)."""
-        if self._pending:
-            await self._conn.execute(_INSERT, self._pending)
-            self._pending = []
+        await self._pending.flush()

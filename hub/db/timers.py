@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import Database
 from hub.db.tables import timers
+from hub.db.unwritten import UnwrittenRows
 from hub.errors import IllegalTransition, NotFound
 from hub.ports.records import Timer, TimerStatus
 from schemas.v1.routing import MESSAGE_TYPES, message_type
@@ -37,19 +38,17 @@ class TimerRepository:
         self._conn = conn
         self._db = db
         self._now = now
-        self._unwritten: builtins.list[dict[str, object]] = []
+        self._unwritten = UnwrittenRows(conn, _INSERT)
 
     async def flush(self) -> None:
         """Write the timers scheduled since the last flush."""
-        if self._unwritten:
-            rows, self._unwritten = self._unwritten, []
-            await self._conn.execute(_INSERT, rows)
+        await self._unwritten.flush()
 
     async def schedule(
         self, *, kind: str, due_at: datetime, message: BaseModel, order_id: str | None = None
     ) -> str:
         timer_id = uuid.uuid4().hex
-        self._unwritten.append(
+        self._unwritten.add(
             {
                 "id": timer_id,
                 "kind": kind,

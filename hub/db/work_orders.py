@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Collection
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -11,6 +10,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.tables import flow_log, work_orders
+from hub.db.unwritten import UnwrittenRows
 from hub.domain.appointment import Appointment, PendingRequest
 from hub.domain.flow_log import entry_for
 from hub.domain.work_order import CheckInRecord, SignedReportRecord, Status, WorkOrder
@@ -162,11 +162,11 @@ class FlowLogRepository:
     def __init__(self, conn: AsyncConnection, *, zone: tzinfo = UTC) -> None:
         self._conn = conn
         self._zone = zone
-        self._unwritten: builtins.list[dict[str, object]] = []
+        self._unwritten = UnwrittenRows(conn, _INSERT_FLOW_LOG)
 
     async def append(self, event: WorkOrderEvent) -> FlowLogEntry:
         entry = entry_for(event, seq=event.version, zone=self._zone)
-        self._unwritten.append(
+        self._unwritten.add(
             {
                 "order_id": entry.order_id,
                 "seq": entry.seq,
@@ -181,9 +181,7 @@ class FlowLogRepository:
 
     async def flush(self) -> None:
         """Write the lines appended since the last flush."""
-        if self._unwritten:
-            rows, self._unwritten = self._unwritten, []
-            await self._conn.execute(_INSERT_FLOW_LOG, rows)
+        await self._unwritten.flush()
 
     async def list(self, order_id: str) -> list[FlowLogEntry]:
         await self.flush()
