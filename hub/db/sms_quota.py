@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,7 +50,8 @@ class SmsQuotaRepository:
         self._policy = policy
         self._day = now.astimezone(ZoneInfo(policy.timezone)).date().isoformat()
         self._counts: dict[str, int] = {}  # each scope's count as this transaction read it
-        self._taken: dict[str, tuple[int, int]] = {}  # scope → (SMS to add at flush, limit)
+        self._taken: Counter[str] = Counter()  # this transaction's SMS per scope, added at flush
+        self._most: dict[str, int] = {}  # each taken scope's limit
 
     async def take(self, *, order_id: str | None, phone: str) -> Limit | None:
         limits = self._policy.limits
@@ -59,12 +61,13 @@ class SmsQuotaRepository:
             scopes.append(("order", f"order:{order_id}", limits.per_order))
         scopes.append(("day", "day", limits.per_day))
         await self._read([scope for _, scope, _ in scopes if scope not in self._counts])
-        refused = next((limit for limit, scope, most in scopes if self._count(scope) >= most), None)
+        refused = next((limit for limit, scope, most in scopes if self._used(scope) >= most), None)
         if refused is not None:
             self._policy.on_refused(refused)
             return refused
         for _, scope, most in scopes:
-            self._taken[scope] = (self._taken.get(scope, (0, most))[0] + 1, most)
+            self._taken[scope] += 1
+            self._most[scope] = most
         return None
 
     async def flush(self) -> None:
@@ -73,17 +76,21 @@ class SmsQuotaRepository:
         if not self._taken:
             return
         taken = sorted(self._taken.items())  # one lock order for every transaction
-        self._taken, self._counts = {}, {}
+        most = self._most
+        self._taken, self._counts, self._most = Counter(), {}, {}
         params: dict[str, object] = {"on_day": self._day}
-        for i, (scope, (count, most)) in enumerate(taken):
-            params[f"scope_{i}"], params[f"taken_{i}"], params[f"most_{i}"] = scope, count, most
+        for i, (scope, count) in enumerate(taken):
+            params[f"scope_{i}"] = scope
+            params[f"taken_{i}"] = count
+            params[f"most_{i}"] = most[scope]
         moved = set((await self._conn.execute(_add_statement(len(taken)), params)).scalars())
         if len(moved) != len(taken):
             full = sorted({scope.split(":")[0] for scope, _ in taken if scope not in moved})
             raise ConcurrencyConflict(f"SMS limits reached meanwhile by others: {full}")
 
-    def _count(self, scope: str) -> int:
-        return self._counts.get(scope, 0) + self._taken.get(scope, (0, 0))[0]
+    def _used(self, scope: str) -> int:
+        """The scope's count as read, with this transaction's SMS on top."""
+        return self._counts[scope] + self._taken[scope]
 
     async def _read(self, scopes: list[str]) -> None:
         if scopes:
