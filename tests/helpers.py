@@ -15,9 +15,12 @@ import pytest
 from aio_pika.abc import AbstractIncomingMessage
 from fastapi import FastAPI
 from pydantic import BaseModel
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import CacheStats
 
 from hub.bootstrap import Hub
 from hub.bootstrap.web import web_services
+from hub.db.engine import Database
 from hub.identity.authenticator import Authenticator
 from hub.identity.client import TokensByCaller
 from hub.identity.issue import issue_token
@@ -135,3 +138,16 @@ async def parked_messages(hub: Hub, consumer: str) -> list[AbstractIncomingMessa
         for message in messages:
             await message.nack(requeue=True)
         return messages
+
+
+def statements_run(db: Database) -> list[tuple[str, bool]]:
+    """The statements `db` runs from now on: (SQL with its whitespace collapsed, whether its
+    compiled form came from SQLAlchemy's cache)."""
+    seen: list[tuple[str, bool]] = []
+
+    @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
+    def _seen(*args: Any) -> None:
+        statement, context = args[2], args[4]
+        seen.append((" ".join(statement.split()), context.cache_hit is CacheStats.CACHE_HIT))
+
+    return seen

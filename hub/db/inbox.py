@@ -8,16 +8,14 @@ from datetime import datetime
 from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.db.engine import Database
 from hub.db.tables import inbox
 
 
 class Inbox:
     """Claims message ids inside the handler's transaction."""
 
-    def __init__(self, conn: AsyncConnection, db: Database, *, now: datetime) -> None:
+    def __init__(self, conn: AsyncConnection, *, now: datetime) -> None:
         self._conn = conn
-        self._db = db
         self._now = now
 
     async def claim(self, consumer: str, message_id: str) -> bool:
@@ -26,11 +24,8 @@ class Inbox:
         Done first in the transaction: on PostgreSQL a concurrent duplicate waits on the unique
         index until the first commits, so the handler body runs at most once per key.
         """
-        result = await self._conn.execute(
-            self._db.insert_ignoring_conflicts(inbox),
-            {"consumer": consumer, "message_id": message_id, "received_at": self._now},
-        )
-        return result.rowcount == 1
+        [claimed] = await self.claim_many([(consumer, message_id)])
+        return claimed
 
     async def claim_many(self, keys: Sequence[tuple[str, str]]) -> list[bool]:
         """`claim` for each (consumer, message id) in one statement, in the order given; a key

@@ -100,7 +100,7 @@ class UnitOfWork:
         self.visit_links = VisitLinkRepository(conn, now=now)
         self.flow_log = FlowLogRepository(conn, zone=self.appointment_policy.zone)
         self.outbox = OutboxWriter(conn, exchange=self._exchange, now=now)
-        self.inbox = Inbox(conn, db, now=now)
+        self.inbox = Inbox(conn, now=now)
         self.timers = TimerRepository(conn, db, now=now)
         self.sms = SmsRepository(conn, now=now)
         self.sms_quota = SmsQuotaRepository(conn, self._sms_policy, now=now)

@@ -5,16 +5,15 @@ SMS), and it still counts every scope on both databases."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.engine.interfaces import CacheStats
+from sqlalchemy import select
 
 from hub.db.engine import Database
 from hub.db.sms_quota import SmsQuotaPolicy, SmsQuotaRepository
 from hub.db.tables import sms_quota
 from hub.domain.notifications import SmsLimits
+from tests.helpers import statements_run
 
 pytestmark = pytest.mark.integration
 
@@ -23,13 +22,7 @@ async def test_the_limit_statement_comes_from_the_cache_after_its_first_sms(
     database_url: str,
 ) -> None:
     db = Database(database_url)
-    cache_hits: list[Any] = []
-
-    @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
-    def _seen(*args: Any) -> None:
-        statement, context = args[2], args[4]
-        if statement.startswith("INSERT INTO sms_quota"):
-            cache_hits.append(context.cache_hit is CacheStats.CACHE_HIT)
+    seen = statements_run(db)
 
     policy = SmsQuotaPolicy(limits=SmsLimits(per_phone=2, per_order=5, per_day=100))
     try:
@@ -48,4 +41,5 @@ async def test_the_limit_statement_comes_from_the_cache_after_its_first_sms(
     assert refusals == [None, None, "phone", None, None, None]  # a number's third text: refused
     assert counts["order:WO-1"] == 2 and counts["day"] == 5  # a refused text counts nowhere
     assert sorted(counts.values()) == [1, 1, 1, 1, 1, 2, 2, 5]
+    cache_hits = [hit for sql, hit in seen if sql.startswith("INSERT INTO sms_quota")]
     assert cache_hits == [False, False, True]  # the same shape (3 scopes) again: no compile
