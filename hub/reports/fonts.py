@@ -121,9 +121,14 @@ def by_use() -> list[int]:
 
 @functools.cache
 def _order_key() -> str:
-    """A digest of the glyph order: when a template starts printing a new character, the
-    faces are cut again (`make setup`) with it in front."""
-    return hashlib.sha256(",".join(map(str, by_use())).encode()).hexdigest()[:8]
+    """This code's glyph order's digest, computed once per process (it reads the templates)."""
+    return order_digest(by_use())
+
+
+def order_digest(points: list[int]) -> str:
+    """What names a glyph order in the cache folder: when a template starts printing a new
+    character, the faces are cut again (`make setup`) with it in front."""
+    return hashlib.sha256(",".join(map(str, points)).encode()).hexdigest()[:8]
 
 
 def _spans(ranges: tuple[tuple[int, int], ...]) -> list[int]:
@@ -189,7 +194,7 @@ def _common_first(font: Any) -> None:
     cmap = font.getBestCmap()
     order = [cmap[c] for c in by_use() if c in cmap]
     common = [cmap[c] for c in _spans(_COMMON) if c in cmap]
-    first = list(dict.fromkeys([glyphs[0], *common, *_alternates(font, common), *order]))
+    first = list(dict.fromkeys([glyphs[0], *common, *alternates(font, common), *order]))
     taken = set(first)
     reorderGlyphs(font, first + [g for g in glyphs if g not in taken])
     top = font["CFF "].cff.topDictIndex[0]
@@ -198,7 +203,7 @@ def _common_first(font: Any) -> None:
         top.FDSelect.gidArray = chosen
 
 
-def _alternates(font: Any, glyphs: list[str]) -> list[str]:
+def alternates(font: Any, glyphs: list[str]) -> list[str]:
     """What GSUB's one-for-one substitutions (any feature) turn these glyphs into."""
     wanted, found = set(glyphs), []
     for lookup in font["GSUB"].table.LookupList.Lookup:
