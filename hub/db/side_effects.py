@@ -48,10 +48,11 @@ class _LeasedEffects:
             created_at=found["created_at"],
         )
 
-    async def start_attempt(self, key: str, *, lease: timedelta, **values: Any) -> None:
+    async def start_attempt(
+        self, key: str, *, seen: EffectRecord | None, lease: timedelta, **values: Any
+    ) -> None:
         """Record that a call is about to happen, leased so no one else calls meanwhile."""
-        existing = await self.find(key)
-        if existing is None:
+        if seen is None:
             with unique_violations_as_conflicts(f"{self.table.name} {key} started concurrently"):
                 await self._conn.execute(
                     insert(self.table).values(
@@ -65,15 +66,17 @@ class _LeasedEffects:
                     )
                 )
             return
-        # Compare-and-set: the caller may have seen no row (or a free one) just before another
-        # worker took the lease or finished; then this attempt must not go on to call out.
+        # Compare-and-set: the caller saw the row with a free lease; another worker may have
+        # taken the lease or finished since, and then this attempt must not go on to call out.
         result = await self._conn.execute(
             update(self.table)
             .where(self._key == key)
             .where(self.table.c.state == EffectState.PENDING.value)
             .where(or_(self.table.c.lease_until.is_(None), self.table.c.lease_until <= self._now))
             .values(
-                attempts=existing.attempts + 1, lease_until=self._now + lease, updated_at=self._now
+                attempts=self.table.c.attempts + 1,
+                lease_until=self._now + lease,
+                updated_at=self._now,
             )
         )
         if result.rowcount != 1:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.errors import unique_violations_as_conflicts
@@ -36,6 +36,44 @@ _EFFECT_STATE = {
 }
 
 
+# Built once, as in `hub.db.work_orders`: building a statement costs about as much CPU as running
+# it, and every SMS runs three of these.
+_SELECT_SMS = select(sms_messages).where(sms_messages.c.sms_id == bindparam("key"))
+_INSERT_SMS = insert(sms_messages)
+_TAKE_LEASE = (  # compare-and-set: only a pending row whose lease is free or ran out
+    update(sms_messages)
+    .where(sms_messages.c.sms_id == bindparam("key"))
+    .where(sms_messages.c.state == SmsState.SENDING.value)
+    .where(
+        or_(
+            sms_messages.c.lease_until.is_(None),
+            sms_messages.c.lease_until <= bindparam("now"),
+        )
+    )
+    .values(
+        attempts=sms_messages.c.attempts + 1,
+        lease_until=bindparam("lease_until"),
+        updated_at=bindparam("now"),
+    )
+)
+_SET = update(sms_messages).where(sms_messages.c.sms_id == bindparam("key"))
+_MARK_SENT = _SET.values(
+    state=SmsState.SENT.value,
+    body="",
+    provider_message_id=bindparam("result"),
+    lease_until=None,
+    updated_at=bindparam("now"),
+)
+_RELEASE = _SET.values(lease_until=None, updated_at=bindparam("now"))
+_MARK_FAILED = _SET.values(
+    state=SmsState.FAILED.value,
+    body="",
+    error_code=bindparam("error_code"),
+    lease_until=None,
+    updated_at=bindparam("now"),
+)
+
+
 class SmsRepository:
     """State of each SMS by its idempotency key (`hub.ports.SmsRecords`)."""
 
@@ -44,11 +82,7 @@ class SmsRepository:
         self._now = now
 
     async def find(self, key: str) -> EffectRecord | None:
-        row = (
-            (await self._conn.execute(select(sms_messages).where(sms_messages.c.sms_id == key)))
-            .mappings()
-            .first()
-        )
+        row = (await self._conn.execute(_SELECT_SMS, {"key": key})).mappings().first()
         if row is None:
             return None
         return EffectRecord(
@@ -60,85 +94,55 @@ class SmsRepository:
             created_at=row["created_at"],
         )
 
-    async def start_attempt(self, key: str, *, lease: timedelta, **values: Any) -> None:
+    async def start_attempt(
+        self, key: str, *, seen: EffectRecord | None, lease: timedelta, **values: Any
+    ) -> None:
         """Record that a send is about to happen, leased so no one else sends meanwhile.
 
         `values` carry `command` (the `SendSms`) and `provider` (the platform's name).
         """
         cmd: SendSms = values["command"]
         provider: str = values["provider"]
-        existing = await self.find(key)
-        if existing is None:
+        if seen is None:
             with unique_violations_as_conflicts(f"sms {key} was started by another attempt"):
                 await self._conn.execute(
-                    insert(sms_messages).values(
-                        sms_id=cmd.sms_id,
-                        order_id=cmd.order_id,
-                        purpose=cmd.purpose,
-                        to_phone=mask_phone(cmd.to),
-                        body=cmd.body or cmd.sealed_body,  # a secret stays sealed
-                        provider=provider,
-                        state=SmsState.SENDING.value,
-                        attempts=1,
-                        lease_until=self._now + lease,
-                        delivery_rank=0,
-                        created_at=self._now,
-                        updated_at=self._now,
-                    )
+                    _INSERT_SMS,
+                    {
+                        "sms_id": key,
+                        "order_id": cmd.order_id,
+                        "purpose": cmd.purpose,
+                        "to_phone": mask_phone(cmd.to),
+                        "body": cmd.body or cmd.sealed_body,  # a secret stays sealed
+                        "provider": provider,
+                        "state": SmsState.SENDING.value,
+                        "attempts": 1,
+                        "lease_until": self._now + lease,
+                        "delivery_rank": 0,
+                        "created_at": self._now,
+                        "updated_at": self._now,
+                    },
                 )
             return
-        # Compare-and-set: the caller may have seen no row (or a free one) just before another
-        # worker took the lease or finished; then this attempt must not go on to send.
+        # The caller saw the row with a free lease; another worker may have taken the lease or
+        # finished since, and then this attempt must not go on to send.
         result = await self._conn.execute(
-            update(sms_messages)
-            .where(sms_messages.c.sms_id == cmd.sms_id)
-            .where(sms_messages.c.state == SmsState.SENDING.value)
-            .where(
-                or_(sms_messages.c.lease_until.is_(None), sms_messages.c.lease_until <= self._now)
-            )
-            .values(
-                attempts=existing.attempts + 1,
-                lease_until=self._now + lease,
-                updated_at=self._now,
-            )
+            _TAKE_LEASE, {"key": key, "now": self._now, "lease_until": self._now + lease}
         )
         if result.rowcount != 1:
-            raise ConcurrencyConflict(f"sms {cmd.sms_id} was taken by another attempt")
+            raise ConcurrencyConflict(f"sms {key} was taken by another attempt")
 
     async def mark_done(self, key: str, result: str, **values: Any) -> None:
         """Final: the provider took it (`result`: its message id); the text is blanked."""
-        await self._conn.execute(
-            update(sms_messages)
-            .where(sms_messages.c.sms_id == key)
-            .values(
-                state=SmsState.SENT.value,
-                body="",
-                provider_message_id=result,
-                lease_until=None,
-                updated_at=self._now,
-            )
-        )
+        await self._conn.execute(_MARK_SENT, {"key": key, "result": result, "now": self._now})
 
     async def release_lease(self, key: str) -> None:
         """The attempt ended without a result; the next one may start at once (and reconcile)."""
-        await self._conn.execute(
-            update(sms_messages)
-            .where(sms_messages.c.sms_id == key)
-            .values(lease_until=None, updated_at=self._now)
-        )
+        await self._conn.execute(_RELEASE, {"key": key, "now": self._now})
 
     async def mark_failed(self, key: str, error_code: str) -> None:
         """Final: the provider refused it for good; the text is blanked."""
         await self._conn.execute(
-            update(sms_messages)
-            .where(sms_messages.c.sms_id == key)
-            .values(
-                state=SmsState.FAILED.value,
-                body="",
-                error_code=error_code[:32],
-                lease_until=None,
-                updated_at=self._now,
-            )
+            _MARK_FAILED, {"key": key, "error_code": error_code[:32], "now": self._now}
         )
 
     async def record_delivery_status(

@@ -67,7 +67,7 @@ class RecordedEffect:
                     await check(uow)
                 if record is not None and record.lease_until and record.lease_until > uow.now:
                     raise self._in_flight(f"{self._what} {key} is being handled elsewhere")
-                await records.start_attempt(key, lease=self._lease, **values)
+                await records.start_attempt(key, seen=record, lease=self._lease, **values)
                 await uow.commit()
         except ConcurrencyConflict as exc:  # another attempt inserted or leased it first
             raise self._in_flight(f"{self._what} {key} is being handled elsewhere") from exc

@@ -211,8 +211,15 @@ class EffectRecords(Protocol):
     """
 
     async def find(self, key: str) -> EffectRecord | None: ...
-    async def start_attempt(self, key: str, *, lease: timedelta, **values: Any) -> None:
-        """Count an attempt and take the lease; a concurrent first insert is a conflict."""
+    async def start_attempt(
+        self, key: str, *, seen: EffectRecord | None, lease: timedelta, **values: Any
+    ) -> None:
+        """Count an attempt and take the lease.
+
+        `seen` is what `find` answered in this transaction: None makes this the first attempt
+        (a concurrent first insert is a conflict); a record is taken only while its lease is
+        free (another attempt that took it meanwhile is a conflict).
+        """
         ...
 
     async def mark_done(self, key: str, result: str, **values: Any) -> None: ...

@@ -1,8 +1,9 @@
 """Fake records of external side effects: SMS, e-mails and billing starts.
 
-The same lease discipline as `hub.db.sms` and `hub.db.side_effects`: the first attempt inserts
-the row, a later one compare-and-sets it (only a pending row whose lease ran out), and anything
-else is a `ConcurrencyConflict`; done and failed rows keep no SMS text.
+The same lease discipline as `hub.db.sms` and `hub.db.side_effects`: an attempt that saw no row
+inserts it (a row already there is a conflict, as a unique key would be), one that saw the row
+compare-and-sets it (only a pending row whose lease ran out), and anything else is a
+`ConcurrencyConflict`; done and failed rows keep no SMS text.
 """
 
 from __future__ import annotations
@@ -53,9 +54,13 @@ class FakeEffectRecords:
             created_at=row.created_at,
         )
 
-    async def start_attempt(self, key: str, *, lease: timedelta, **values: Any) -> None:
+    async def start_attempt(
+        self, key: str, *, seen: EffectRecord | None, lease: timedelta, **values: Any
+    ) -> None:
         row = self._rows.get(key)
-        if row is None:
+        if seen is None:
+            if row is not None:
+                raise ConcurrencyConflict(f"{key} was started by another attempt")
             self._check_unique(key, values)
             self._rows[key] = EffectRow(
                 key=key,
@@ -66,7 +71,11 @@ class FakeEffectRecords:
                 values=dict(values),
             )
             return
-        if row.state is not EffectState.PENDING or not _free(row.lease_until, self._now):
+        if (
+            row is None
+            or row.state is not EffectState.PENDING
+            or not _free(row.lease_until, self._now)
+        ):
             raise ConcurrencyConflict(f"{key} was taken by another attempt")
         self._rows[key] = replace(row, attempts=row.attempts + 1, lease_until=self._now + lease)
 
@@ -117,11 +126,15 @@ class FakeSmsRecords:
             created_at=row.created_at,
         )
 
-    async def start_attempt(self, key: str, *, lease: timedelta, **values: Any) -> None:
+    async def start_attempt(
+        self, key: str, *, seen: EffectRecord | None, lease: timedelta, **values: Any
+    ) -> None:
         cmd: SendSms = values["command"]
         provider: str = values["provider"]
         row = self._t.sms.get(key)
-        if row is None:
+        if seen is None:
+            if row is not None:
+                raise ConcurrencyConflict(f"sms {key} was started by another attempt")
             self._t.sms[key] = SmsRow(
                 sms_id=cmd.sms_id,
                 order_id=cmd.order_id,
@@ -135,7 +148,7 @@ class FakeSmsRecords:
                 created_at=self._now,
             )
             return
-        if row.state != "sending" or not _free(row.lease_until, self._now):
+        if row is None or row.state != "sending" or not _free(row.lease_until, self._now):
             raise ConcurrencyConflict(f"sms {key} was taken by another attempt")
         self._t.sms[key] = replace(row, attempts=row.attempts + 1, lease_until=self._now + lease)
 

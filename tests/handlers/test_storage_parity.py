@@ -162,35 +162,45 @@ async def test_an_effect_is_leased_to_one_attempt_at_a_time(storage: Storage, ta
     }
     values = by_table[table]
     async with storage.uow() as uow:
-        await getattr(uow, table).start_attempt("WO-1", lease=LEASE, **values)
+        await getattr(uow, table).start_attempt("WO-1", seen=None, lease=LEASE, **values)
         await uow.commit()
-    async with storage.uow() as uow:
+    async with storage.uow() as uow:  # a first attempt that lost the race
         with pytest.raises(ConcurrencyConflict):
-            await getattr(uow, table).start_attempt("WO-1", lease=LEASE, **values)
+            await getattr(uow, table).start_attempt("WO-1", seen=None, lease=LEASE, **values)
+    async with storage.uow() as uow:  # one that saw the row while its lease is held
+        records = getattr(uow, table)
+        seen = await records.find("WO-1")
+        with pytest.raises(ConcurrencyConflict):
+            await records.start_attempt("WO-1", seen=seen, lease=LEASE, **values)
     storage.clock.advance(LEASE)
     async with storage.uow() as uow:
         records = getattr(uow, table)
-        await records.start_attempt("WO-1", lease=LEASE, **values)
+        seen = await records.find("WO-1")
+        await records.start_attempt("WO-1", seen=seen, lease=LEASE, **values)
         await records.mark_done("WO-1", "REF-1")
         done = await records.find("WO-1")
         assert (done.state, done.attempts, done.result) == (EffectState.DONE, 2, "REF-1")
         assert done.lease_until is None
-        with pytest.raises(ConcurrencyConflict):
-            await records.start_attempt("WO-1", lease=LEASE, **values)
+        with pytest.raises(ConcurrencyConflict):  # what it saw was pending; it is done now
+            await records.start_attempt("WO-1", seen=seen, lease=LEASE, **values)
 
 
 async def test_a_billing_key_belongs_to_one_order(storage: Storage) -> None:
     with pytest.raises(ConcurrencyConflict):
         async with storage.uow() as uow:
-            await uow.billing.start_attempt("WO-1", lease=LEASE, idempotency_key="billing:X")
-            await uow.billing.start_attempt("WO-2", lease=LEASE, idempotency_key="billing:X")
+            await uow.billing.start_attempt(
+                "WO-1", seen=None, lease=LEASE, idempotency_key="billing:X"
+            )
+            await uow.billing.start_attempt(
+                "WO-2", seen=None, lease=LEASE, idempotency_key="billing:X"
+            )
             await uow.commit()
 
 
 async def test_sms_delivery_statuses_only_move_forward(storage: Storage) -> None:
     cmd = SendSms(sms_id="sms-00001", to="+8613800138000", body="hi", purpose="t")
     async with storage.uow() as uow:
-        await uow.sms.start_attempt(cmd.sms_id, lease=LEASE, command=cmd, provider="log")
+        await uow.sms.start_attempt(cmd.sms_id, seen=None, lease=LEASE, command=cmd, provider="log")
         await uow.sms.mark_done(cmd.sms_id, "P-1")
         assert await uow.sms.record_delivery_status("P-1", "sent") is True
         assert await uow.sms.record_delivery_status("P-1", "queued") is False
@@ -240,17 +250,24 @@ async def test_an_exception_report_is_resolved_once(storage: Storage) -> None:
 
 async def test_an_sms_is_leased_and_a_failed_one_is_final(storage: Storage) -> None:
     cmd = SendSms(sms_id="sms-00001", to="+8613800138000", body="hi", purpose="t")
+    values = {"command": cmd, "provider": "log"}
     async with storage.uow() as uow:
-        await uow.sms.start_attempt(cmd.sms_id, lease=LEASE, command=cmd, provider="log")
+        await uow.sms.start_attempt(cmd.sms_id, seen=None, lease=LEASE, **values)
+        await uow.commit()
+    async with storage.uow() as uow:  # a first attempt that lost the race
         with pytest.raises(ConcurrencyConflict):
-            await uow.sms.start_attempt(cmd.sms_id, lease=LEASE, command=cmd, provider="log")
+            await uow.sms.start_attempt(cmd.sms_id, seen=None, lease=LEASE, **values)
+    async with storage.uow() as uow:
+        seen = await uow.sms.find(cmd.sms_id)
+        with pytest.raises(ConcurrencyConflict):  # its lease is held
+            await uow.sms.start_attempt(cmd.sms_id, seen=seen, lease=LEASE, **values)
         await uow.sms.release_lease(cmd.sms_id)
-        await uow.sms.start_attempt(cmd.sms_id, lease=LEASE, command=cmd, provider="log")
+        await uow.sms.start_attempt(cmd.sms_id, seen=seen, lease=LEASE, **values)
         await uow.sms.mark_failed(cmd.sms_id, "PermanentAdapterError")
         failed = await uow.sms.find(cmd.sms_id)
         assert failed is not None and (failed.state, failed.attempts) == (EffectState.FAILED, 2)
         with pytest.raises(ConcurrencyConflict):
-            await uow.sms.start_attempt(cmd.sms_id, lease=LEASE, command=cmd, provider="log")
+            await uow.sms.start_attempt(cmd.sms_id, seen=failed, lease=LEASE, **values)
 
 
 async def test_orders_are_listed_per_technician_and_counted_per_status(storage: Storage) -> None:

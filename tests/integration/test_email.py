@@ -171,6 +171,7 @@ async def test_after_a_crash_mid_send_the_resend_is_flagged_as_a_possible_duplic
     async with hub.uow() as uow:  # what a worker killed between send and record leaves behind
         await uow.emails.start_attempt(
             cmd.email_id,
+            seen=None,
             lease=timedelta(seconds=30),
             order_id=cmd.order_id,
             recipient=cmd.to,

@@ -157,7 +157,7 @@ async def test_after_a_crash_the_text_twilio_already_has_is_adopted_not_resent(
     # The crashed attempt: leased, handed to Twilio, then gone before recording the result.
     async with hub.uow() as uow:
         await uow.sms.start_attempt(
-            cmd.sms_id, lease=timedelta(seconds=-1), command=cmd, provider="twilio"
+            cmd.sms_id, seen=None, lease=timedelta(seconds=-1), command=cmd, provider="twilio"
         )
         await uow.commit()
     sid = await hub.sms_sender.send(sms_id=cmd.sms_id, to=cmd.to, body=cmd.body)
