@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Update
 
 from hub.db.errors import unique_violations_as_conflicts
 from hub.db.tables import sms_messages
@@ -57,21 +58,18 @@ _TAKE_LEASE = (  # compare-and-set: only a pending row whose lease is free or ra
     )
 )
 _SET = update(sms_messages).where(sms_messages.c.sms_id == bindparam("key"))
-_MARK_SENT = _SET.values(
-    state=SmsState.SENT.value,
-    body="",
-    provider_message_id=bindparam("result"),
-    lease_until=None,
-    updated_at=bindparam("now"),
-)
+
+
+def _final(state: SmsState, **values: Any) -> Update:
+    """A sent or failed SMS: no lease, and the text blanked."""
+    return _SET.values(
+        state=state.value, body="", lease_until=None, updated_at=bindparam("now"), **values
+    )
+
+
+_MARK_SENT = _final(SmsState.SENT, provider_message_id=bindparam("result"))
+_MARK_FAILED = _final(SmsState.FAILED, error_code=bindparam("error_code"))
 _RELEASE = _SET.values(lease_until=None, updated_at=bindparam("now"))
-_MARK_FAILED = _SET.values(
-    state=SmsState.FAILED.value,
-    body="",
-    error_code=bindparam("error_code"),
-    lease_until=None,
-    updated_at=bindparam("now"),
-)
 
 
 class SmsRepository:
