@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, update
 
 from hub.bootstrap import Hub, bootstrap
+from hub.cli.web_app import uvicorn_config
 from hub.config import Settings
 from hub.db.tables import outbox, signatures, signing_audit
 from hub.messaging.subscriptions import SUBSCRIPTIONS
@@ -364,11 +365,11 @@ async def link_id_of(hub: Hub, order_id: str, *, channel: str = "remote") -> str
 
 @asynccontextmanager
 async def served(hub: Hub, port: int, *, access_log: bool = True) -> AsyncIterator[str]:
-    """The hub's web app on a real uvicorn server on 127.0.0.1:`port` (its base URL)."""
-    app = web_app(hub)
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=access_log
-    )
+    """The hub's web app on a real uvicorn server on 127.0.0.1:`port` (its base URL), set up
+    as `hub web` sets it up (its keep-alive outlasts the clients': with uvicorn's default, equal
+    to httpx's, a simulated customer's request now and then met a closing connection)."""
+    config = uvicorn_config(web_app(hub), host="127.0.0.1", port=port)
+    config.access_log = access_log
     web = uvicorn.Server(config)
     task = asyncio.create_task(web.serve())
 
