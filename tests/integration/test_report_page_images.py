@@ -7,6 +7,8 @@ The renders run in a child process, so a crash fails this test instead of the te
 
 from __future__ import annotations
 
+import base64
+import io
 import subprocess
 import sys
 import textwrap
@@ -85,11 +87,55 @@ async def test_page_images_show_every_pixel_pdfium_drew(tmp_path: Path) -> None:
             "<div style='height:80px;background:linear-gradient(90deg,#c00,#0c0,#00c)'></div>"
         ).write_pdf()
     )
-    [drawn] = _rasterize(pdf)
+    [(drawn, pictures)] = _rasterize(pdf)
     [path] = await page_images(pdf, "sha-lossless", tmp_path / "cache")
+    assert not pictures  # written by the hub's own unfiltered encoder
     with Image.open(path) as shown:
         assert shown.format == "PNG"
         assert shown.convert(drawn.mode).tobytes() == drawn.tobytes()
+
+
+async def test_a_page_with_a_photograph_is_lossless_and_as_small_as_pillows_filter_makes_it(
+    tmp_path: Path,
+) -> None:
+    """Text pages take no PNG filter (cheaper, and smaller for text); a page with a picture
+    keeps Pillow's adaptive filter, because unfiltered a photograph costs the phone many more
+    bytes."""
+    from hub.signing.images import _rasterize, _unfiltered_png, page_images
+
+    pdf = tmp_path / "photo.pdf"
+    pdf.write_bytes(
+        HTML(
+            string="<h1>现场照片</h1>"
+            f"<img style='width:16cm' src='data:image/png;base64,{_photo_b64()}'>"
+        ).write_pdf()
+    )
+    [(drawn, pictures)] = _rasterize(pdf)
+    [path] = await page_images(pdf, "sha-photo", tmp_path / "cache")
+    assert pictures
+    with Image.open(path) as shown:
+        assert shown.convert(drawn.mode).tobytes() == drawn.tobytes()
+    pillow = io.BytesIO()
+    drawn.save(pillow, format="PNG", compress_level=1)
+    assert path.stat().st_size == len(pillow.getvalue())
+    assert path.stat().st_size < 0.9 * len(_unfiltered_png(drawn))
+
+
+def _photo_b64() -> str:
+    """Smooth shading with grain, like a photograph: what PNG's row filters are for."""
+    size = (480, 360)
+    shade = Image.merge(
+        "RGB",
+        (
+            Image.linear_gradient("L").resize(size),
+            Image.radial_gradient("L").resize(size),
+            Image.linear_gradient("L").rotate(90).resize(size),
+        ),
+    )
+    grain = Image.effect_noise(size, 12).convert("RGB")
+    out = io.BytesIO()
+    Image.blend(shade, grain, 0.15).save(out, format="PNG")
+    return base64.b64encode(out.getvalue()).decode()
 
 
 async def test_page_images_keep_their_colours(tmp_path: Path) -> None:
