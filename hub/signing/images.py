@@ -11,6 +11,7 @@ import tempfile
 import threading
 import zlib
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pypdfium2
@@ -24,6 +25,10 @@ MAX_SIGNATURE_BYTES = 512 * 1024
 MIN_SIDE, MAX_SIDE = 40, 4000
 PNG_DATA_URL = "data:image/png;base64,"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# zlib's default level, not `optimize=True`: a drawn 1200x400 pad re-encoded in a third of the
+# time for the same size (bench/page_images.py).
+SIGNATURE_ENCODING: dict[str, Any] = {"format": "PNG"}
+BAND_ROWS = 32  # rows of a page image deflated at a time (about 110 KB)
 PAGE_SCALE = 2.0  # 72 dpi x 2: sharp on a phone, about 100-200 KB a page
 # PDFium is not thread-safe: two threads inside it at once crash the process (seen under load,
 # customers opening reports at the same time). One rasterization at a time per process.
@@ -54,9 +59,7 @@ def signature_png(data_url: str) -> bytes:
     if _is_blank(rgba):
         raise InvalidSignature("the signature is empty; please sign on the pad")
     out = io.BytesIO()
-    # Re-encoding drops any extra chunks the upload carried. zlib's default level, not
-    # `optimize=True`: a 1200x400 pad 11 ms against 26 ms for the same size (7.3 KB).
-    rgba.save(out, format="PNG")
+    rgba.save(out, **SIGNATURE_ENCODING)  # drops any extra chunks the upload carried
     return out.getvalue()
 
 
@@ -127,15 +130,28 @@ def _png(image: Image.Image, *, pictures: bool) -> bytes:
 
 
 def _unfiltered_png(image: Image.Image) -> bytes:
-    """An 8-bit RGB PNG whose rows all take filter type 0 (none), deflated at level 1."""
+    """An 8-bit RGB PNG whose rows all take filter type 0 (none), deflated at level 1.
+
+    The rows go to zlib a band at a time: copying the whole page out first (three passing
+    buffers of 6 MB) cost as much again as deflating it, in page faults, in a web process that
+    hands its free pages back after every report (`trim`)."""
     width, height = image.size
     stride = 3 * width
-    data = image.tobytes()
-    rows = b"".join(b"\0" + data[at : at + stride] for at in range(0, stride * height, stride))
+    deflate = zlib.compressobj(1)
+    idat = []
+    for top in range(0, height, BAND_ROWS):
+        band = image.crop((0, top, width, min(top + BAND_ROWS, height))).tobytes()
+        rows = b"".join(b"\0" + band[at : at + stride] for at in range(0, len(band), stride))
+        idat.append(deflate.compress(rows))
+    idat.append(deflate.flush())
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # depth 8, RGB, no interlace
-    idat = zlib.compress(rows, 1)
     return b"".join(
-        (PNG_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", idat), _chunk(b"IEND", b""))
+        (
+            PNG_SIGNATURE,
+            _chunk(b"IHDR", header),
+            _chunk(b"IDAT", b"".join(idat)),
+            _chunk(b"IEND", b""),
+        )
     )
 
 
