@@ -39,14 +39,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw  # noqa: E402
-from reports import _hub, _order  # noqa: E402
+from reports import _hub, _order, report_data  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from hub.db.engine import Database  # noqa: E402
 from hub.db.migrate import upgrade  # noqa: E402
 from hub.process_memory import trim  # noqa: E402
-from hub.reports.content import gather  # noqa: E402
 from hub.reports.html import build_html  # noqa: E402
 from hub.reports.worker import render_html  # noqa: E402
 from hub.signing.images import (  # noqa: E402
@@ -66,12 +65,7 @@ async def report_pdfs(data_dir: Path) -> dict[str, bytes]:
     await db.dispose()
     hub = _hub(data_dir, url, workers=1)
     try:
-        order_id = await _order(hub)
-        async with hub.uow.read() as uow:
-            data = await gather(uow, order_id, lang="zh", tz="Asia/Shanghai", radius_m=500.0)
-        pictures = {
-            p["sha256"]: await hub.reports.pictures.read(p["sha256"]) for p in data["pictures"]
-        }
+        data, pictures = await report_data(hub, await _order(hub))
     finally:
         await hub.db.dispose()
     now = datetime.now(UTC)

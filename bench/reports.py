@@ -200,10 +200,16 @@ async def _html_for_first_version(hub: Hub, order_id: str) -> str:
 
 async def _same_html(hub: Hub, order_id: str, version: int, created_at: Any) -> str:
     """The HTML the hub rendered for this version, built again from the same data."""
+    data, pictures = await report_data(hub, order_id)
+    return build_html(data, version=version, generated_at=created_at, pictures=pictures)
+
+
+async def report_data(hub: Hub, order_id: str) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """What the hub builds an order's report from: its data, and its pictures by SHA-256."""
     async with hub.uow.read() as uow:
         data = await gather(uow, order_id, lang="zh", tz="Asia/Shanghai", radius_m=500.0)
     pictures = {p["sha256"]: await hub.reports.pictures.read(p["sha256"]) for p in data["pictures"]}
-    return build_html(data, version=version, generated_at=created_at, pictures=pictures)
+    return data, pictures
 
 
 def _hub(data_dir: Path, url: str, *, workers: int) -> Hub:
