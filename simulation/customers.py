@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import math
 import re
 import time
 from collections.abc import Callable
@@ -74,8 +73,7 @@ class PlatformPhones:
     since: datetime = field(default_factory=lambda: datetime.now(UTC))
     late_s: float = LATE_S
     _inboxes: dict[str, dict[int, str]] = field(default_factory=dict, init=False, repr=False)
-    _read_from: datetime | None = field(default=None, init=False, repr=False)
-    _read_at: float = field(default=-math.inf, init=False, repr=False)
+    _last_read: datetime | None = field(default=None, init=False, repr=False)  # when it began
     _reading: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     async def link_text(self, order_id: str, *, timeout_s: float) -> str:
@@ -113,13 +111,18 @@ class PlatformPhones:
         if self.client is None:
             raise SigningFailed("no SMS platform API to read texts from (a real SMS provider)")
         async with self._reading:
-            if time.monotonic() - self._read_at < POLL_S:
+            started = datetime.now(UTC)
+            last = self._last_read
+            if last is not None and started - last < timedelta(seconds=POLL_S):
                 return
-            started, started_at = time.monotonic(), datetime.now(UTC)
+            if last is None:
+                since = self.since
+            else:
+                since = max(self.since, last - timedelta(seconds=self.late_s))
             after = 0
             while True:
                 params: dict[str, str | int] = {
-                    "since": (self._read_from or self.since).isoformat(),
+                    "since": since.isoformat(),
                     "after": after,
                     "limit": PAGE,
                 }
@@ -132,8 +135,7 @@ class PlatformPhones:
                 if len(page) < PAGE:
                     break
                 after = int(page[-1]["number"])
-            self._read_from = max(self.since, started_at - timedelta(seconds=self.late_s))
-            self._read_at = started
+            self._last_read = started
 
 
 class Browser:
